@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+# uevscope: BPF objects -> skeletons -> one loader binary, plus tests and benchmarks.
+
+OUTPUT	?= build
+CLANG	?= clang
+BPFTOOL	?= bpftool
+CC	?= gcc
+STRIP	?= llvm-strip
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_DIR := vmlinux/$(ARCH)
+
+CFLAGS	?= -g -O2
+CFLAGS	+= -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUTPUT) -D_GNU_SOURCE
+LDLIBS	+= -lbpf -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Iinclude -Ibpf \
+	      -Wall -Wextra -Wno-unused-parameter
+
+BPF_SRCS    := $(wildcard bpf/*.bpf.c)
+BPF_OBJS    := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS	    := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+USER_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/*.c))
+LIB_OBJS    := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
+
+.PHONY: all test unit vmlinux bench format check-format clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUTPUT)/uevscope
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/uevscope.h $(VMLINUX_DIR)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(STRIP) -g $@.tmp -o $@ 2>/dev/null || mv $@.tmp $@
+	@rm -f $@.tmp
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) include/uevscope.h $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/uevscope: $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< -o $@
+
+# Everything the test runner needs, built before any test starts.
+test: $(OUTPUT)/uevscope $(UNIT_BINS) $(HELPER_BINS)
+	tests/run.sh $(OUTPUT)
+
+# Unit tests only: no root, no BPF.
+unit: $(UNIT_BINS)
+	tests/run.sh --unit-only $(OUTPUT)
+
+bench: $(OUTPUT)/uevscope $(HELPER_BINS)
+	bench/trace-rate.sh $(OUTPUT)
+
+# Regenerate the committed vmlinux.h from the running kernel's BTF.
+vmlinux:
+	@mkdir -p $(VMLINUX_DIR)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_DIR)/vmlinux.h
+
+FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/unit/*.c \
+		 tests/unit/*.h tests/helpers/*.c)
+format:
+	clang-format -i $(FORMAT_SRCS)
+
+check-format:
+	clang-format --dry-run -Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf $(OUTPUT)

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Delivery tracing: one record per uevent queued on a listening
+ * NETLINK_KOBJECT_UEVENT socket, tagged with the receiving socket's network
+ * namespace, its owner, cgroup and the sending task.
+ *
+ * Tiers, picked by the loader (user/trace_attach.c): the sock:sk_data_ready
+ * tracepoint as tp_btf, then raw_tp (both fire right after
+ * __netlink_sendskb() queued the skb), then fentry and kprobe on
+ * __netlink_sendskb() itself for kernels without that tracepoint (< 6.4).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "uevscope.h"
+#include "uev_record.bpf.h"
+
+/* In-kernel filters, so that what the user filtered out costs no ring buffer traffic. */
+const volatile __u32 targ_netns = 0;
+const volatile __u64 targ_cgroup_id = 0;
+const volatile __s32 targ_cgroup_level = -1;
+
+static __always_inline bool sk_in_target_cgroup(const struct sock *sk)
+{
+	struct cgroup *cg = BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
+	int level = BPF_CORE_READ(cg, level);
+	struct cgroup *anc;
+
+	/* ancestors[] holds every level from the root down to cg itself. */
+	if (targ_cgroup_level < 0 || level < targ_cgroup_level || targ_cgroup_level > 255)
+		return false;
+	anc = BPF_CORE_READ(cg, ancestors[targ_cgroup_level & 0xff]);
+	return BPF_CORE_READ(anc, kn, id) == targ_cgroup_id;
+}
+
+/* skb is the queued uevent, or NULL to take it from the tail of the receive queue. */
+static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
+	struct uev_scratch *s;
+	struct socket *sock;
+	__u32 netns, len = 0;
+
+	if (!skb) {
+		/*
+		 * sk_data_ready fires just after skb_queue_tail(), so the tail is
+		 * ours unless a reader already emptied the queue, leaving the tail
+		 * pointing at the list head itself.
+		 */
+		const void *head = __builtin_preserve_access_index(&sk->sk_receive_queue);
+
+		skb = BPF_CORE_READ(sk, sk_receive_queue.prev);
+		if ((const void *)skb == head)
+			skb = NULL;
+	}
+	if (skb && !uev_skb_is_broadcast(skb))
+		return 0;
+
+	netns = uev_net_inum(net);
+	if ((targ_netns && netns != targ_netns) ||
+	    (targ_cgroup_id && !sk_in_target_cgroup(sk))) {
+		uev_count(UEV_CNT_FILTERED);
+		return 0;
+	}
+	uev_count(UEV_CNT_DELIVERIES);
+	s = uev_scratch_get();
+	if (!s)
+		return 0;
+
+	s->rec.ts_ns = bpf_ktime_get_ns();
+	s->rec.kind = UEV_REC_DELIVERY;
+	s->rec.flags = 0;
+	s->rec.retval = 0;
+	s->rec.creds_pid = 0;
+	s->rec.netns_ino = netns;
+	s->rec.userns_ino = uev_net_owner_inum(net);
+	s->rec.cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	sock = BPF_CORE_READ(sk, sk_socket);
+	/* SOCK_INODE(): struct socket is the first member of struct socket_alloc. */
+	s->rec.sock_ino = sock ? BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino) : 0;
+	s->rec.portid = BPF_CORE_READ((struct netlink_sock *)sk, portid);
+	s->rec.sk_drops = BPF_CORE_READ(sk, sk_drops.counter);
+	s->rec.rmem_alloc = BPF_CORE_READ(sk, sk_backlog.rmem_alloc.counter);
+	s->rec.rcvbuf = BPF_CORE_READ(sk, sk_rcvbuf);
+	uev_fill_origin(&s->rec);
+
+	if (skb) {
+		len = uev_read_skb(s, skb);
+	} else {
+		s->rec.flags |= UEV_F_NO_PAYLOAD;
+		s->rec.payload_len = 0;
+		uev_count(UEV_CNT_NO_PAYLOAD);
+	}
+	uev_submit(s, len);
+	return 0;
+}
+
+/* Runs for every socket wake-up on the host: the family test must stay first and cheap. */
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(sk_data_ready_btf, struct sock *sk)
+{
+	if (sk->__sk_common.skc_family != AF_NETLINK || sk->sk_protocol != NETLINK_KOBJECT_UEVENT)
+		return 0;
+	return handle_delivery(sk, NULL);
+}
+
+SEC("raw_tp/sk_data_ready")
+int BPF_PROG(sk_data_ready_raw, struct sock *sk)
+{
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_NETLINK ||
+	    BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
+		return 0;
+	return handle_delivery(sk, NULL);
+}
+
+/* __netlink_sendskb() also carries unicast replies; only uevent sockets pass. */
+SEC("fentry/__netlink_sendskb")
+int BPF_PROG(netlink_sendskb_fentry, struct sock *sk, struct sk_buff *skb)
+{
+	if (sk->sk_protocol != NETLINK_KOBJECT_UEVENT)
+		return 0;
+	return handle_delivery(sk, skb);
+}
+
+SEC("kprobe/__netlink_sendskb")
+int BPF_KPROBE(netlink_sendskb_kprobe, struct sock *sk, struct sk_buff *skb)
+{
+	if (BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
+		return 0;
+	return handle_delivery(sk, skb);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/* uevscope: see where uevents go across network and user namespaces. */
+#include <stdio.h>
+#include <string.h>
+#include "common.h"
+#include "subcommands.h"
+
+#ifndef UEVSCOPE_VERSION
+#define UEVSCOPE_VERSION "0.1.0"
+#endif
+
+static const struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} subcommands[] = {
+	{ "trace", cmd_trace, "print every uevent delivery, tagged with its namespaces" },
+	{ "features", cmd_features, "probe which attach points this kernel allows" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: uevscope [-v] COMMAND [OPTIONS]\n\nCommands:\n", f);
+	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
+		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+	fputs("\n'uevscope COMMAND --help' describes one command.\n"
+	      "\n"
+	      "EXAMPLES:\n"
+	      "  uevscope trace                  # live trace of every uevent delivery\n"
+	      "  uevscope trace -j -p -c 5       # five deliveries as JSON, with properties\n"
+	      "  uevscope features               # what this kernel lets uevscope attach to\n"
+	      "\n"
+	      "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	size_t j;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			verbose = true;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("uevscope %s\n", UEVSCOPE_VERSION);
+			return EXIT_OK;
+		} else {
+			uev_err("unknown option '%s'; see 'uevscope --help'", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (j = 0; j < ARRAY_SIZE(subcommands); j++)
+		if (!strcmp(argv[i], subcommands[j].name))
+			return subcommands[j].run(argc - i, argv + i);
+	uev_err("unknown command '%s'; see 'uevscope --help'", argv[i]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include "common.h"
+#include "idmap.h"
+#include "nsnames.h"
+
+#define NETNS_RUN_DIR "/run/netns"
+/* init_net's inode, fixed by the kernel (PROC_NET_INIT_INO in include/linux/proc_ns.h). */
+#define PROC_NET_INIT_INO 0xEFFFFFF9U
+
+static struct idmap names;
+static uint32_t init_netns;
+static uint64_t last_scan_ns;
+static bool scanned;
+
+static void rescan(void)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+
+	idmap_clear(&names, free);
+	init_netns = stat("/proc/1/ns/net", &st) ? PROC_NET_INIT_INO : st.st_ino;
+	dir = opendir(NETNS_RUN_DIR);
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", de->d_name);
+		/* Only bind-mounted nsfs files name a namespace; a plain file is a leftover. */
+		if (stat(path, &st) || st.st_dev == 0 || !st.st_ino)
+			continue;
+		if (!idmap_get(&names, st.st_ino))
+			idmap_put(&names, st.st_ino, strdup(de->d_name));
+	}
+	closedir(dir);
+}
+
+const char *netns_name(uint32_t inode)
+{
+	const char *name;
+	uint64_t now;
+
+	if (!names.cap)
+		idmap_init(&names);
+	name = scanned ? idmap_get(&names, inode) : NULL;
+	if (name)
+		return name;
+	now = now_monotonic_ns();
+	if (!scanned || now - last_scan_ns > 200000000ull) {
+		rescan();
+		scanned = true;
+		last_scan_ns = now;
+		name = idmap_get(&names, inode);
+		if (name)
+			return name;
+	}
+	return inode == init_netns ? "init" : NULL;
+}
+
+static bool is_nsfs(const char *path, struct stat *st)
+{
+	struct statfs sfs;
+
+	return !stat(path, st) && !statfs(path, &sfs) && sfs.f_type == NSFS_MAGIC;
+}
+
+int netns_resolve(const char *arg, uint32_t *inode, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	uint64_t ino;
+	struct stat st;
+
+	if (parse_u64(arg, &ino)) {
+		if (!ino || ino > UINT32_MAX) {
+			snprintf(err, errlen, "--netns %s: not a namespace inode number", arg);
+			return -EINVAL;
+		}
+		*inode = ino;
+		return 0;
+	}
+	if (strchr(arg, '/'))
+		snprintf(path, sizeof(path), "%s", arg);
+	else
+		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", arg);
+	if (!is_nsfs(path, &st)) {
+		snprintf(err, errlen,
+			 "--netns %s: no such network namespace (give an inode, /proc/PID/ns/net, "
+			 "/run/netns/NAME or NAME)",
+			 arg);
+		return -ENOENT;
+	}
+	*inode = st.st_ino;
+	return 0;
+}
+
+void netns_names_free(void)
+{
+	idmap_free(&names, free);
+	scanned = false;
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+#define SB_MIN_CAP 64
+
+static void sb_oom(void)
+{
+	fputs("uevscope: out of memory\n", stderr);
+	exit(1);
+}
+
+void sb_init(struct strbuf *sb, size_t initial_cap)
+{
+	if (initial_cap < SB_MIN_CAP)
+		initial_cap = SB_MIN_CAP;
+	sb->buf = malloc(initial_cap);
+	if (!sb->buf)
+		sb_oom();
+	sb->buf[0] = '\0';
+	sb->len = 0;
+	sb->cap = initial_cap;
+}
+
+void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	sb->buf = NULL;
+	sb->len = 0;
+	sb->cap = 0;
+}
+
+void sb_grow(struct strbuf *sb, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > (size_t)-1 - sb->len - 1)
+		sb_oom();
+	need = sb->len + extra + 1;
+	if (need <= sb->cap)
+		return;
+	/* Doubling keeps appends amortised O(1) and stops reallocating once warm. */
+	cap = sb->cap ? sb->cap : SB_MIN_CAP;
+	while (cap < need) {
+		if (cap > (size_t)-1 / 2) {
+			cap = need;
+			break;
+		}
+		cap *= 2;
+	}
+	p = realloc(sb->buf, cap);
+	if (!p)
+		sb_oom();
+	sb->buf = p;
+	sb->cap = cap;
+}
+
+void sb_putn(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb->cap - sb->len <= n)
+		sb_grow(sb, n);
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_puts(struct strbuf *sb, const char *s)
+{
+	sb_putn(sb, s, strlen(s));
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	size_t avail;
+	int n;
+
+	if (!sb->buf)
+		sb_grow(sb, 0);
+	avail = sb->cap - sb->len;
+	va_start(ap, fmt);
+	n = vsnprintf(sb->buf + sb->len, avail, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		/* Encoding error: drop whatever vsnprintf may have half written. */
+		sb->buf[sb->len] = '\0';
+		return;
+	}
+	if ((size_t)n >= avail) {
+		sb_grow(sb, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
+		va_end(ap);
+	}
+	sb->len += (size_t)n;
+}
+
+void sb_u64(struct strbuf *sb, unsigned long long v)
+{
+	char tmp[20]; /* ULLONG_MAX has 20 digits */
+	char *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_putn(sb, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void sb_i64(struct strbuf *sb, long long v)
+{
+	if (v < 0) {
+		sb_putc(sb, '-');
+		/* Negate in unsigned arithmetic so LLONG_MIN does not overflow. */
+		sb_u64(sb, 0ULL - (unsigned long long)v);
+		return;
+	}
+	sb_u64(sb, (unsigned long long)v);
+}
+
+void sb_pad(struct strbuf *sb, size_t col_start, size_t width)
+{
+	size_t used = sb->len > col_start ? sb->len - col_start : 0;
+	size_t n;
+
+	if (used >= width)
+		return;
+	n = width - used;
+	if (sb->cap - sb->len <= n)
+		sb_grow(sb, n);
+	memset(sb->buf + sb->len, ' ', n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}

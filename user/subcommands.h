@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Entry points of the subcommands; each returns the process exit code. */
+#ifndef UEVSCOPE_SUBCOMMANDS_H
+#define UEVSCOPE_SUBCOMMANDS_H
+
+int cmd_trace(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+
+#endif /* UEVSCOPE_SUBCOMMANDS_H */

@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uevscope trace: every delivery of a uevent to a listening socket, tagged
+ * with its namespaces, receiver and origin, streamed from a BPF ring buffer.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "common.h"
+#include "cgroupfs.h"
+#include "match.h"
+#include "nsnames.h"
+#include "overrun.h"
+#include "socks.h"
+#include "trace_attach.h"
+#include "trace_print.h"
+#include "trace.skel.h"
+
+#define POLL_MS		  10
+#define SCAN_INTERVAL_NS  (250 * 1000000ull)
+#define STOP_CONSUMING	  (-ECANCELED)
+
+struct trace_args {
+	struct print_opts print;
+	struct match_list *match;
+	struct trace_attach_cfg attach;
+	uint64_t max_count; /* 0 = unlimited */
+	double duration;    /* seconds, 0 = unlimited */
+};
+
+/* An emission waiting for its netlink_broadcast() to return. */
+struct pending_emission {
+	struct uev_record *rec; /* with its payload */
+	uint32_t deliveries;
+};
+
+struct tracer {
+	struct trace_args *args;
+	struct trace_attached bpf;
+	struct socks *socks;
+	struct overrun_tracker overruns;
+	struct idmap pending; /* origin tid -> struct pending_emission */
+	struct strbuf out;
+	uint64_t clock_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	char payload[UEV_PAYLOAD_MAX + 1];
+	struct uevent ev;
+	uint64_t shown, not_matched, emissions_shown;
+	uint64_t reported_ringbuf_full;
+	bool output_failed;
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static const char trace_usage[] =
+	"usage: uevscope trace [OPTIONS]\n"
+	"\n"
+	"Print every delivery of a uevent to a listening NETLINK_KOBJECT_UEVENT socket,\n"
+	"tagged with the receiving network namespace, its owning user namespace, the\n"
+	"receiving process and cgroup, and the origin (kernel, or the injecting process).\n"
+	"Receive buffer overruns are printed as OVERRUN lines, records the kernel could\n"
+	"not hand over as LOST lines.\n"
+	"\n"
+	"  -p, --properties      print every KEY=VALUE of each uevent\n"
+	"  -j, --json            one JSON object per line\n"
+	"  -m, --match EXPR      udev-style match, e.g. 'SUBSYSTEM==\"block\"', 'ACTION!=\"remove\"',\n"
+	"                        globs * ? [...] and alternatives a|b; repeated -m are ANDed\n"
+	"      --netns NS        only this receiving netns: inode, /proc/PID/ns/net,\n"
+	"                        /run/netns/NAME or NAME (filtered in the kernel)\n"
+	"      --cgroup PATH     only receivers in this cgroup v2 or below it (in the kernel)\n"
+	"  -c, --count N         stop after N deliveries printed\n"
+	"  -d, --duration SECS   stop after SECS seconds\n"
+	"      --tier NAME       force a delivery attach tier instead of probing\n"
+	"      --no-emission     do not trace emissions even where the kernel allows it\n"
+	"      --buffer-mb N     ring buffer size in MiB, a power of two (default 16)\n"
+	"  -v, --verbose         say which attach tiers were refused and why; libbpf logs\n"
+	"  -h, --help            this help\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  uevscope trace                                # every delivery, host-wide\n"
+	"  uevscope trace -p -m 'SUBSYSTEM==\"block\"'     # block uevents with properties\n"
+	"  uevscope trace --netns /run/netns/c1 -j       # one container's netns, as JSON\n"
+	"  uevscope trace -m 'ACTION==\"add|remove\"' -c 10\n"
+	"\n"
+	"Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
+	"2 bad usage.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("uevscope: trace: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("; see 'uevscope trace --help'\n", stderr);
+	return EXIT_USAGE;
+}
+
+enum { OPT_NETNS = 256, OPT_CGROUP, OPT_TIER, OPT_NO_EMISSION, OPT_BUFFER_MB };
+
+static const struct option trace_options[] = {
+	{ "properties", no_argument, NULL, 'p' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "match", required_argument, NULL, 'm' },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "count", required_argument, NULL, 'c' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "tier", required_argument, NULL, OPT_TIER },
+	{ "no-emission", no_argument, NULL, OPT_NO_EMISSION },
+	{ "buffer-mb", required_argument, NULL, OPT_BUFFER_MB },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+/* Returns -1 to go on, or the exit code. Nothing is loaded before all input is valid. */
+static int parse_args(int argc, char **argv, struct trace_args *a)
+{
+	const char *netns_arg = NULL, *cgroup_arg = NULL;
+	char err[256], optbuf[3] = "-?";
+	uint64_t mb = 16;
+	int opt;
+
+	a->attach.cgroup_level = -1;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":pjm:c:d:vh", trace_options, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			a->print.properties = true;
+			break;
+		case 'j':
+			a->print.json = true;
+			break;
+		case 'm':
+			if (match_list_add(a->match, optarg, err, sizeof(err)))
+				return usage_error("bad match expression: %s", err);
+			break;
+		case OPT_NETNS:
+			netns_arg = optarg;
+			break;
+		case OPT_CGROUP:
+			cgroup_arg = optarg;
+			break;
+		case 'c':
+			if (!parse_u64(optarg, &a->max_count) || !a->max_count)
+				return usage_error("-c wants a positive count, not '%s'", optarg);
+			break;
+		case 'd':
+			if (!parse_seconds(optarg, &a->duration))
+				return usage_error("-d wants a positive number of seconds, not '%s'",
+						   optarg);
+			break;
+		case OPT_TIER:
+			if (!trace_tier_known(optarg)) {
+				fprintf(stderr,
+					"uevscope: trace: unknown tier '%s'; the tiers are: %s\n",
+					optarg, trace_tier_list());
+				return EXIT_USAGE;
+			}
+			a->attach.force_tier = optarg;
+			break;
+		case OPT_NO_EMISSION:
+			a->attach.no_emission = true;
+			break;
+		case OPT_BUFFER_MB:
+			if (!parse_u64(optarg, &mb) || !mb || mb > 1024 || (mb & (mb - 1)))
+				return usage_error("--buffer-mb wants a power of two from 1 to 1024, "
+						   "not '%s'",
+						   optarg);
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			fputs(trace_usage, stdout);
+			return EXIT_OK;
+		case ':':
+			optbuf[1] = optopt;
+			return usage_error("option '%s' needs a value",
+					   optopt ? optbuf : argv[optind - 1]);
+		default:
+			optbuf[1] = optopt;
+			return usage_error("unknown option '%s'", optopt ? optbuf : argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	a->attach.ringbuf_bytes = mb << 20;
+	if (netns_arg && netns_resolve(netns_arg, &a->attach.netns, err, sizeof(err))) {
+		fprintf(stderr, "uevscope: trace: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (cgroup_arg && cgroup_resolve(cgroup_arg, &a->attach.cgroup_id, &a->attach.cgroup_level,
+					 err, sizeof(err))) {
+		fprintf(stderr, "uevscope: trace: --cgroup: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+static void flush_out(struct tracer *t)
+{
+	if (!t->out.len || t->output_failed)
+		return;
+	if (fwrite(t->out.buf, 1, t->out.len, stdout) != t->out.len || fflush(stdout)) {
+		/* A closed pipe (trace | head) ends the trace; it is not an error. */
+		t->output_failed = true;
+		exiting = 1;
+	}
+	sb_reset(&t->out);
+}
+
+static void emit_overrun(struct tracer *t, const struct uev_sock_info *info, uint32_t lost)
+{
+	struct overrun_view v = {
+		.sock = info,
+		.wall_ns = now_monotonic_ns() + t->clock_offset,
+		.lost = lost,
+		.netns_name = netns_name(info->netns_ino),
+		.owners = socks_owners(t->socks, info->sock_ino),
+	};
+
+	print_overrun(&t->out, &v, &t->args->print);
+}
+
+/* The netns filter also holds for overruns; a cgroup filter only lets in sockets it passed. */
+static bool overrun_wanted(struct tracer *t, const struct uev_sock_info *info)
+{
+	const struct trace_attach_cfg *c = &t->args->attach;
+
+	return (!c->netns || info->netns_ino == c->netns) && !c->cgroup_id;
+}
+
+static void on_delivery(struct tracer *t, const struct uev_record *rec)
+{
+	struct pending_emission *pe = idmap_get(&t->pending, rec->origin_tid);
+	const struct uevent *ev = NULL;
+	uint32_t lost = overrun_update(&t->overruns, rec->sock_ino, rec->sk_drops);
+	struct trace_view v;
+
+	if (pe)
+		pe->deliveries++;
+	if (lost) {
+		struct uev_sock_info info = {
+			.cgroup_id = rec->cgroup_id,
+			.netns_ino = rec->netns_ino,
+			.userns_ino = rec->userns_ino,
+			.sock_ino = rec->sock_ino,
+			.portid = rec->portid,
+			.sk_drops = rec->sk_drops,
+			.rmem_alloc = rec->rmem_alloc,
+			.rcvbuf = rec->rcvbuf,
+		};
+
+		emit_overrun(t, &info, lost);
+	}
+	if (!(rec->flags & UEV_F_NO_PAYLOAD)) {
+		/* The ring buffer is mapped read-only: parse a copy. */
+		memcpy(t->payload, rec->payload, rec->payload_len);
+		if (!uevent_parse(t->payload, rec->payload_len, &t->ev))
+			ev = &t->ev;
+	}
+	if (!ev)
+		memset(&t->ev, 0, sizeof(t->ev));
+	if (!match_list_eval(t->args->match, ev ? ev : &t->ev)) {
+		t->not_matched++;
+		return;
+	}
+	v = (struct trace_view){
+		.rec = rec,
+		.ev = ev,
+		.wall_ns = rec->ts_ns + t->clock_offset,
+		.netns_name = netns_name(rec->netns_ino),
+		.owners = socks_owners(t->socks, rec->sock_ino),
+	};
+	print_delivery(&t->out, &v, &t->args->print);
+	t->shown++;
+}
+
+static void on_emission(struct tracer *t, const struct uev_record *rec, size_t size)
+{
+	struct pending_emission *pe = calloc(1, sizeof(*pe));
+
+	if (!pe || !(pe->rec = malloc(size))) {
+		free(pe);
+		return;
+	}
+	memcpy(pe->rec, rec, size);
+	pe = idmap_put(&t->pending, rec->origin_tid, pe);
+	if (pe) { /* a broadcast whose exit we never saw */
+		free(pe->rec);
+		free(pe);
+	}
+}
+
+static void on_emission_done(struct tracer *t, const struct uev_record *done)
+{
+	struct pending_emission *pe = idmap_get(&t->pending, done->origin_tid);
+	const struct uevent *ev = NULL;
+	struct trace_view v;
+
+	if (!pe)
+		return;
+	idmap_put(&t->pending, done->origin_tid, NULL);
+	memcpy(t->payload, pe->rec->payload, pe->rec->payload_len);
+	if (!uevent_parse(t->payload, pe->rec->payload_len, &t->ev))
+		ev = &t->ev;
+	if (ev && match_list_eval(t->args->match, ev)) {
+		v = (struct trace_view){
+			.rec = pe->rec,
+			.ev = ev,
+			.wall_ns = pe->rec->ts_ns + t->clock_offset,
+			.netns_name = netns_name(pe->rec->netns_ino),
+			.retval = done->retval,
+			.deliveries = pe->deliveries,
+		};
+		print_emission(&t->out, &v, &t->args->print);
+		t->emissions_shown++;
+	}
+	free(pe->rec);
+	free(pe);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	const struct uev_record *rec = data;
+
+	if (size < sizeof(*rec) || size < sizeof(*rec) + rec->payload_len ||
+	    rec->payload_len > UEV_PAYLOAD_MAX)
+		return 0;
+	switch (rec->kind) {
+	case UEV_REC_DELIVERY:
+		on_delivery(t, rec);
+		break;
+	case UEV_REC_EMISSION:
+		on_emission(t, rec, size);
+		break;
+	case UEV_REC_EMISSION_DONE:
+		on_emission_done(t, rec);
+		break;
+	}
+	if (t->out.len > (256 << 10))
+		flush_out(t);
+	if (t->args->max_count && t->shown >= t->args->max_count) {
+		exiting = 1;
+		return STOP_CONSUMING;
+	}
+	return 0;
+}
+
+static uint64_t read_counter(struct tracer *t, enum uev_counter idx)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t sum = 0, vals[ncpus > 0 ? ncpus : 1];
+	__u32 key = idx;
+	int i;
+
+	if (ncpus <= 0 || bpf_map_lookup_elem(bpf_map__fd(t->bpf.trace->maps.counters), &key, vals))
+		return 0;
+	for (i = 0; i < ncpus; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static void baseline_cb(const struct uev_sock_info *info, void *ctx)
+{
+	overrun_baseline(ctx, info->sock_ino, info->sk_drops);
+}
+
+struct scan_ctx {
+	struct tracer *t;
+	struct idmap alive;
+};
+
+static void scan_cb(const struct uev_sock_info *info, void *ctx)
+{
+	struct scan_ctx *sc = ctx;
+	uint32_t lost = overrun_update(&sc->t->overruns, info->sock_ino, info->sk_drops);
+
+	idmap_put(&sc->alive, info->sock_ino, (void *)1);
+	if (lost && overrun_wanted(sc->t, info))
+		emit_overrun(sc->t, info, lost);
+}
+
+/* Socket drops, and ring buffer losses as a LOST line in the stream itself. */
+static void periodic_checks(struct tracer *t)
+{
+	uint64_t full = read_counter(t, UEV_CNT_RINGBUF_FULL);
+	struct scan_ctx sc = { .t = t };
+
+	if (full > t->reported_ringbuf_full) {
+		print_lost(&t->out, now_monotonic_ns() + t->clock_offset,
+			   "records: ring buffer full (raise --buffer-mb)",
+			   full - t->reported_ringbuf_full, &t->args->print);
+		uev_dbg("ring buffer full: %llu records lost so far",
+			(unsigned long long)full);
+		t->reported_ringbuf_full = full;
+	}
+	if (!socks_can_list(t->socks))
+		return;
+	idmap_init(&sc.alive);
+	if (socks_list(t->socks, scan_cb, &sc) >= 0)
+		overrun_prune(&t->overruns, &sc.alive);
+	idmap_free(&sc.alive, NULL);
+}
+
+static void print_summary(struct tracer *t)
+{
+	uint64_t seen = read_counter(t, UEV_CNT_DELIVERIES);
+	uint64_t full = read_counter(t, UEV_CNT_RINGBUF_FULL);
+	uint64_t gone = read_counter(t, UEV_CNT_NO_PAYLOAD);
+
+	if (t->args->print.json) {
+		sb_printf(&t->out,
+			  "{\"type\":\"summary\",\"deliveries\":%llu,\"shown\":%llu,"
+			  "\"not_matched\":%llu,\"emissions\":%llu,\"lost_ringbuf_full\":%llu,"
+			  "\"payload_gone\":%llu,\"receiver_overruns\":%llu}\n",
+			  (unsigned long long)seen, (unsigned long long)t->shown,
+			  (unsigned long long)t->not_matched,
+			  (unsigned long long)t->emissions_shown, (unsigned long long)full,
+			  (unsigned long long)gone, (unsigned long long)t->overruns.total_lost);
+		flush_out(t);
+	}
+	fprintf(stderr,
+		"uevscope: %llu deliveries traced, %llu shown, %llu not matching; lost: %llu "
+		"(ring buffer full), %llu payloads gone before read; receivers overran %llu "
+		"uevents\n",
+		(unsigned long long)seen, (unsigned long long)t->shown,
+		(unsigned long long)t->not_matched, (unsigned long long)full,
+		(unsigned long long)gone, (unsigned long long)t->overruns.total_lost);
+}
+
+static void free_pending(void *p)
+{
+	struct pending_emission *pe = p;
+
+	free(pe->rec);
+	free(pe);
+}
+
+static int run(struct tracer *t)
+{
+	struct trace_args *a = t->args;
+	struct ring_buffer *rb = NULL;
+	uint64_t deadline = 0, next_scan, now;
+	struct timespec rt, mono;
+	int err;
+
+	if (trace_attach(&t->bpf, &a->attach))
+		return EXIT_ENV;
+	fprintf(stderr, "uevscope: tracing uevent deliveries via %s%s\n", t->bpf.delivery_tier,
+		a->attach.force_tier ? " (forced with --tier)" : "");
+	if (t->bpf.emission_tier)
+		fprintf(stderr, "uevscope: tracing uevent emissions via %s\n", t->bpf.emission_tier);
+	else if (!a->attach.no_emission)
+		fprintf(stderr,
+			"uevscope: emission records unavailable on this kernel, uevents that reach no "
+			"listener are not seen%s%s\n",
+			verbose ? ": " : " (-v says why)", verbose ? t->bpf.emission_why : "");
+
+	t->socks = socks_open();
+	if (!t->socks) {
+		uev_err("out of memory");
+		return EXIT_ENV;
+	}
+	uev_dbg("receivers resolved via %s", socks_owner_method(t->socks));
+	overrun_init(&t->overruns);
+	if (socks_list(t->socks, baseline_cb, &t->overruns) >= 0)
+		overrun_baseline_done(&t->overruns);
+
+	rb = ring_buffer__new(bpf_map__fd(t->bpf.trace->maps.events), on_record, t, NULL);
+	if (!rb) {
+		uev_err("cannot map the ring buffer: %s", strerror(errno));
+		return EXIT_ENV;
+	}
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	t->clock_offset = (rt.tv_sec - mono.tv_sec) * 1000000000ull + rt.tv_nsec - mono.tv_nsec;
+	now = now_monotonic_ns();
+	if (a->duration)
+		deadline = now + (uint64_t)(a->duration * 1e9);
+	next_scan = now + SCAN_INTERVAL_NS;
+
+	while (!exiting) {
+		/* Producers wake us only past wakeup_bytes; the timeout bounds latency. */
+		err = ring_buffer__poll(rb, POLL_MS);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR && err != STOP_CONSUMING) {
+			uev_err("reading the ring buffer failed: %s", strerror(-err));
+			break;
+		}
+		now = now_monotonic_ns();
+		if (now >= next_scan) {
+			periodic_checks(t);
+			next_scan = now + SCAN_INTERVAL_NS;
+		}
+		flush_out(t);
+		if (deadline && now >= deadline)
+			break;
+	}
+	/* Drain what is already in the ring buffer, unless -c is satisfied. */
+	if (!(a->max_count && t->shown >= a->max_count))
+		ring_buffer__consume(rb);
+	periodic_checks(t);
+	flush_out(t);
+	ring_buffer__free(rb);
+	print_summary(t);
+	return EXIT_OK;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace_args args = {};
+	struct tracer t = { .args = &args };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int ret;
+
+	args.match = match_list_new();
+	ret = parse_args(argc, argv, &args);
+	if (ret >= 0)
+		goto out_args;
+	if (!require_root("trace") || !require_btf()) {
+		ret = EXIT_ENV;
+		goto out_args;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	sb_init(&t.out, 1 << 20);
+	idmap_init(&t.pending);
+	setup_libbpf_logging();
+
+	ret = run(&t);
+
+	trace_detach(&t.bpf);
+	socks_close(t.socks);
+	overrun_free(&t.overruns);
+	idmap_free(&t.pending, free_pending);
+	sb_free(&t.out);
+	netns_names_free();
+out_args:
+	match_list_free(args.match);
+	return ret;
+}
