@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Socket inventory by BPF iterators, read by the loader on demand:
- * every NETLINK_KOBJECT_UEVENT socket in every network namespace
- * (iter/netlink: drops, fill, portid), and which processes hold each one
- * (iter/task_file: the receiver of a delivery, which the sender-context
- * delivery programs cannot see).
+ * Socket inventory by a BPF iterator, read by the loader on demand: every
+ * NETLINK_KOBJECT_UEVENT socket in every network namespace, with its drops,
+ * fill and portid, which /proc/net/netlink shows only one netns at a time.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -14,8 +12,6 @@
 
 #define AF_NETLINK		16
 #define NETLINK_KOBJECT_UEVENT	15
-#define S_IFMT			00170000
-#define S_IFSOCK		0140000
 
 SEC("iter/netlink")
 int dump_uevent_socks(struct bpf_iter__netlink *ctx)
@@ -48,32 +44,6 @@ int dump_uevent_socks(struct bpf_iter__netlink *ctx)
 	info.has_filter = sk->sk_filter != NULL;
 	info.cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 	bpf_seq_write(ctx->meta->seq, &info, sizeof(info));
-	return 0;
-}
-
-SEC("iter/task_file")
-int dump_uevent_owners(struct bpf_iter__task_file *ctx)
-{
-	struct task_struct *task = ctx->task;
-	struct file *file = ctx->file;
-	struct uev_sock_owner owner = {};
-	struct socket *sock;
-	struct sock *sk;
-
-	if (!task || !file)
-		return 0;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return 0;
-	sock = BPF_CORE_READ(file, private_data);
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_NETLINK ||
-	    BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	owner.sock_ino = BPF_CORE_READ(file, f_inode, i_ino);
-	owner.tgid = task->tgid;
-	owner.cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	BPF_CORE_READ_STR_INTO(&owner.comm, task, comm);
-	bpf_seq_write(ctx->meta->seq, &owner, sizeof(owner));
 	return 0;
 }
 

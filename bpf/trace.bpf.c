@@ -34,29 +34,38 @@ static __always_inline bool sk_in_target_cgroup(const struct sock *sk)
 	return BPF_CORE_READ(anc, kn, id) == targ_cgroup_id;
 }
 
-/* skb is the queued uevent, or NULL to take it from the tail of the receive queue. */
+/*
+ * skb is the queued uevent, or NULL to take it from the tail of the receive
+ * queue. sk_data_ready fires just after skb_queue_tail(), so the tail is ours
+ * unless a reader busy in recv() on another CPU already dequeued it (the tail
+ * then points at the list head itself): read it before anything else to keep
+ * that window as short as possible.
+ */
 static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff *skb)
 {
-	const struct net *net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
-	struct uev_scratch *s;
+	struct uev_scratch *s = uev_scratch_get();
+	const struct net *net;
 	struct socket *sock;
 	__u32 netns, len = 0;
 
+	if (!s)
+		return 0;
 	if (!skb) {
-		/*
-		 * sk_data_ready fires just after skb_queue_tail(), so the tail is
-		 * ours unless a reader already emptied the queue, leaving the tail
-		 * pointing at the list head itself.
-		 */
 		const void *head = __builtin_preserve_access_index(&sk->sk_receive_queue);
 
 		skb = BPF_CORE_READ(sk, sk_receive_queue.prev);
 		if ((const void *)skb == head)
 			skb = NULL;
 	}
-	if (skb && !uev_skb_is_broadcast(skb))
-		return 0;
+	s->rec.flags = 0;
+	s->rec.creds_pid = 0;
+	if (skb) {
+		len = uev_read_skb(s, skb);
+		if (!uev_skb_is_broadcast(skb))
+			return 0;
+	}
 
+	net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
 	netns = uev_net_inum(net);
 	if ((targ_netns && netns != targ_netns) ||
 	    (targ_cgroup_id && !sk_in_target_cgroup(sk))) {
@@ -64,15 +73,14 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 		return 0;
 	}
 	uev_count(UEV_CNT_DELIVERIES);
-	s = uev_scratch_get();
-	if (!s)
-		return 0;
-
+	if (!skb) {
+		s->rec.flags |= UEV_F_NO_PAYLOAD;
+		s->rec.payload_len = 0;
+		uev_count(UEV_CNT_NO_PAYLOAD);
+	}
 	s->rec.ts_ns = bpf_ktime_get_ns();
 	s->rec.kind = UEV_REC_DELIVERY;
-	s->rec.flags = 0;
 	s->rec.retval = 0;
-	s->rec.creds_pid = 0;
 	s->rec.netns_ino = netns;
 	s->rec.userns_ino = uev_net_owner_inum(net);
 	s->rec.cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
@@ -84,14 +92,6 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	s->rec.rmem_alloc = BPF_CORE_READ(sk, sk_backlog.rmem_alloc.counter);
 	s->rec.rcvbuf = BPF_CORE_READ(sk, sk_rcvbuf);
 	uev_fill_origin(&s->rec);
-
-	if (skb) {
-		len = uev_read_skb(s, skb);
-	} else {
-		s->rec.flags |= UEV_F_NO_PAYLOAD;
-		s->rec.payload_len = 0;
-		uev_count(UEV_CNT_NO_PAYLOAD);
-	}
 	uev_submit(s, len);
 	return 0;
 }

@@ -76,12 +76,4 @@ struct uev_sock_info {
 	__u32 reserved;
 };
 
-/* One process holding a uevent socket open, from the iter/task_file program. */
-struct uev_sock_owner {
-	__u64 cgroup_id; /* the process's cgroup v2 id */
-	__u32 sock_ino;
-	__u32 tgid;
-	char comm[UEV_COMM_LEN];
-};
-
 #endif /* UEVSCOPE_H */

@@ -21,11 +21,22 @@
 struct socks {
 	struct socks_bpf *skel;
 	struct bpf_link *netlink_link;
-	struct bpf_link *task_file_link;
 	struct idmap owners;  /* sock inode -> struct sock_entry */
 	struct idmap unknown; /* sock inode -> time of the scan that missed it, as a pointer */
 	uint64_t last_scan_ns;
 };
+
+static void free_entry_owners(struct sock_entry *e)
+{
+	unsigned int i;
+
+	if (!e)
+		return;
+	for (i = 0; i < e->nowners; i++)
+		free(e->owners[i].cgroup);
+	e->nowners = 0;
+	e->extra_owners = 0;
+}
 
 static void free_entry(void *p)
 {
@@ -47,17 +58,11 @@ struct socks *socks_open(void)
 	idmap_init(&s->unknown);
 	silence_libbpf(true);
 	s->skel = socks_bpf__open_and_load();
-	if (s->skel) {
+	if (s->skel)
 		s->netlink_link = bpf_program__attach_iter(s->skel->progs.dump_uevent_socks, NULL);
-		s->task_file_link =
-		    bpf_program__attach_iter(s->skel->progs.dump_uevent_owners, NULL);
-	}
 	silence_libbpf(false);
 	if (!s->netlink_link)
-		uev_dbg(
-		    "iter/netlink unavailable: socket drops are seen only at the next delivery");
-	if (!s->task_file_link)
-		uev_dbg("iter/task_file unavailable: receivers resolved by scanning /proc/PID/fd");
+		uev_dbg("iter/netlink unavailable: socket drops are seen only at the next delivery");
 	return s;
 }
 
@@ -66,16 +71,10 @@ void socks_close(struct socks *s)
 	if (!s)
 		return;
 	bpf_link__destroy(s->netlink_link);
-	bpf_link__destroy(s->task_file_link);
 	socks_bpf__destroy(s->skel);
 	idmap_free(&s->owners, free_entry);
 	idmap_free(&s->unknown, NULL);
 	free(s);
-}
-
-const char *socks_owner_method(const struct socks *s)
-{
-	return s->task_file_link ? "iter/task_file" : "/proc/PID/fd scan";
 }
 
 bool socks_can_list(const struct socks *s)
@@ -172,24 +171,6 @@ static void add_owner(struct idmap *owners, uint32_t ino, uint32_t tgid, const c
 	o->cgroup = cgroup_of_pid(tgid);
 }
 
-static void scan_task_file(struct socks *s)
-{
-	const struct uev_sock_owner *rec;
-	char *buf = NULL;
-	ssize_t len, off;
-
-	len = read_iter(s->task_file_link, &buf);
-	if (len < 0) {
-		uev_dbg("iter/task_file read failed: %s", strerror((int)-len));
-		return;
-	}
-	for (off = 0; off + (ssize_t)sizeof(*rec) <= len; off += sizeof(*rec)) {
-		rec = (const void *)(buf + off);
-		add_owner(&s->owners, rec->sock_ino, rec->tgid, rec->comm);
-	}
-	free(buf);
-}
-
 static void read_comm(uint32_t pid, char *comm, size_t len)
 {
 	char fn[64];
@@ -205,17 +186,31 @@ static void read_comm(uint32_t pid, char *comm, size_t len)
 	fclose(f);
 }
 
-/* Fallback: which /proc/PID/fd/N links to "socket:[wanted]". */
-static void scan_proc_fds(struct socks *s, uint32_t wanted)
+static void want_cb(const struct uev_sock_info *info, void *ctx)
+{
+	idmap_put(ctx, info->sock_ino, (void *)1);
+}
+
+/*
+ * Which /proc/PID/fd/N link to "socket:[N]" for a uevent socket.
+ * One walk resolves every uevent socket that iter/netlink lists, so a burst of
+ * new listeners costs one scan, not one each.
+ */
+static void scan_proc_fds(struct socks *s, uint32_t missed)
 {
 	char fn[600], link[64], comm[UEV_COMM_LEN];
 	struct dirent *pde, *fde;
+	struct idmap wanted;
 	DIR *proc, *fds;
 	ssize_t n;
 
+	idmap_init(&wanted);
+	if (missed)
+		idmap_put(&wanted, missed, (void *)1);
+	socks_list(s, want_cb, &wanted);
 	proc = opendir("/proc");
 	if (!proc)
-		return;
+		goto out;
 	while ((pde = readdir(proc))) {
 		if (!isdigit((unsigned char)pde->d_name[0]))
 			continue;
@@ -223,6 +218,7 @@ static void scan_proc_fds(struct socks *s, uint32_t wanted)
 		fds = opendir(fn);
 		if (!fds)
 			continue;
+		comm[0] = '\0';
 		while ((fde = readdir(fds))) {
 			unsigned long ino;
 
@@ -231,14 +227,22 @@ static void scan_proc_fds(struct socks *s, uint32_t wanted)
 			if (n <= 0)
 				continue;
 			link[n] = '\0';
-			if (sscanf(link, "socket:[%lu]", &ino) != 1 || ino != wanted)
+			if (sscanf(link, "socket:[%lu]", &ino) != 1 || !idmap_get(&wanted, ino))
 				continue;
-			read_comm(atoi(pde->d_name), comm, sizeof(comm));
+			if (!comm[0])
+				read_comm(atoi(pde->d_name), comm, sizeof(comm));
+			/* First holder found in this walk: the old list may name dead pids. */
+			if (idmap_get(&wanted, ino) == (void *)1) {
+				free_entry_owners(idmap_get(&s->owners, ino));
+				idmap_put(&wanted, ino, (void *)2);
+			}
 			add_owner(&s->owners, ino, atoi(pde->d_name), comm);
 		}
 		closedir(fds);
 	}
 	closedir(proc);
+out:
+	idmap_free(&wanted, NULL);
 }
 
 const struct sock_entry *socks_owners(struct socks *s, uint32_t ino)
@@ -246,22 +250,31 @@ const struct sock_entry *socks_owners(struct socks *s, uint32_t ino)
 	const struct sock_entry *e = idmap_get(&s->owners, ino);
 	uint64_t now, missed;
 
-	if (e || !ino)
+	if ((e && e->nowners) || !ino)
 		return e;
 	now = now_monotonic_ns();
 	missed = (uint64_t)(uintptr_t)idmap_get(&s->unknown, ino);
 	if ((missed && now - missed < UNKNOWN_RETRY_NS) || now - s->last_scan_ns < RESCAN_MIN_NS)
 		return NULL;
 	s->last_scan_ns = now;
-	if (s->task_file_link) {
-		/* One scan refreshes every uevent socket's holders: drop stale pids. */
-		idmap_clear(&s->owners, free_entry);
-		scan_task_file(s);
-	} else {
-		scan_proc_fds(s, ino);
-	}
+	scan_proc_fds(s, ino);
 	e = idmap_get(&s->owners, ino);
-	if (!e)
+	if (!e || !e->nowners) {
 		idmap_put(&s->unknown, ino, (void *)(uintptr_t)now);
+		return NULL;
+	}
 	return e;
+}
+
+void socks_refresh_owners(struct socks *s)
+{
+	s->last_scan_ns = now_monotonic_ns();
+	scan_proc_fds(s, 0);
+}
+
+bool socks_owner_known(struct socks *s, uint32_t ino)
+{
+	const struct sock_entry *e = idmap_get(&s->owners, ino);
+
+	return e && e->nowners;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Inventory of uevent sockets: their state (iter/netlink) and the processes
- * that hold them (iter/task_file, or a /proc/PID/fd scan where BPF iterators
- * are unavailable). The delivery programs run in the sender's context, so
- * this is how a delivery learns its receiving process.
+ * that hold them (a /proc/PID/fd walk). The delivery programs run in the
+ * sender's context, so this is how a delivery learns its receiving process.
+ * iter/task_file would do the walk in the kernel, but on 6.18 it was seen to
+ * attach and then list no task but the reader's own children.
  */
 #ifndef UEVSCOPE_SOCKS_H
 #define UEVSCOPE_SOCKS_H
@@ -32,8 +33,6 @@ struct socks;
 struct socks *socks_open(void);
 void socks_close(struct socks *s);
 
-/* "iter/task_file" or "/proc/PID/fd scan": how receivers are resolved. */
-const char *socks_owner_method(const struct socks *s);
 /* Whether iter/netlink works, so socket drops can be polled. */
 bool socks_can_list(const struct socks *s);
 
@@ -43,5 +42,9 @@ int socks_list(struct socks *s, sock_info_cb cb, void *ctx);
 
 /* Who holds socket inode ino; NULL while unknown (the socket may be gone). */
 const struct sock_entry *socks_owners(struct socks *s, uint32_t ino);
+
+/* Resolve the holders of every uevent socket alive now, so short-lived ones keep a name. */
+void socks_refresh_owners(struct socks *s);
+bool socks_owner_known(struct socks *s, uint32_t ino);
 
 #endif /* UEVSCOPE_SOCKS_H */

@@ -382,6 +382,7 @@ static void baseline_cb(const struct uev_sock_info *info, void *ctx)
 struct scan_ctx {
 	struct tracer *t;
 	struct idmap alive;
+	bool unnamed; /* a socket whose holders are not known yet */
 };
 
 static void scan_cb(const struct uev_sock_info *info, void *ctx)
@@ -390,6 +391,8 @@ static void scan_cb(const struct uev_sock_info *info, void *ctx)
 	uint32_t lost = overrun_update(&sc->t->overruns, info->sock_ino, info->sk_drops);
 
 	idmap_put(&sc->alive, info->sock_ino, (void *)1);
+	if (!socks_owner_known(sc->t->socks, info->sock_ino))
+		sc->unnamed = true;
 	if (lost && overrun_wanted(sc->t, info))
 		emit_overrun(sc->t, info, lost);
 }
@@ -413,6 +416,9 @@ static void periodic_checks(struct tracer *t)
 	idmap_init(&sc.alive);
 	if (socks_list(t->socks, scan_cb, &sc) >= 0)
 		overrun_prune(&t->overruns, &sc.alive);
+	/* Name new listeners while they live: one may be gone by its first delivery. */
+	if (sc.unnamed)
+		socks_refresh_owners(t->socks);
 	idmap_free(&sc.alive, NULL);
 }
 
@@ -475,10 +481,10 @@ static int run(struct tracer *t)
 		uev_err("out of memory");
 		return EXIT_ENV;
 	}
-	uev_dbg("receivers resolved via %s", socks_owner_method(t->socks));
 	overrun_init(&t->overruns);
 	if (socks_list(t->socks, baseline_cb, &t->overruns) >= 0)
 		overrun_baseline_done(&t->overruns);
+	socks_refresh_owners(t->socks);
 
 	rb = ring_buffer__new(bpf_map__fd(t->bpf.trace->maps.events), on_record, t, NULL);
 	if (!rb) {

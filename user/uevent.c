@@ -121,7 +121,7 @@ int uevent_parse(char *buf, size_t len, struct uevent *ev)
 			uev_parse_prop(p, ev, &seen);
 		first = false;
 	}
-	if (!ev->has_header && !ev->nprops && !ev->dropped_props)
+	if (!ev->has_header && !ev->nprops)
 		return -EINVAL;
 	return 0;
 }
