@@ -2,10 +2,13 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "common.h"
@@ -14,8 +17,8 @@
 #include "socks.h"
 #include "socks.skel.h"
 
-/* Rescans on a miss are rate-limited: a socket that vanished must not cost a scan per event. */
-#define RESCAN_MIN_NS	 (100 * 1000000ull)
+#define NETNS_REFRESH_NS   (1000 * 1000000ull)
+/* A socket that vanished must not cost a /proc walk per event. */
 #define UNKNOWN_RETRY_NS (1000 * 1000000ull)
 
 struct socks {
@@ -24,6 +27,8 @@ struct socks {
 	struct idmap owners;  /* sock inode -> struct sock_entry */
 	struct idmap unknown; /* sock inode -> time of the scan that missed it, as a pointer */
 	uint64_t last_scan_ns;
+	struct idmap netns_paths; /* netns inode -> a path that opens it */
+	uint64_t netns_scan_ns;
 };
 
 static void free_entry_owners(struct sock_entry *e)
@@ -56,6 +61,7 @@ struct socks *socks_open(void)
 		return NULL;
 	idmap_init(&s->owners);
 	idmap_init(&s->unknown);
+	idmap_init(&s->netns_paths);
 	silence_libbpf(true);
 	s->skel = socks_bpf__open_and_load();
 	if (s->skel)
@@ -74,6 +80,7 @@ void socks_close(struct socks *s)
 	socks_bpf__destroy(s->skel);
 	idmap_free(&s->owners, free_entry);
 	idmap_free(&s->unknown, NULL);
+	idmap_free(&s->netns_paths, free);
 	free(s);
 }
 
@@ -126,15 +133,51 @@ static ssize_t read_iter(struct bpf_link *link, char **out)
 	return len;
 }
 
-int socks_list(struct socks *s, sock_info_cb cb, void *ctx)
+/*
+ * Every network namespace that can be entered: named ones in /run/netns and
+ * those of running processes. Kept for NETNS_REFRESH_NS between walks.
+ */
+static void collect_netns(struct socks *s)
+{
+	char path[300];
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int i;
+
+	idmap_clear(&s->netns_paths, free);
+	for (i = 0; i < 2; i++) {
+		dir = opendir(i ? "/proc" : "/run/netns");
+		if (!dir)
+			continue;
+		while ((de = readdir(dir))) {
+			if (de->d_name[0] == '.' || (i && !isdigit((unsigned char)de->d_name[0])))
+				continue;
+			snprintf(path, sizeof(path), i ? "/proc/%s/ns/net" : "/run/netns/%s",
+				 de->d_name);
+			if (!stat(path, &st) && !idmap_get(&s->netns_paths, st.st_ino))
+				idmap_put(&s->netns_paths, st.st_ino, strdup(path));
+		}
+		closedir(dir);
+	}
+	s->netns_scan_ns = now_monotonic_ns();
+}
+
+static int list_one_netns(struct socks *s, const char *path, sock_info_cb cb, void *ctx)
 {
 	const struct uev_sock_info *info;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), count = 0;
 	char *buf = NULL;
 	ssize_t len, off;
-	int count = 0;
 
-	if (!s->netlink_link)
-		return -EOPNOTSUPP;
+	if (fd < 0)
+		return 0; /* the namespace or its process is gone */
+	/* A netlink iterator lists the sockets of the netns it was created in. */
+	if (setns(fd, CLONE_NEWNET)) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
 	len = read_iter(s->netlink_link, &buf);
 	if (len < 0)
 		return len;
@@ -143,6 +186,31 @@ int socks_list(struct socks *s, sock_info_cb cb, void *ctx)
 		cb(info, ctx);
 	}
 	free(buf);
+	return count;
+}
+
+int socks_list(struct socks *s, sock_info_cb cb, void *ctx)
+{
+	int self, n, count = 0;
+	size_t i;
+
+	if (!s->netlink_link)
+		return -EOPNOTSUPP;
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	if (!s->netns_paths.len || now_monotonic_ns() - s->netns_scan_ns > NETNS_REFRESH_NS)
+		collect_netns(s);
+	for (i = 0; i < s->netns_paths.cap; i++) {
+		if (!s->netns_paths.keys[i])
+			continue;
+		n = list_one_netns(s, s->netns_paths.vals[i], cb, ctx);
+		if (n > 0)
+			count += n;
+	}
+	if (setns(self, CLONE_NEWNET))
+		uev_err("cannot return to our own network namespace: %s", strerror(errno));
+	close(self);
 	return count;
 }
 
@@ -254,7 +322,7 @@ const struct sock_entry *socks_owners(struct socks *s, uint32_t ino)
 		return e;
 	now = now_monotonic_ns();
 	missed = (uint64_t)(uintptr_t)idmap_get(&s->unknown, ino);
-	if ((missed && now - missed < UNKNOWN_RETRY_NS) || now - s->last_scan_ns < RESCAN_MIN_NS)
+	if (missed && now - missed < UNKNOWN_RETRY_NS)
 		return NULL;
 	s->last_scan_ns = now;
 	scan_proc_fds(s, ino);

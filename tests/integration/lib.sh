@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by the integration tests: POSIX sh, so they also run under busybox.
+# Each test script sets SUITE, sources this file and calls pass/fail/skip.
+BUILD=${BUILD:-build}
+UEVSCOPE=$BUILD/uevscope
+H=$BUILD/tests
+T=$(mktemp -d /tmp/uevscope-test.XXXXXX)
+PIDS=""
+NETNS_NAMES=""
+
+pass() { echo "PASS $SUITE: $1"; }
+fail() { echo "FAIL $SUITE: $1: $2"; }
+skip() { echo "SKIP $SUITE: $1: $2"; }
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for n in $NETNS_NAMES; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# Integration tests load BPF programs and create namespaces: root only.
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		skip "all" "needs root (loads BPF programs, creates namespaces); run 'sudo make test'"
+		exit 0
+	fi
+}
+
+# wait_for PATTERN FILE [TENTHS]: until grep finds PATTERN in FILE.
+wait_for() {
+	n=0
+	while ! grep -q "$1" "$2" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -gt "${3:-100}" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# start_trace NAME ARGS...: runs uevscope trace in the background until attached.
+start_trace() {
+	name=$1
+	shift
+	"$UEVSCOPE" trace "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	TRACE_PID=$!
+	PIDS="$PIDS $TRACE_PID"
+	wait_for "tracing uevent deliveries via" "$T/$name.err" 150
+}
+
+stop_trace() {
+	kill -INT "$TRACE_PID" 2>/dev/null
+	wait "$TRACE_PID"
+	TRACE_RC=$?
+}
+
+# start_listener NAME [WRAPPER...] -- [uevlisten ARGS]: waits for its ready line.
+start_listener() {
+	name=$1
+	shift
+	wrap=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		wrap="$wrap $1"
+		shift
+	done
+	[ "$1" = "--" ] && shift
+	$wrap "$H/uevlisten" "$@" >"$T/$name.out" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_for "^ready" "$T/$name.out" 50 || return 1
+	eval "${name}_pid=\$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' \"\$T/\$name.out\")"
+	eval "${name}_netns=\$(sed -n 's/^ready.* netns=\([0-9]*\).*/\1/p' \"\$T/\$name.out\")"
+	eval "${name}_ino=\$(sed -n 's/^ready.* ino=\([0-9]*\).*/\1/p' \"\$T/\$name.out\")"
+	eval "${name}_portid=\$(sed -n 's/^ready.* portid=\([0-9]*\).*/\1/p' \"\$T/\$name.out\")"
+}
+
+# A synthetic kernel uevent with a unique SYNTH_UUID, so a test can pick out its own.
+new_uuid() {
+	printf '%08x-%04x-4%03x-8%03x-%012x' "$$" "$(($(date +%s) % 65536))" \
+		"$((${1:-0} % 4096))" "$(($(date +%N | sed 's/^0*//') % 4096))" "$(date +%s%N | cut -c1-12)"
+}
+
+fire_uevent() {
+	echo "change $1 TEST=1" >/sys/class/mem/null/uevent
+}
+
+# count_lines PATTERN FILE
+count_lines() {
+	grep -c "$1" "$2" 2>/dev/null || true
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Test runner: unit tests (no root), then integration tests (root, real
+# kernel, real namespaces, real uevents). Every test prints one line
+# PASS/FAIL/SKIP; the last line of the run is "N passed, N failed, N skipped".
+# usage: tests/run.sh [--unit-only] BUILD_DIR
+unit_only=0
+if [ "$1" = "--unit-only" ]; then
+	unit_only=1
+	shift
+fi
+BUILD=${1:-build}
+export BUILD
+here=$(dirname "$0")
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	"$t" 2>&1 | tee -a "$log"
+done
+if [ $unit_only = 0 ]; then
+	for t in "$here"/integration/*.sh; do
+		sh "$t" 2>&1 | tee -a "$log"
+	done
+fi
+passed=$(grep -c '^PASS ' "$log")
+failed=$(grep -c '^FAIL ' "$log")
+skipped=$(grep -c '^SKIP ' "$log")
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
