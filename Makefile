@@ -24,7 +24,7 @@ LIB_OBJS    := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all test unit vmlinux bench format check-format clean
+.PHONY: all deps test unit vmlinux bench format check-format clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -64,6 +64,18 @@ unit: $(UNIT_BINS)
 
 bench: $(OUTPUT)/uevscope $(HELPER_BINS)
 	bench/trace-rate.sh $(OUTPUT)
+
+# Debian packages the build and the tests need; installs only what is missing.
+DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux jq
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+			>/dev/null || { echo "uevscope: could not install $$missing (run as root)" >&2; \
+			exit 1; }; \
+	fi
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF.
 vmlinux:

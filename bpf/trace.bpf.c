@@ -61,8 +61,11 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	s->rec.creds_pid = 0;
 	if (skb) {
 		len = uev_read_skb(s, skb);
-		if (!uev_skb_is_broadcast(skb))
+		/* An ack to an injector, or the skb was reused under us: counted, not traced. */
+		if (!uev_skb_is_broadcast(skb)) {
+			uev_count(UEV_CNT_UNICAST);
 			return 0;
+		}
 	}
 
 	net = BPF_CORE_READ(sk, __sk_common.skc_net.net);

@@ -58,6 +58,7 @@ enum uev_counter {
 	UEV_CNT_RINGBUF_FULL,	 /* records lost: ring buffer had no room */
 	UEV_CNT_NO_PAYLOAD,	 /* deliveries whose skb was consumed before it was read */
 	UEV_CNT_EMISSIONS,	 /* uevent broadcasts seen (emission tracing only) */
+	UEV_CNT_UNICAST,	 /* unicast skbs on uevent sockets (acks to injectors), skipped */
 	UEV_CNT_MAX,
 };
 

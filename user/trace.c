@@ -427,25 +427,28 @@ static void print_summary(struct tracer *t)
 	uint64_t seen = read_counter(t, UEV_CNT_DELIVERIES);
 	uint64_t full = read_counter(t, UEV_CNT_RINGBUF_FULL);
 	uint64_t gone = read_counter(t, UEV_CNT_NO_PAYLOAD);
+	uint64_t unicast = read_counter(t, UEV_CNT_UNICAST);
 
 	if (t->args->print.json) {
 		sb_printf(&t->out,
 			  "{\"type\":\"summary\",\"deliveries\":%llu,\"shown\":%llu,"
 			  "\"not_matched\":%llu,\"emissions\":%llu,\"lost_ringbuf_full\":%llu,"
-			  "\"payload_gone\":%llu,\"receiver_overruns\":%llu}\n",
+			  "\"payload_gone\":%llu,\"receiver_overruns\":%llu,\"unicast_skipped\":%llu}\n",
 			  (unsigned long long)seen, (unsigned long long)t->shown,
 			  (unsigned long long)t->not_matched,
 			  (unsigned long long)t->emissions_shown, (unsigned long long)full,
-			  (unsigned long long)gone, (unsigned long long)t->overruns.total_lost);
+			  (unsigned long long)gone, (unsigned long long)t->overruns.total_lost,
+			  (unsigned long long)unicast);
 		flush_out(t);
 	}
 	fprintf(stderr,
 		"uevscope: %llu deliveries traced, %llu shown, %llu not matching; lost: %llu "
 		"(ring buffer full), %llu payloads gone before read; receivers overran %llu "
-		"uevents\n",
+		"uevents; %llu unicast skipped\n",
 		(unsigned long long)seen, (unsigned long long)t->shown,
 		(unsigned long long)t->not_matched, (unsigned long long)full,
-		(unsigned long long)gone, (unsigned long long)t->overruns.total_lost);
+		(unsigned long long)gone, (unsigned long long)t->overruns.total_lost,
+		(unsigned long long)unicast);
 }
 
 static void free_pending(void *p)

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+# Attach tiers, stopping (-c, -d, SIGINT), clean detach, and the same choice
+# reported by `uevscope features`.
+SUITE=trace-lifecycle
+. "$(dirname "$0")/lib.sh"
+require_root
+
+start_listener host -- || fail "setup" "host listener"
+
+# The fallback tier traces the same deliveries as the first choice.
+U=$(new_uuid 7)
+if start_trace raw --tier raw_tp/sk_data_ready -m "SYNTH_UUID==\"$U\""; then
+	fire_uevent "$U"
+	wait_for "rx=$host_pid/" "$T/raw.out" 30
+	stop_trace
+	if grep -q "via raw_tp/sk_data_ready" "$T/raw.err" && [ "$(grep -c "rx=$host_pid/uevlisten" "$T/raw.out")" = 1 ]; then
+		pass "raw_tp fallback tier traces the delivery"
+	else
+		fail "raw_tp fallback tier traces the delivery" "$(cat "$T/raw.err" "$T/raw.out")"
+	fi
+else
+	fail "raw_tp fallback tier traces the delivery" "$(cat "$T/raw.err")"
+fi
+
+# SIGINT: summary line, exit 0, none of our programs left in the kernel.
+U=$(new_uuid 8)
+start_trace sig -m "SYNTH_UUID==\"$U\"" || fail "setup" "trace"
+fire_uevent "$U"
+wait_for "seq=" "$T/sig.out" 30
+stop_trace
+if [ "$TRACE_RC" = 0 ] && grep -q "^uevscope: 1 deliveries traced, 1 shown, 0 not matching; lost: 0 " "$T/sig.err"; then
+	pass "SIGINT prints the summary and exits 0"
+else
+	fail "SIGINT prints the summary and exits 0" "rc=$TRACE_RC $(tail -1 "$T/sig.err")"
+fi
+if command -v bpftool >/dev/null; then
+	left=$(bpftool prog show 2>/dev/null | grep -cE 'sk_data_ready_|dump_uevent_socks|broadcast_')
+	[ "$left" = 0 ] && pass "no program of ours remains after exit" ||
+		fail "no program of ours remains after exit" "$left programs left"
+else
+	skip "no program of ours remains after exit" "bpftool not installed"
+fi
+
+# -c stops after COUNT deliveries, -d after SECONDS, both on their own.
+U=$(new_uuid 9)
+"$UEVSCOPE" trace -c 2 -m "SYNTH_UUID==\"$U\"" >"$T/c.out" 2>"$T/c.err" &
+cpid=$!
+wait_for "tracing uevent deliveries via" "$T/c.err" 150
+fire_uevent "$U"
+fire_uevent "$U"
+fire_uevent "$U"
+n=0
+while kill -0 $cpid 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+if ! kill -0 $cpid 2>/dev/null && wait $cpid && [ "$(grep -c 'seq=' "$T/c.out")" = 2 ]; then
+	pass "-c stops after COUNT deliveries"
+else
+	kill $cpid 2>/dev/null
+	fail "-c stops after COUNT deliveries" "$(cat "$T/c.out")"
+fi
+start=$(date +%s)
+timeout 20 "$UEVSCOPE" trace -d 1 >/dev/null 2>"$T/d.err"
+rc=$?
+took=$(($(date +%s) - start))
+[ $rc = 0 ] && [ $took -le 6 ] && pass "-d stops after SECONDS" || fail "-d stops after SECONDS" "rc=$rc after ${took}s"
+
+# Emission: said once at start, whichever way this kernel goes.
+n=$(grep -c "emission" "$T/d.err")
+[ "$n" = 1 ] && pass "emission availability said once at start" || fail "emission availability said once at start" "$(cat "$T/d.err")"
+
+# features predicts the tier trace picks.
+if command -v jq >/dev/null; then
+	planned=$("$UEVSCOPE" features -j | jq -r '.plans[] | select(.subcommand=="trace" and .job=="delivery") | .uses')
+	used=$(sed -n 's/^uevscope: tracing uevent deliveries via \([^ ]*\).*/\1/p' "$T/d.err")
+	[ -n "$used" ] && [ "$planned" = "$used" ] && pass "features and trace agree on the delivery tier" ||
+		fail "features and trace agree on the delivery tier" "features: $planned, trace: $used"
+else
+	skip "features and trace agree on the delivery tier" "needs jq"
+fi
