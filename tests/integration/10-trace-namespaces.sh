@@ -5,11 +5,9 @@
 SUITE=trace-namespaces
 . "$(dirname "$0")/lib.sh"
 require_root
-command -v jq >/dev/null || { skip "all" "needs jq to read the JSON trace"; exit 0; }
+require_jq
 
-NS=uevtest$$
-ip netns add "$NS" || { fail "setup" "ip netns add failed"; exit 0; }
-NETNS_NAMES=$NS
+new_netns uevtest
 U1=$(new_uuid 1)
 U2=$(new_uuid 2)
 

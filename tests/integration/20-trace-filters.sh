@@ -4,11 +4,9 @@
 SUITE=trace-filters
 . "$(dirname "$0")/lib.sh"
 require_root
-command -v jq >/dev/null || { skip "all" "needs jq to read the JSON trace"; exit 0; }
+require_jq
 
-NS=uevflt$$
-ip netns add "$NS" || { fail "setup" "ip netns add failed"; exit 0; }
-NETNS_NAMES=$NS
+new_netns uevflt
 U3=$(new_uuid 3)
 U4=$(new_uuid 4)
 

@@ -4,11 +4,9 @@
 SUITE=trace-overrun
 . "$(dirname "$0")/lib.sh"
 require_root
-command -v jq >/dev/null || { skip "all" "needs jq to read the JSON trace"; exit 0; }
+require_jq
 
-NS=uevovr$$
-ip netns add "$NS" || { fail "setup" "ip netns add failed"; exit 0; }
-NETNS_NAMES=$NS
+new_netns uevovr
 start_listener tiny ip netns exec "$NS" -- -P -b 1 -q || { fail "setup" "paused listener"; exit 0; }
 start_trace ovr -j --netns "$NS" || { fail "setup" "trace: $(cat "$T/ovr.err")"; exit 0; }
 "$H/uevgen" -n 200 >/dev/null

@@ -28,6 +28,20 @@ require_root() {
 	fi
 }
 
+# JSON checks read the trace with jq.
+require_jq() {
+	command -v jq >/dev/null && return 0
+	skip "all" "needs jq to read the JSON trace"
+	exit 0
+}
+
+# new_netns PREFIX: a named netns owned by the initial user namespace, in $NS, removed at exit.
+new_netns() {
+	NS=$1$$
+	ip netns add "$NS" || { fail "setup" "ip netns add $NS failed"; exit 0; }
+	NETNS_NAMES="$NETNS_NAMES $NS"
+}
+
 # wait_for PATTERN FILE [TENTHS]: until grep finds PATTERN in FILE.
 wait_for() {
 	n=0
