@@ -4,20 +4,28 @@
 # a baseline run in the same invocation: one listener, one generator writing
 # /sys/class/mem/null/uevent as fast as it can, with and without the tracer.
 # Also: deliveries the trace captured out of those that happened.
-# usage: bench/trace-rate.sh [BUILD_DIR] [SECONDS] [ROUNDS]
+# usage: bench/trace-rate.sh [BUILD_DIR] [SECONDS] [ROUNDS]   (KEEP=1 keeps the traces)
 set -u
 BUILD=${1:-build}
 SECS=${2:-5}
 ROUNDS=${3:-3}
 H=$BUILD/tests
-OUT=$(mktemp -d /tmp/uevscope-bench.XXXXXX)
+# The trace file goes to tmpfs: on disk, writeback of the last round's
+# gigabyte would steal CPU from the next round's baseline.
+TMP=/tmp
+[ -d /dev/shm ] && TMP=/dev/shm
+OUT=$(mktemp -d "$TMP/uevscope-bench.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$OUT"' EXIT
 [ -n "${KEEP:-}" ] && echo "keeping $OUT"
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
 
+# The generator runs on CPU 0 and the listener on CPU 1 in both runs: left
+# to the scheduler, the baseline alone swings by 40% from run to run. The
+# tracer is not pinned: it competes for the two CPUs as it would on a host.
 # listen_start: a listener with a 64 MiB buffer, so it does not overrun.
 listen_start() {
-	"$H/uevlisten" -q -b 67108864 >"$OUT/listen.out" &
+	rm -f "$OUT/listen.out" # a stale "ready" would not wait for this one
+	taskset -c 1 "$H/uevlisten" -q -b 67108864 >"$OUT/listen.out" &
 	LPID=$!
 	while ! grep -q '^ready' "$OUT/listen.out" 2>/dev/null; do sleep 0.05; done
 }
@@ -27,16 +35,25 @@ listen_stop() {
 	sed -n 's/^total=\([0-9]*\).*/\1/p' "$OUT/listen.out"
 }
 gen_rate() {
-	"$H/uevgen" -d "$SECS" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'
+	taskset -c 0 "$H/uevgen" -d "$SECS" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'
 }
 
 printf '%-6s %12s %12s %7s %12s %12s %8s %8s\n' round base/s traced/s ratio delivered captured ringbuf gone
-for r in $(seq "$ROUNDS"); do
+# This host's speed drifts by tens of percent within minutes (other guests),
+# so each traced run sits between two baseline runs and is compared with
+# their mean.
+baseline() {
 	listen_start
-	base=$(gen_rate)
+	gen_rate
 	listen_stop >/dev/null
+}
+for r in $(seq "$ROUNDS"); do
+	base1=$(baseline)
 
 	listen_start
+	# A stale trace.err from the last round would start the generator before
+	# this tracer has attached.
+	rm -f "$OUT/trace.err"
 	"$BUILD/uevscope" trace -j >"$OUT/trace.json" 2>"$OUT/trace.err" &
 	TPID=$!
 	while ! grep -q 'tracing uevent deliveries via' "$OUT/trace.err" 2>/dev/null; do sleep 0.05; done
@@ -45,6 +62,8 @@ for r in $(seq "$ROUNDS"); do
 	kill -INT $TPID
 	wait $TPID
 	delivered=$(listen_stop)
+	base2=$(baseline)
+	base=$(((base1 + base2) / 2))
 	captured=$(grep -c '"type":"delivery"' "$OUT/trace.json")
 	summary=$(tail -1 "$OUT/trace.json")
 	ringbuf=$(echo "$summary" | sed -n 's/.*"lost_ringbuf_full":\([0-9]*\).*/\1/p')
@@ -52,4 +71,9 @@ for r in $(seq "$ROUNDS"); do
 	ratio=$(awk -v a="$traced" -v b="$base" 'BEGIN { printf "%.3f", a / b }')
 	printf '%-6s %12s %12s %7s %12s %12s %8s %8s\n' "$r" "$base" "$traced" "$ratio" \
 		"$delivered" "$captured" "$ringbuf" "$gone"
+	echo "$ratio $delivered $captured" >>"$OUT/rounds"
+	[ -n "${KEEP:-}" ] || rm -f "$OUT/trace.json"
 done
+sort -n "$OUT/rounds" | awk '{ r[NR] = $1; d += $2; c += $3 }
+	END { printf "median ratio %.3f (min %.3f, max %.3f); captured %d of %d deliveries, missing %d\n",
+		r[int((NR + 1) / 2)], r[1], r[NR], c, d, d - c }'

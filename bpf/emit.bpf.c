@@ -20,45 +20,53 @@
 
 const volatile __u32 targ_netns = 0;
 
-static __always_inline int emission_begin(struct sock *ssk, struct sk_buff *skb)
+static __always_inline int emission_begin(struct sock *ssk, struct sk_buff *skb, bool direct)
 {
-	const struct net *net = BPF_CORE_READ(ssk, __sk_common.skc_net.net);
-	struct uev_scratch *s;
-	__u32 netns, len;
+	const struct net *net = UEV_LOAD(direct, ssk, __sk_common.skc_net.net);
+	struct uev_payload payload;
+	struct uev_record *rec;
+	struct uev_skb_cb cb;
+	__u32 netns;
 
-	if (BPF_CORE_READ(ssk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
+	if (UEV_LOAD(direct, ssk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
 		return 0;
-	netns = uev_net_inum(net);
+	netns = uev_net_inum(net, direct);
 	if (targ_netns && netns != targ_netns)
 		return 0;
 	uev_count(UEV_CNT_EMISSIONS);
-	s = uev_scratch_get();
-	if (!s)
+	cb = uev_skb_cb(skb, direct);
+	payload = uev_skb_payload(skb, direct);
+	rec = uev_reserve(&payload);
+	if (!rec) {
+		uev_count(UEV_CNT_RINGBUF_FULL);
 		return 0;
-	__builtin_memset(&s->rec, 0, sizeof(s->rec));
-	s->rec.ts_ns = bpf_ktime_get_ns();
-	s->rec.kind = UEV_REC_EMISSION;
-	s->rec.netns_ino = netns;
-	s->rec.userns_ino = uev_net_owner_inum(net);
-	uev_fill_origin(&s->rec);
-	len = uev_read_skb(s, skb);
-	uev_submit(s, len);
+	}
+	uev_fill_common(rec, UEV_REC_EMISSION, &cb, direct);
+	rec->netns_ino = netns;
+	rec->userns_ino = uev_net_owner_inum(net, direct);
+	rec->cgroup_id = 0;
+	rec->sock_ino = 0;
+	rec->portid = 0;
+	rec->sk_drops = 0;
+	rec->rmem_alloc = 0;
+	rec->rcvbuf = 0;
+	uev_submit(rec);
 	return 0;
 }
 
-static __always_inline int emission_end(struct sock *ssk, int ret)
+static __always_inline int emission_end(struct sock *ssk, int ret, bool direct)
 {
 	struct uev_record rec = {};
 
-	if (BPF_CORE_READ(ssk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
+	if (UEV_LOAD(direct, ssk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
 		return 0;
-	rec.netns_ino = uev_net_inum(BPF_CORE_READ(ssk, __sk_common.skc_net.net));
+	rec.netns_ino = uev_net_inum(UEV_LOAD(direct, ssk, __sk_common.skc_net.net), direct);
 	if (targ_netns && rec.netns_ino != targ_netns)
 		return 0;
 	rec.ts_ns = bpf_ktime_get_ns();
 	rec.kind = UEV_REC_EMISSION_DONE;
 	rec.retval = ret;
-	uev_fill_origin(&rec);
+	uev_fill_origin(&rec, direct);
 	if (bpf_ringbuf_output(&events, &rec, sizeof(rec), 0))
 		uev_count(UEV_CNT_RINGBUF_FULL);
 	return 0;
@@ -67,14 +75,14 @@ static __always_inline int emission_end(struct sock *ssk, int ret)
 SEC("fentry/netlink_broadcast")
 int BPF_PROG(broadcast_fentry, struct sock *ssk, struct sk_buff *skb)
 {
-	return emission_begin(ssk, skb);
+	return emission_begin(ssk, skb, true);
 }
 
 SEC("fexit/netlink_broadcast")
 int BPF_PROG(broadcast_fexit, struct sock *ssk, struct sk_buff *skb, __u32 portid, __u32 group,
 	     gfp_t allocation, int ret)
 {
-	return emission_end(ssk, ret);
+	return emission_end(ssk, ret, true);
 }
 
 /* kretprobes do not see the arguments: remember the socket per task at entry. */
@@ -93,7 +101,7 @@ int BPF_KPROBE(broadcast_kprobe, struct sock *ssk, struct sk_buff *skb)
 	if (BPF_CORE_READ(ssk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
 		return 0;
 	bpf_map_update_elem(&pending, &tid, &ssk, BPF_ANY);
-	return emission_begin(ssk, skb);
+	return emission_begin(ssk, skb, false);
 }
 
 SEC("kretprobe/netlink_broadcast")
@@ -104,7 +112,7 @@ int BPF_KRETPROBE(broadcast_kretprobe, int ret)
 
 	if (!ssk)
 		return 0;
-	emission_end(*ssk, ret);
+	emission_end(*ssk, ret, false);
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
 }

@@ -21,10 +21,10 @@ const volatile __u32 targ_netns = 0;
 const volatile __u64 targ_cgroup_id = 0;
 const volatile __s32 targ_cgroup_level = -1;
 
-static __always_inline bool sk_in_target_cgroup(const struct sock *sk)
+static __always_inline bool sk_in_target_cgroup(const struct sock *sk, bool direct)
 {
-	struct cgroup *cg = BPF_CORE_READ(sk, sk_cgrp_data.cgroup);
-	int level = BPF_CORE_READ(cg, level);
+	struct cgroup *cg = UEV_LOAD(direct, sk, sk_cgrp_data.cgroup);
+	int level = UEV_LOAD(direct, cg, level);
 	struct cgroup *anc;
 
 	/* ancestors[] holds every level from the root down to cg itself. */
@@ -35,67 +35,89 @@ static __always_inline bool sk_in_target_cgroup(const struct sock *sk)
 }
 
 /*
+ * The socket's inode number, which /proc/PID/fd shows as socket:[ino]. With
+ * BTF pointers it is three plain loads through the socket's file; otherwise
+ * one probe read through SOCK_INODE() (struct socket is the first member of
+ * struct socket_alloc). The kernel's own uevent sockets have no file.
+ */
+static __always_inline __u32 sock_inode(const struct sock *sk, bool direct)
+{
+	struct socket *sock = UEV_LOAD(direct, sk, sk_socket);
+
+	if (!sock)
+		return 0;
+	if (direct) {
+		struct file *file = sock->file;
+
+		return file ? file->f_inode->i_ino : 0;
+	}
+	return BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino);
+}
+
+/*
  * skb is the queued uevent, or NULL to take it from the tail of the receive
  * queue. sk_data_ready fires just after skb_queue_tail(), so the tail is ours
  * unless a reader busy in recv() on another CPU already dequeued it (the tail
  * then points at the list head itself): read it before anything else to keep
  * that window as short as possible.
  */
-static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff *skb)
+static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff *skb, bool direct)
 {
-	struct uev_scratch *s = uev_scratch_get();
+	struct uev_payload payload = {};
+	struct uev_skb_cb cb = {};
+	struct uev_record *rec;
+	const struct kernfs_node *kn;
+	const struct cgroup *cg;
 	const struct net *net;
-	struct socket *sock;
-	__u32 netns, len = 0;
+	__u32 netns;
 
-	if (!s)
-		return 0;
 	if (!skb) {
 		const void *head = __builtin_preserve_access_index(&sk->sk_receive_queue);
 
-		skb = BPF_CORE_READ(sk, sk_receive_queue.prev);
+		skb = UEV_LOAD(direct, sk, sk_receive_queue.prev);
 		if ((const void *)skb == head)
 			skb = NULL;
 	}
-	s->rec.flags = 0;
-	s->rec.creds_pid = 0;
 	if (skb) {
-		len = uev_read_skb(s, skb);
+		cb = uev_skb_cb(skb, direct);
 		/* An ack to an injector, or the skb was reused under us: counted, not traced. */
-		if (!uev_skb_is_broadcast(skb)) {
+		if (!cb.dst_group) {
 			uev_count(UEV_CNT_UNICAST);
 			return 0;
 		}
+		payload = uev_skb_payload(skb, direct);
 	}
 
-	net = BPF_CORE_READ(sk, __sk_common.skc_net.net);
-	netns = uev_net_inum(net);
+	net = UEV_LOAD(direct, sk, __sk_common.skc_net.net);
+	netns = uev_net_inum(net, direct);
 	if ((targ_netns && netns != targ_netns) ||
-	    (targ_cgroup_id && !sk_in_target_cgroup(sk))) {
+	    (targ_cgroup_id && !sk_in_target_cgroup(sk, direct))) {
 		uev_count(UEV_CNT_FILTERED);
 		return 0;
 	}
 	uev_count(UEV_CNT_DELIVERIES);
 	if (!skb) {
-		s->rec.flags |= UEV_F_NO_PAYLOAD;
-		s->rec.payload_len = 0;
+		payload.flags = UEV_F_NO_PAYLOAD;
 		uev_count(UEV_CNT_NO_PAYLOAD);
 	}
-	s->rec.ts_ns = bpf_ktime_get_ns();
-	s->rec.kind = UEV_REC_DELIVERY;
-	s->rec.retval = 0;
-	s->rec.netns_ino = netns;
-	s->rec.userns_ino = uev_net_owner_inum(net);
-	s->rec.cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
-	sock = BPF_CORE_READ(sk, sk_socket);
-	/* SOCK_INODE(): struct socket is the first member of struct socket_alloc. */
-	s->rec.sock_ino = sock ? BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino) : 0;
-	s->rec.portid = BPF_CORE_READ((struct netlink_sock *)sk, portid);
-	s->rec.sk_drops = BPF_CORE_READ(sk, sk_drops.counter);
-	s->rec.rmem_alloc = BPF_CORE_READ(sk, sk_backlog.rmem_alloc.counter);
-	s->rec.rcvbuf = BPF_CORE_READ(sk, sk_rcvbuf);
-	uev_fill_origin(&s->rec);
-	uev_submit(s, len);
+	rec = uev_reserve(&payload);
+	if (!rec) {
+		uev_count(UEV_CNT_RINGBUF_FULL);
+		return 0;
+	}
+	uev_fill_common(rec, UEV_REC_DELIVERY, &cb, direct);
+	rec->netns_ino = netns;
+	rec->userns_ino = uev_net_owner_inum(net, direct);
+	cg = UEV_LOAD(direct, sk, sk_cgrp_data.cgroup);
+	kn = UEV_LOAD(direct, cg, kn);
+	rec->cgroup_id = UEV_LOAD(direct, kn, id);
+	rec->sock_ino = sock_inode(sk, direct);
+	/* The netlink_sock cast reaches past what the verifier knows sk as: a probe read. */
+	rec->portid = BPF_CORE_READ((struct netlink_sock *)sk, portid);
+	rec->sk_drops = UEV_LOAD(direct, sk, sk_drops.counter);
+	rec->rmem_alloc = UEV_LOAD(direct, sk, sk_backlog.rmem_alloc.counter);
+	rec->rcvbuf = UEV_LOAD(direct, sk, sk_rcvbuf);
+	uev_submit(rec);
 	return 0;
 }
 
@@ -105,7 +127,7 @@ int BPF_PROG(sk_data_ready_btf, struct sock *sk)
 {
 	if (sk->__sk_common.skc_family != AF_NETLINK || sk->sk_protocol != NETLINK_KOBJECT_UEVENT)
 		return 0;
-	return handle_delivery(sk, NULL);
+	return handle_delivery(sk, NULL, true);
 }
 
 SEC("raw_tp/sk_data_ready")
@@ -114,7 +136,7 @@ int BPF_PROG(sk_data_ready_raw, struct sock *sk)
 	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_NETLINK ||
 	    BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
 		return 0;
-	return handle_delivery(sk, NULL);
+	return handle_delivery(sk, NULL, false);
 }
 
 /* __netlink_sendskb() also carries unicast replies; only uevent sockets pass. */
@@ -123,7 +145,7 @@ int BPF_PROG(netlink_sendskb_fentry, struct sock *sk, struct sk_buff *skb)
 {
 	if (sk->sk_protocol != NETLINK_KOBJECT_UEVENT)
 		return 0;
-	return handle_delivery(sk, skb);
+	return handle_delivery(sk, skb, true);
 }
 
 SEC("kprobe/__netlink_sendskb")
@@ -131,7 +153,7 @@ int BPF_KPROBE(netlink_sendskb_kprobe, struct sock *sk, struct sk_buff *skb)
 {
 	if (BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
 		return 0;
-	return handle_delivery(sk, skb);
+	return handle_delivery(sk, skb, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,29 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Record building shared by the delivery (trace.bpf.c) and emission
- * (emit.bpf.c) programs: one per-CPU scratch record, filled and then copied
- * into the ring buffer with its real length, so a 150-byte uevent costs 150
- * bytes of ring buffer and not UEV_PAYLOAD_MAX.
+ * (emit.bpf.c) programs. A record is reserved in the ring buffer in one of a
+ * few size classes and filled in place: no per-CPU staging copy, and a
+ * 150-byte uevent takes a 256-byte class, not UEV_PAYLOAD_MAX.
  */
 #ifndef UEV_RECORD_BPF_H
 #define UEV_RECORD_BPF_H
 
 #define AF_NETLINK		16
 #define NETLINK_KOBJECT_UEVENT	15
-
-struct uev_scratch {
-	union {
-		struct uev_record rec;
-		char bytes[sizeof(struct uev_record) + UEV_PAYLOAD_MAX];
-	};
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct uev_scratch);
-} scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -37,8 +23,16 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* Wake the consumer only past this much unread data; it polls on a timer otherwise. */
-const volatile __u64 wakeup_bytes = 1 << 20;
+/* Records this CPU sent since it last woke the consumer (see uev_submit()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} since_wakeup SEC(".maps");
+
+/* Records per CPU between two wake-ups of the consumer, set by the loader. */
+const volatile __u64 wakeup_every = 1024;
 
 static __always_inline void uev_count(__u32 idx)
 {
@@ -48,21 +42,26 @@ static __always_inline void uev_count(__u32 idx)
 		*val += 1; /* per-CPU slot: no atomic needed */
 }
 
-static __always_inline struct uev_scratch *uev_scratch_get(void)
-{
-	__u32 zero = 0;
+/*
+ * UEV_LOAD(direct, ptr, field): one field of a kernel struct. Programs with
+ * BTF-typed arguments (tp_btf, fentry) pass direct=true and get a plain load,
+ * which the verifier turns into a fault-safe access: a few instructions. The
+ * others (raw_tp, kprobe) get a bpf_probe_read_kernel() call, ten times
+ * dearer. direct is a compile-time constant in every caller, so each program
+ * keeps one of the two branches. Both are CO-RE relocated.
+ */
+#define UEV_LOAD(direct, ptr, field) ((direct) ? (ptr)->field : BPF_CORE_READ(ptr, field))
 
-	return bpf_map_lookup_elem(&scratch, &zero);
+static __always_inline __u32 uev_net_inum(const struct net *net, bool direct)
+{
+	return UEV_LOAD(direct, net, ns.inum);
 }
 
-static __always_inline __u32 uev_net_inum(const struct net *net)
+static __always_inline __u32 uev_net_owner_inum(const struct net *net, bool direct)
 {
-	return BPF_CORE_READ(net, ns.inum);
-}
+	const struct user_namespace *owner = UEV_LOAD(direct, net, user_ns);
 
-static __always_inline __u32 uev_net_owner_inum(const struct net *net)
-{
-	return BPF_CORE_READ(net, user_ns, ns.inum);
+	return UEV_LOAD(direct, owner, ns.inum);
 }
 
 /*
@@ -70,68 +69,158 @@ static __always_inline __u32 uev_net_owner_inum(const struct net *net)
  * or, for injected uevents, the sender itself, since the kernel broadcasts
  * synchronously inside its sendmsg() (uevent_net_rcv()).
  */
-static __always_inline void uev_fill_origin(struct uev_record *rec)
+static __always_inline void uev_fill_origin(struct uev_record *rec, bool direct)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = direct ? bpf_get_current_task_btf() :
+					    (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct net *net = BPF_CORE_READ(task, nsproxy, net_ns);
+	struct nsproxy *nsproxy = UEV_LOAD(direct, task, nsproxy);
+	const struct cred *cred = UEV_LOAD(direct, task, cred);
+	const struct user_namespace *userns = UEV_LOAD(direct, cred, user_ns);
+	const struct net *net = NULL;
 
+	/* A task on its way out has no nsproxy any more. */
+	if (nsproxy)
+		net = UEV_LOAD(direct, nsproxy, net_ns);
 	rec->origin_tgid = pid_tgid >> 32;
 	rec->origin_tid = (__u32)pid_tgid;
-	rec->origin_netns_ino = net ? uev_net_inum(net) : 0;
-	rec->origin_userns_ino = BPF_CORE_READ(task, cred, user_ns, ns.inum);
-	bpf_get_current_comm(rec->origin_comm, sizeof(rec->origin_comm));
+	rec->origin_netns_ino = net ? uev_net_inum(net, direct) : 0;
+	rec->origin_userns_ino = UEV_LOAD(direct, userns, ns.inum);
+	if (direct) {
+		/* Two loads instead of a helper call; comm is always NUL-padded to 16. */
+		const __u64 *comm = (const __u64 *)task->comm;
+
+		__builtin_memcpy(rec->origin_comm, &(__u64[2]){ comm[0], comm[1] },
+				 sizeof(rec->origin_comm));
+	} else {
+		bpf_get_current_comm(rec->origin_comm, sizeof(rec->origin_comm));
+	}
+}
+
+/* What NETLINK_CB(skb) tells about a queued uevent. */
+struct uev_skb_cb {
+	__u32 dst_group; /* multicast group: 0 for a unicast ack to an injector */
+	__u32 creds_pid; /* sender's pid: 0 for the kernel (alloc_uevent_skb() sets none) */
+};
+
+/*
+ * NETLINK_CB(skb) lives in skb->cb[], a char array. Direct loads of a field
+ * inside it are allowed as long as they stay within the array; the probe
+ * variant copies the two fields out instead.
+ *
+ * Injected uevents carry the injector's credentials in NETLINK_CB(skb).creds
+ * (netlink_sendmsg() always sets them); kernel ones are built by
+ * alloc_uevent_skb() with creds.pid left 0. That, not portid 0 (which both
+ * have), tells the two apart.
+ */
+static __always_inline struct uev_skb_cb uev_skb_cb(const struct sk_buff *skb, bool direct)
+{
+	const struct netlink_skb_parms *parms =
+		__builtin_preserve_access_index((const struct netlink_skb_parms *)&skb->cb);
+	struct uev_skb_cb cb;
+
+	if (direct) {
+		const __u8 *raw = (const __u8 *)skb->cb;
+
+		cb.dst_group = *(const __u32 *)(raw + bpf_core_field_offset(parms->dst_group));
+		cb.creds_pid = *(const __s32 *)(raw + bpf_core_field_offset(parms->creds.pid));
+	} else {
+		cb.dst_group = BPF_CORE_READ(parms, dst_group);
+		cb.creds_pid = BPF_CORE_READ(parms, creds.pid);
+	}
+	return cb;
+}
+
+/* The uevent text of an skb: where it is and how much of it we keep. */
+struct uev_payload {
+	const void *data;
+	__u64 len;
+	__u32 flags; /* UEV_F_TRUNCATED when the uevent is longer than we keep */
+};
+
+static __always_inline struct uev_payload uev_skb_payload(const struct sk_buff *skb, bool direct)
+{
+	struct uev_payload p = {
+		.data = UEV_LOAD(direct, skb, data),
+		.len = UEV_LOAD(direct, skb, len),
+	};
+
+	if (p.len > UEV_PAYLOAD_MAX) {
+		p.len = UEV_PAYLOAD_MAX;
+		p.flags = UEV_F_TRUNCATED;
+	}
+	return p;
 }
 
 /*
- * Copy the uevent out of the skb. Injected uevents carry the injector's
- * credentials in NETLINK_CB(skb).creds (netlink_sendmsg() always sets them),
- * kernel ones are built by alloc_uevent_skb() with creds.pid left 0: that,
- * not portid 0 (which both have), tells the two apart.
+ * One size class: reserve a record with room for `room` payload bytes and
+ * copy the payload in. The clamp is written in assembly so that the verifier
+ * sees the bound on the very register passed to the copy, whatever the
+ * compiler would otherwise keep the length in.
  */
-static __always_inline const struct netlink_skb_parms *uev_skb_parms(const struct sk_buff *skb)
-{
-	return __builtin_preserve_access_index((const struct netlink_skb_parms *)&skb->cb);
-}
-
-/* Multicast (dst_group != 0) is a uevent; unicast on such a socket is an ack to an injector. */
-static __always_inline bool uev_skb_is_broadcast(const struct sk_buff *skb)
-{
-	return BPF_CORE_READ(uev_skb_parms(skb), dst_group) != 0;
-}
-
-static __always_inline __u32 uev_read_skb(struct uev_scratch *s, const struct sk_buff *skb)
-{
-	__u32 len = BPF_CORE_READ(skb, len);
-	unsigned char *data = BPF_CORE_READ(skb, data);
-
-	s->rec.creds_pid = BPF_CORE_READ(uev_skb_parms(skb), creds.pid);
-	if (s->rec.creds_pid)
-		s->rec.flags |= UEV_F_INJECTED;
-	if (len > UEV_PAYLOAD_MAX) {
-		s->rec.flags |= UEV_F_TRUNCATED;
-		len = UEV_PAYLOAD_MAX;
+#define UEV_RESERVE_CLASS(room)                                                           \
+	if (len <= (room)) {                                                              \
+		rec = bpf_ringbuf_reserve(&events, sizeof(*rec) + (room), 0);             \
+		if (!rec)                                                                 \
+			return NULL;                                                      \
+		asm volatile("if %[n] <= %[max] goto +1\n\t%[n] = %[max]"                \
+			     : [n] "+r"(len)                                              \
+			     : [max] "i"(room));                                          \
+		if (len && bpf_probe_read_kernel(rec->payload, len, p->data))            \
+			len = 0;                                                          \
+		rec->payload_len = len;                                                   \
+		rec->flags = p->flags;                                                    \
+		return rec;                                                               \
 	}
-	/* Tells the verifier what the branch above already guarantees. */
-	asm volatile("%[len] &= 0xfff" : [len] "+r"(len));
-	if (len > UEV_PAYLOAD_MAX)
-		len = UEV_PAYLOAD_MAX;
-	if (bpf_probe_read_kernel(s->rec.payload, len, data))
-		len = 0;
-	s->rec.payload_len = len;
-	return len;
+
+/*
+ * Reserve a record for payload p and copy the payload into it; NULL when the
+ * ring buffer is full (counted). Every other field is the caller's to fill.
+ */
+static __always_inline struct uev_record *uev_reserve(const struct uev_payload *p)
+{
+	struct uev_record *rec;
+	__u64 len = p->len;
+
+	UEV_RESERVE_CLASS(0)
+	UEV_RESERVE_CLASS(256)
+	UEV_RESERVE_CLASS(512)
+	UEV_RESERVE_CLASS(1024)
+	UEV_RESERVE_CLASS(UEV_PAYLOAD_MAX)
+	return NULL;
 }
 
-static __always_inline void uev_submit(struct uev_scratch *s, __u32 len)
+/* The fields every record kind fills the same way. */
+static __always_inline void uev_fill_common(struct uev_record *rec, __u32 kind,
+					    const struct uev_skb_cb *cb, bool direct)
 {
+	rec->ts_ns = bpf_ktime_get_ns();
+	rec->kind = kind;
+	rec->creds_pid = cb->creds_pid;
+	if (cb->creds_pid)
+		rec->flags |= UEV_F_INJECTED;
+	rec->retval = 0;
+	rec->reserved = 0;
+	uev_fill_origin(rec, direct);
+}
+
+/*
+ * The consumer polls on a short timer, so a wake-up is only needed when a
+ * burst could fill the buffer before then: every wakeup_every records per
+ * CPU. Counting per CPU costs next to nothing, where asking the ring buffer
+ * how full it is reads a cache line the consumer keeps writing.
+ */
+static __always_inline void uev_submit(struct uev_record *rec)
+{
+	__u32 zero = 0;
+	__u64 *since = bpf_map_lookup_elem(&since_wakeup, &zero);
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	if (since && ++*since >= wakeup_every) {
+		*since = 0;
 		flags = BPF_RB_FORCE_WAKEUP;
-	if (len > UEV_PAYLOAD_MAX)
-		len = UEV_PAYLOAD_MAX;
-	if (bpf_ringbuf_output(&events, s, sizeof(s->rec) + len, flags))
-		uev_count(UEV_CNT_RINGBUF_FULL);
+	}
+	bpf_ringbuf_submit(rec, flags);
 }
 
 #endif /* UEV_RECORD_BPF_H */

@@ -60,20 +60,6 @@ void sb_grow(struct strbuf *sb, size_t extra)
 	sb->cap = cap;
 }
 
-void sb_putn(struct strbuf *sb, const char *s, size_t n)
-{
-	if (sb->cap - sb->len <= n)
-		sb_grow(sb, n);
-	memcpy(sb->buf + sb->len, s, n);
-	sb->len += n;
-	sb->buf[sb->len] = '\0';
-}
-
-void sb_puts(struct strbuf *sb, const char *s)
-{
-	sb_putn(sb, s, strlen(s));
-}
-
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
@@ -100,15 +86,29 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
+/* Two digits per division: integers are most of what the tracer prints. */
 void sb_u64(struct strbuf *sb, unsigned long long v)
 {
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
 	char tmp[20]; /* ULLONG_MAX has 20 digits */
 	char *p = tmp + sizeof(tmp);
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned int i = (unsigned int)(v % 100) * 2;
+
+		v /= 100;
+		*--p = pairs[i + 1];
+		*--p = pairs[i];
+	}
+	if (v >= 10) {
+		*--p = pairs[v * 2 + 1];
+		*--p = pairs[v * 2];
+	} else {
+		*--p = (char)('0' + v);
+	}
 	sb_putn(sb, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 

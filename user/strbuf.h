@@ -18,8 +18,6 @@ void sb_init(struct strbuf *sb, size_t initial_cap);
 void sb_free(struct strbuf *sb);
 /* Makes room for extra more bytes plus the NUL. */
 void sb_grow(struct strbuf *sb, size_t extra);
-void sb_putn(struct strbuf *sb, const char *s, size_t n);
-void sb_puts(struct strbuf *sb, const char *s);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_u64(struct strbuf *sb, unsigned long long v);
 void sb_i64(struct strbuf *sb, long long v);
@@ -33,12 +31,30 @@ static inline void sb_reset(struct strbuf *sb)
 		sb->buf[0] = '\0';
 }
 
+/*
+ * The appends are inline: the tracer makes a dozen of them per event, and
+ * inlined, sb_puts() of a literal costs no strlen().
+ */
 static inline void sb_putc(struct strbuf *sb, char c)
 {
 	if (sb->cap - sb->len < 2)
 		sb_grow(sb, 1);
 	sb->buf[sb->len++] = c;
 	sb->buf[sb->len] = '\0';
+}
+
+static inline void sb_putn(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb->cap - sb->len <= n)
+		sb_grow(sb, n);
+	__builtin_memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+static inline void sb_puts(struct strbuf *sb, const char *s)
+{
+	sb_putn(sb, s, __builtin_strlen(s));
 }
 
 #endif /* UEVSCOPE_STRBUF_H */

@@ -209,11 +209,27 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 	return -1;
 }
 
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 static void flush_out(struct tracer *t)
 {
 	if (!t->out.len || t->output_failed)
 		return;
-	if (fwrite(t->out.buf, 1, t->out.len, stdout) != t->out.len || fflush(stdout)) {
+	/* Straight from our buffer: stdio would copy every byte once more. */
+	if (write_all(STDOUT_FILENO, t->out.buf, t->out.len)) {
 		/* A closed pipe (trace | head) ends the trace; it is not an error. */
 		t->output_failed = true;
 		exiting = 1;
@@ -548,7 +564,6 @@ int cmd_trace(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	sb_init(&t.out, 1 << 20);
 	idmap_init(&t.pending);
 	setup_libbpf_logging();

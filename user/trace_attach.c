@@ -94,6 +94,19 @@ static int attach_progs(struct bpf_object *obj, const struct tier_progs *tier,
 	return 0;
 }
 
+/*
+ * Records per CPU between two forced wake-ups: all CPUs together wake the
+ * consumer about every 1/16 of the buffer (at a typical 256-byte record), so
+ * a burst between two timed polls cannot fill it.
+ */
+static __u64 wakeup_every(size_t ringbuf_bytes)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 n = ringbuf_bytes / 16 / 256 / (ncpus > 0 ? ncpus : 1);
+
+	return n ? n : 1;
+}
+
 static int try_delivery(struct trace_attached *ta, const struct trace_attach_cfg *cfg,
 			const struct tier_progs *tier, char *why, size_t whylen)
 {
@@ -106,7 +119,7 @@ static int try_delivery(struct trace_attached *ta, const struct trace_attach_cfg
 	skel->rodata->targ_netns = cfg->netns;
 	skel->rodata->targ_cgroup_id = cfg->cgroup_id;
 	skel->rodata->targ_cgroup_level = cfg->cgroup_level;
-	skel->rodata->wakeup_bytes = cfg->ringbuf_bytes / 16;
+	skel->rodata->wakeup_every = wakeup_every(cfg->ringbuf_bytes);
 	bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_bytes);
 	select_progs(skel->obj, tier);
 	err = trace_bpf__load(skel);
@@ -147,7 +160,7 @@ static int try_emission(struct trace_attached *ta, const struct trace_attach_cfg
 	if (!skel)
 		return -errno;
 	skel->rodata->targ_netns = cfg->netns;
-	skel->rodata->wakeup_bytes = cfg->ringbuf_bytes / 16;
+	skel->rodata->wakeup_every = wakeup_every(cfg->ringbuf_bytes);
 	/* One ring buffer and one set of counters for both, so records stay in order. */
 	err = bpf_map__reuse_fd(skel->maps.events, bpf_map__fd(ta->trace->maps.events));
 	if (!err)

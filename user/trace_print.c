@@ -61,12 +61,12 @@ static void sb_json_cstr(struct strbuf *sb, const char *s)
 		sb_puts(sb, "null");
 }
 
-static void sb_key(struct strbuf *sb, const char *key)
+/* Always inlined, so the key's length is known at compile time. */
+static inline __attribute__((always_inline)) void sb_key(struct strbuf *sb, const char *key)
 {
-	sb_putc(sb, ',');
-	sb_putc(sb, '"');
+	sb_putn(sb, ",\"", 2);
 	sb_puts(sb, key);
-	sb_puts(sb, "\":");
+	sb_putn(sb, "\":", 2);
 }
 
 static void json_netns(struct strbuf *sb, uint32_t ino, const char *name)

@@ -51,6 +51,9 @@ static bool uev_parse_header(char *seg, struct uevent *ev)
 static void uev_note_known(struct uevent *ev, struct uev_seen *seen, const char *key,
 			   const char *val)
 {
+	/* Every property passes here: rule most out on their first letter. */
+	if (key[0] != 'A' && key[0] != 'D' && key[0] != 'S')
+		return;
 	if (!seen->action && !strcmp(key, "ACTION")) {
 		ev->action = val;
 		seen->action = true;

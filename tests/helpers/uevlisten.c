@@ -151,7 +151,8 @@ int main(int argc, char **argv)
 	socklen_t sl;
 	struct stat st, nst;
 	unsigned long long netns = 0;
-	sigset_t block, orig;
+	sigset_t block, orig, wait_mask;
+	struct timespec ts;
 	char *buf;
 	int fd, opt, rcvbuf = 0;
 	long long deadline;
@@ -247,16 +248,19 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.st_ino, netns, rcvbuf);
 	fflush(stdout);
 
+	/*
+	 * The signals stay blocked except inside sigsuspend() and ppoll(): a stop
+	 * request that arrived between recv() and a plain poll() would be missed
+	 * and leave us asleep forever.
+	 */
+	wait_mask = orig;
+	sigdelset(&wait_mask, SIGUSR1);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGINT);
 	if (paused) {
-		sigset_t wait_mask = orig;
-
-		sigdelset(&wait_mask, SIGUSR1);
-		sigdelset(&wait_mask, SIGTERM);
-		sigdelset(&wait_mask, SIGINT);
 		while (!resume_req && !stop_req)
 			sigsuspend(&wait_mask);
 	}
-	sigprocmask(SIG_SETMASK, &orig, NULL);
 
 	deadline = idle_ms >= 0 ? now_ms() + idle_ms : -1;
 	while (!stop_req && (count == 0 || total < count)) {
@@ -287,7 +291,9 @@ int main(int argc, char **argv)
 					break;
 				timeout = left > INT32_MAX ? INT32_MAX : (int)left;
 			}
-			if (poll(&pfd, 1, timeout) < 0 && errno != EINTR) {
+			ts.tv_sec = timeout / 1000;
+			ts.tv_nsec = (timeout % 1000) * 1000000L;
+			if (ppoll(&pfd, 1, timeout < 0 ? NULL : &ts, &wait_mask) < 0 && errno != EINTR) {
 				fprintf(stderr, "uevlisten: poll: %s\n", strerror(errno));
 				return 1;
 			}
