@@ -4,7 +4,9 @@
 # a baseline run in the same invocation: one listener, one generator writing
 # /sys/class/mem/null/uevent as fast as it can, with and without the tracer.
 # Also: deliveries the trace captured out of those that happened.
-# usage: bench/trace-rate.sh [BUILD_DIR] [SECONDS] [ROUNDS]   (KEEP=1 keeps the traces)
+# usage: bench/trace-rate.sh [BUILD_DIR] [SECONDS] [ROUNDS]
+#   KEEP=1 keeps the traces; TRACE_ARGS adds trace options; TRACE_OUT=/dev/null
+#   drops the output (then "captured" is the tracer's own count).
 set -u
 BUILD=${1:-build}
 SECS=${2:-5}
@@ -27,7 +29,10 @@ listen_start() {
 	rm -f "$OUT/listen.out" # a stale "ready" would not wait for this one
 	taskset -c 1 "$H/uevlisten" -q -b 67108864 >"$OUT/listen.out" &
 	LPID=$!
-	while ! grep -q '^ready' "$OUT/listen.out" 2>/dev/null; do sleep 0.05; done
+	while ! grep -q '^ready' "$OUT/listen.out" 2>/dev/null; do
+		kill -0 $LPID 2>/dev/null || { echo "bench: the listener did not start" >&2; exit 1; }
+		sleep 0.05
+	done
 }
 listen_stop() {
 	kill -TERM $LPID
@@ -54,9 +59,13 @@ for r in $(seq "$ROUNDS"); do
 	# A stale trace.err from the last round would start the generator before
 	# this tracer has attached.
 	rm -f "$OUT/trace.err"
-	"$BUILD/uevscope" trace -j >"$OUT/trace.json" 2>"$OUT/trace.err" &
+	# shellcheck disable=SC2086 # TRACE_ARGS is a list of words
+	"$BUILD/uevscope" trace -j ${TRACE_ARGS:-} >"${TRACE_OUT:-$OUT/trace.json}" 2>"$OUT/trace.err" &
 	TPID=$!
-	while ! grep -q 'tracing uevent deliveries via' "$OUT/trace.err" 2>/dev/null; do sleep 0.05; done
+	while ! grep -q 'tracing uevent deliveries via' "$OUT/trace.err" 2>/dev/null; do
+		kill -0 $TPID 2>/dev/null || { cat "$OUT/trace.err" >&2; listen_stop >/dev/null; exit 1; }
+		sleep 0.05
+	done
 	traced=$(gen_rate)
 	sleep 0.5
 	kill -INT $TPID
@@ -64,10 +73,11 @@ for r in $(seq "$ROUNDS"); do
 	delivered=$(listen_stop)
 	base2=$(baseline)
 	base=$(((base1 + base2) / 2))
-	captured=$(grep -c '"type":"delivery"' "$OUT/trace.json")
-	summary=$(tail -1 "$OUT/trace.json")
-	ringbuf=$(echo "$summary" | sed -n 's/.*"lost_ringbuf_full":\([0-9]*\).*/\1/p')
-	gone=$(echo "$summary" | sed -n 's/.*"payload_gone":\([0-9]*\).*/\1/p')
+	summary=$(tail -1 "$OUT/trace.err")
+	captured=$(echo "$summary" | sed -n 's/.* \([0-9]*\) deliveries traced.*/\1/p')
+	[ -z "${TRACE_OUT:-}" ] && captured=$(grep -c '"type":"delivery"' "$OUT/trace.json")
+	ringbuf=$(echo "$summary" | sed -n 's/.*lost: \([0-9]*\) (ring buffer full).*/\1/p')
+	gone=$(echo "$summary" | sed -n 's/.*, \([0-9]*\) payloads gone.*/\1/p')
 	ratio=$(awk -v a="$traced" -v b="$base" 'BEGIN { printf "%.3f", a / b }')
 	printf '%-6s %12s %12s %7s %12s %12s %8s %8s\n' "$r" "$base" "$traced" "$ratio" \
 		"$delivered" "$captured" "$ringbuf" "$gone"

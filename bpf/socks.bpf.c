@@ -10,8 +10,8 @@
 #include <bpf/bpf_tracing.h>
 #include "uevscope.h"
 
-#define AF_NETLINK		16
-#define NETLINK_KOBJECT_UEVENT	15
+#define AF_NETLINK	       16
+#define NETLINK_KOBJECT_UEVENT 15
 
 SEC("iter/netlink")
 int dump_uevent_socks(struct bpf_iter__netlink *ctx)

@@ -8,8 +8,8 @@
 #ifndef UEV_RECORD_BPF_H
 #define UEV_RECORD_BPF_H
 
-#define AF_NETLINK		16
-#define NETLINK_KOBJECT_UEVENT	15
+#define AF_NETLINK	       16
+#define NETLINK_KOBJECT_UEVENT 15
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -71,8 +71,8 @@ static __always_inline __u32 uev_net_owner_inum(const struct net *net, bool dire
  */
 static __always_inline void uev_fill_origin(struct uev_record *rec, bool direct)
 {
-	struct task_struct *task = direct ? bpf_get_current_task_btf() :
-					    (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task =
+	    direct ? bpf_get_current_task_btf() : (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct nsproxy *nsproxy = UEV_LOAD(direct, task, nsproxy);
 	const struct cred *cred = UEV_LOAD(direct, task, cred);
@@ -90,7 +90,7 @@ static __always_inline void uev_fill_origin(struct uev_record *rec, bool direct)
 		/* Two loads instead of a helper call; comm is always NUL-padded to 16. */
 		const __u64 *comm = (const __u64 *)task->comm;
 
-		__builtin_memcpy(rec->origin_comm, &(__u64[2]){ comm[0], comm[1] },
+		__builtin_memcpy(rec->origin_comm, &(__u64[2]){comm[0], comm[1]},
 				 sizeof(rec->origin_comm));
 	} else {
 		bpf_get_current_comm(rec->origin_comm, sizeof(rec->origin_comm));
@@ -116,7 +116,7 @@ struct uev_skb_cb {
 static __always_inline struct uev_skb_cb uev_skb_cb(const struct sk_buff *skb, bool direct)
 {
 	const struct netlink_skb_parms *parms =
-		__builtin_preserve_access_index((const struct netlink_skb_parms *)&skb->cb);
+	    __builtin_preserve_access_index((const struct netlink_skb_parms *)&skb->cb);
 	struct uev_skb_cb cb;
 
 	if (direct) {
@@ -141,8 +141,8 @@ struct uev_payload {
 static __always_inline struct uev_payload uev_skb_payload(const struct sk_buff *skb, bool direct)
 {
 	struct uev_payload p = {
-		.data = UEV_LOAD(direct, skb, data),
-		.len = UEV_LOAD(direct, skb, len),
+	    .data = UEV_LOAD(direct, skb, data),
+	    .len = UEV_LOAD(direct, skb, len),
 	};
 
 	if (p.len > UEV_PAYLOAD_MAX) {
@@ -158,19 +158,19 @@ static __always_inline struct uev_payload uev_skb_payload(const struct sk_buff *
  * sees the bound on the very register passed to the copy, whatever the
  * compiler would otherwise keep the length in.
  */
-#define UEV_RESERVE_CLASS(room)                                                           \
-	if (len <= (room)) {                                                              \
-		rec = bpf_ringbuf_reserve(&events, sizeof(*rec) + (room), 0);             \
-		if (!rec)                                                                 \
-			return NULL;                                                      \
-		asm volatile("if %[n] <= %[max] goto +1\n\t%[n] = %[max]"                \
-			     : [n] "+r"(len)                                              \
-			     : [max] "i"(room));                                          \
-		if (len && bpf_probe_read_kernel(rec->payload, len, p->data))            \
-			len = 0;                                                          \
-		rec->payload_len = len;                                                   \
-		rec->flags = p->flags;                                                    \
-		return rec;                                                               \
+#define UEV_RESERVE_CLASS(room)                                               \
+	if (len <= (room)) {                                                  \
+		rec = bpf_ringbuf_reserve(&events, sizeof(*rec) + (room), 0); \
+		if (!rec)                                                     \
+			return NULL;                                          \
+		asm volatile("if %[n] <= %[max] goto +1\n\t%[n] = %[max]"     \
+			     : [n] "+r"(len)                                  \
+			     : [max] "i"(room));                              \
+		if (len && bpf_probe_read_kernel(rec->payload, len, p->data)) \
+			len = 0;                                              \
+		rec->payload_len = len;                                       \
+		rec->flags = p->flags;                                        \
+		return rec;                                                   \
 	}
 
 /*

@@ -12,7 +12,7 @@
 struct idmap {
 	uint64_t *keys; /* 0 = empty slot */
 	void **vals;
-	size_t cap;	/* power of two */
+	size_t cap; /* power of two */
 	size_t len;
 };
 

@@ -14,8 +14,8 @@ static const struct subcommand {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } subcommands[] = {
-	{ "trace", cmd_trace, "print every uevent delivery, tagged with its namespaces" },
-	{ "features", cmd_features, "probe which attach points this kernel allows" },
+    {"trace", cmd_trace, "print every uevent delivery, tagged with its namespaces"},
+    {"features", cmd_features, "probe which attach points this kernel allows"},
 };
 
 static void usage(FILE *f)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "overrun.h"
 
-#define STORED(d)  ((void *)(uintptr_t)((uint64_t)(d) + 1))
-#define LOADED(p)  ((uint32_t)((uintptr_t)(p) - 1))
+#define STORED(d) ((void *)(uintptr_t)((uint64_t)(d) + 1))
+#define LOADED(p) ((uint32_t)((uintptr_t)(p)-1))
 
 void overrun_init(struct overrun_tracker *t)
 {

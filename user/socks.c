@@ -17,7 +17,7 @@
 #include "socks.h"
 #include "socks.skel.h"
 
-#define NETNS_REFRESH_NS   (1000 * 1000000ull)
+#define NETNS_REFRESH_NS (1000 * 1000000ull)
 /* A socket that vanished must not cost a /proc walk per event. */
 #define UNKNOWN_RETRY_NS (1000 * 1000000ull)
 
@@ -68,7 +68,8 @@ struct socks *socks_open(void)
 		s->netlink_link = bpf_program__attach_iter(s->skel->progs.dump_uevent_socks, NULL);
 	silence_libbpf(false);
 	if (!s->netlink_link)
-		uev_dbg("iter/netlink unavailable: socket drops are seen only at the next delivery");
+		uev_dbg(
+		    "iter/netlink unavailable: socket drops are seen only at the next delivery");
 	return s;
 }
 

@@ -23,9 +23,9 @@
 #include "trace_print.h"
 #include "trace.skel.h"
 
-#define POLL_MS		  10
-#define SCAN_INTERVAL_NS  (250 * 1000000ull)
-#define STOP_CONSUMING	  (-ECANCELED)
+#define POLL_MS		 10
+#define SCAN_INTERVAL_NS (250 * 1000000ull)
+#define STOP_CONSUMING	 (-ECANCELED)
 
 struct trace_args {
 	struct print_opts print;
@@ -65,37 +65,37 @@ static void on_signal(int sig)
 }
 
 static const char trace_usage[] =
-	"usage: uevscope trace [OPTIONS]\n"
-	"\n"
-	"Print every delivery of a uevent to a listening NETLINK_KOBJECT_UEVENT socket,\n"
-	"tagged with the receiving network namespace, its owning user namespace, the\n"
-	"receiving process and cgroup, and the origin (kernel, or the injecting process).\n"
-	"Receive buffer overruns are printed as OVERRUN lines, records the kernel could\n"
-	"not hand over as LOST lines.\n"
-	"\n"
-	"  -p, --properties      print every KEY=VALUE of each uevent\n"
-	"  -j, --json            one JSON object per line\n"
-	"  -m, --match EXPR      udev-style match, e.g. 'SUBSYSTEM==\"block\"', 'ACTION!=\"remove\"',\n"
-	"                        globs * ? [...] and alternatives a|b; repeated -m are ANDed\n"
-	"      --netns NS        only this receiving netns: inode, /proc/PID/ns/net,\n"
-	"                        /run/netns/NAME or NAME (filtered in the kernel)\n"
-	"      --cgroup PATH     only receivers in this cgroup v2 or below it (in the kernel)\n"
-	"  -c, --count N         stop after N deliveries printed\n"
-	"  -d, --duration SECS   stop after SECS seconds\n"
-	"      --tier NAME       force a delivery attach tier instead of probing\n"
-	"      --no-emission     do not trace emissions even where the kernel allows it\n"
-	"      --buffer-mb N     ring buffer size in MiB, a power of two (default 16)\n"
-	"  -v, --verbose         say which attach tiers were refused and why; libbpf logs\n"
-	"  -h, --help            this help\n"
-	"\n"
-	"EXAMPLES:\n"
-	"  uevscope trace                                # every delivery, host-wide\n"
-	"  uevscope trace -p -m 'SUBSYSTEM==\"block\"'     # block uevents with properties\n"
-	"  uevscope trace --netns /run/netns/c1 -j       # one container's netns, as JSON\n"
-	"  uevscope trace -m 'ACTION==\"add|remove\"' -c 10\n"
-	"\n"
-	"Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
-	"2 bad usage.\n";
+    "usage: uevscope trace [OPTIONS]\n"
+    "\n"
+    "Print every delivery of a uevent to a listening NETLINK_KOBJECT_UEVENT socket,\n"
+    "tagged with the receiving network namespace, its owning user namespace, the\n"
+    "receiving process and cgroup, and the origin (kernel, or the injecting process).\n"
+    "Receive buffer overruns are printed as OVERRUN lines, records the kernel could\n"
+    "not hand over as LOST lines.\n"
+    "\n"
+    "  -p, --properties      print every KEY=VALUE of each uevent\n"
+    "  -j, --json            one JSON object per line\n"
+    "  -m, --match EXPR      udev-style match, e.g. 'SUBSYSTEM==\"block\"', 'ACTION!=\"remove\"',\n"
+    "                        globs * ? [...] and alternatives a|b; repeated -m are ANDed\n"
+    "      --netns NS        only this receiving netns: inode, /proc/PID/ns/net,\n"
+    "                        /run/netns/NAME or NAME (filtered in the kernel)\n"
+    "      --cgroup PATH     only receivers in this cgroup v2 or below it (in the kernel)\n"
+    "  -c, --count N         stop after N deliveries printed\n"
+    "  -d, --duration SECS   stop after SECS seconds\n"
+    "      --tier NAME       force a delivery attach tier instead of probing\n"
+    "      --no-emission     do not trace emissions even where the kernel allows it\n"
+    "      --buffer-mb N     ring buffer size in MiB, a power of two (default 16)\n"
+    "  -v, --verbose         say which attach tiers were refused and why; libbpf logs\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "EXAMPLES:\n"
+    "  uevscope trace                                # every delivery, host-wide\n"
+    "  uevscope trace -p -m 'SUBSYSTEM==\"block\"'     # block uevents with properties\n"
+    "  uevscope trace --netns /run/netns/c1 -j       # one container's netns, as JSON\n"
+    "  uevscope trace -m 'ACTION==\"add|remove\"' -c 10\n"
+    "\n"
+    "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
+    "2 bad usage.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -108,19 +108,19 @@ static int usage_error(const char *fmt, const char *arg)
 enum { OPT_NETNS = 256, OPT_CGROUP, OPT_TIER, OPT_NO_EMISSION, OPT_BUFFER_MB };
 
 static const struct option trace_options[] = {
-	{ "properties", no_argument, NULL, 'p' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "match", required_argument, NULL, 'm' },
-	{ "netns", required_argument, NULL, OPT_NETNS },
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },
-	{ "count", required_argument, NULL, 'c' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "tier", required_argument, NULL, OPT_TIER },
-	{ "no-emission", no_argument, NULL, OPT_NO_EMISSION },
-	{ "buffer-mb", required_argument, NULL, OPT_BUFFER_MB },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{},
+    {"properties", no_argument, NULL, 'p'},
+    {"json", no_argument, NULL, 'j'},
+    {"match", required_argument, NULL, 'm'},
+    {"netns", required_argument, NULL, OPT_NETNS},
+    {"cgroup", required_argument, NULL, OPT_CGROUP},
+    {"count", required_argument, NULL, 'c'},
+    {"duration", required_argument, NULL, 'd'},
+    {"tier", required_argument, NULL, OPT_TIER},
+    {"no-emission", no_argument, NULL, OPT_NO_EMISSION},
+    {"buffer-mb", required_argument, NULL, OPT_BUFFER_MB},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {},
 };
 
 /* Returns -1 to go on, or the exit code. Nothing is loaded before all input is valid. */
@@ -158,8 +158,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			break;
 		case 'd':
 			if (!parse_seconds(optarg, &a->duration))
-				return usage_error("-d wants a positive number of seconds, not '%s'",
-						   optarg);
+				return usage_error(
+				    "-d wants a positive number of seconds, not '%s'", optarg);
 			break;
 		case OPT_TIER:
 			if (!trace_tier_known(optarg)) {
@@ -175,9 +175,10 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			break;
 		case OPT_BUFFER_MB:
 			if (!parse_u64(optarg, &mb) || !mb || mb > 1024 || (mb & (mb - 1)))
-				return usage_error("--buffer-mb wants a power of two from 1 to 1024, "
-						   "not '%s'",
-						   optarg);
+				return usage_error(
+				    "--buffer-mb wants a power of two from 1 to 1024, "
+				    "not '%s'",
+				    optarg);
 			break;
 		case 'v':
 			verbose = true;
@@ -191,7 +192,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 					   optopt ? optbuf : argv[optind - 1]);
 		default:
 			optbuf[1] = optopt;
-			return usage_error("unknown option '%s'", optopt ? optbuf : argv[optind - 1]);
+			return usage_error("unknown option '%s'",
+					   optopt ? optbuf : argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -240,11 +242,11 @@ static void flush_out(struct tracer *t)
 static void emit_overrun(struct tracer *t, const struct uev_sock_info *info, uint32_t lost)
 {
 	struct overrun_view v = {
-		.sock = info,
-		.wall_ns = now_monotonic_ns() + t->clock_offset,
-		.lost = lost,
-		.netns_name = netns_name(info->netns_ino),
-		.owners = socks_owners(t->socks, info->sock_ino),
+	    .sock = info,
+	    .wall_ns = now_monotonic_ns() + t->clock_offset,
+	    .lost = lost,
+	    .netns_name = netns_name(info->netns_ino),
+	    .owners = socks_owners(t->socks, info->sock_ino),
 	};
 
 	print_overrun(&t->out, &v, &t->args->print);
@@ -269,14 +271,14 @@ static void on_delivery(struct tracer *t, const struct uev_record *rec)
 		pe->deliveries++;
 	if (lost) {
 		struct uev_sock_info info = {
-			.cgroup_id = rec->cgroup_id,
-			.netns_ino = rec->netns_ino,
-			.userns_ino = rec->userns_ino,
-			.sock_ino = rec->sock_ino,
-			.portid = rec->portid,
-			.sk_drops = rec->sk_drops,
-			.rmem_alloc = rec->rmem_alloc,
-			.rcvbuf = rec->rcvbuf,
+		    .cgroup_id = rec->cgroup_id,
+		    .netns_ino = rec->netns_ino,
+		    .userns_ino = rec->userns_ino,
+		    .sock_ino = rec->sock_ino,
+		    .portid = rec->portid,
+		    .sk_drops = rec->sk_drops,
+		    .rmem_alloc = rec->rmem_alloc,
+		    .rcvbuf = rec->rcvbuf,
 		};
 
 		emit_overrun(t, &info, lost);
@@ -294,11 +296,11 @@ static void on_delivery(struct tracer *t, const struct uev_record *rec)
 		return;
 	}
 	v = (struct trace_view){
-		.rec = rec,
-		.ev = ev,
-		.wall_ns = rec->ts_ns + t->clock_offset,
-		.netns_name = netns_name(rec->netns_ino),
-		.owners = socks_owners(t->socks, rec->sock_ino),
+	    .rec = rec,
+	    .ev = ev,
+	    .wall_ns = rec->ts_ns + t->clock_offset,
+	    .netns_name = netns_name(rec->netns_ino),
+	    .owners = socks_owners(t->socks, rec->sock_ino),
 	};
 	print_delivery(&t->out, &v, &t->args->print);
 	t->shown++;
@@ -334,12 +336,12 @@ static void on_emission_done(struct tracer *t, const struct uev_record *done)
 		ev = &t->ev;
 	if (ev && match_list_eval(t->args->match, ev)) {
 		v = (struct trace_view){
-			.rec = pe->rec,
-			.ev = ev,
-			.wall_ns = pe->rec->ts_ns + t->clock_offset,
-			.netns_name = netns_name(pe->rec->netns_ino),
-			.retval = done->retval,
-			.deliveries = pe->deliveries,
+		    .rec = pe->rec,
+		    .ev = ev,
+		    .wall_ns = pe->rec->ts_ns + t->clock_offset,
+		    .netns_name = netns_name(pe->rec->netns_ino),
+		    .retval = done->retval,
+		    .deliveries = pe->deliveries,
 		};
 		print_emission(&t->out, &v, &t->args->print);
 		t->emissions_shown++;
@@ -417,14 +419,13 @@ static void scan_cb(const struct uev_sock_info *info, void *ctx)
 static void periodic_checks(struct tracer *t)
 {
 	uint64_t full = read_counter(t, UEV_CNT_RINGBUF_FULL);
-	struct scan_ctx sc = { .t = t };
+	struct scan_ctx sc = {.t = t};
 
 	if (full > t->reported_ringbuf_full) {
 		print_lost(&t->out, now_monotonic_ns() + t->clock_offset,
 			   "records: ring buffer full (raise --buffer-mb)",
 			   full - t->reported_ringbuf_full, &t->args->print);
-		uev_dbg("ring buffer full: %llu records lost so far",
-			(unsigned long long)full);
+		uev_dbg("ring buffer full: %llu records lost so far", (unsigned long long)full);
 		t->reported_ringbuf_full = full;
 	}
 	if (!socks_can_list(t->socks))
@@ -444,27 +445,30 @@ static void print_summary(struct tracer *t)
 	uint64_t full = read_counter(t, UEV_CNT_RINGBUF_FULL);
 	uint64_t gone = read_counter(t, UEV_CNT_NO_PAYLOAD);
 	uint64_t unicast = read_counter(t, UEV_CNT_UNICAST);
+	uint64_t missed = trace_missed_runs(&t->bpf);
 
 	if (t->args->print.json) {
-		sb_printf(&t->out,
-			  "{\"type\":\"summary\",\"deliveries\":%llu,\"shown\":%llu,"
-			  "\"not_matched\":%llu,\"emissions\":%llu,\"lost_ringbuf_full\":%llu,"
-			  "\"payload_gone\":%llu,\"receiver_overruns\":%llu,\"unicast_skipped\":%llu}\n",
-			  (unsigned long long)seen, (unsigned long long)t->shown,
-			  (unsigned long long)t->not_matched,
-			  (unsigned long long)t->emissions_shown, (unsigned long long)full,
-			  (unsigned long long)gone, (unsigned long long)t->overruns.total_lost,
-			  (unsigned long long)unicast);
+		sb_printf(
+		    &t->out,
+		    "{\"type\":\"summary\",\"deliveries\":%llu,\"shown\":%llu,"
+		    "\"not_matched\":%llu,\"emissions\":%llu,\"lost_ringbuf_full\":%llu,"
+		    "\"payload_gone\":%llu,\"receiver_overruns\":%llu,\"unicast_skipped\":%llu,"
+		    "\"missed_runs\":%llu}\n",
+		    (unsigned long long)seen, (unsigned long long)t->shown,
+		    (unsigned long long)t->not_matched, (unsigned long long)t->emissions_shown,
+		    (unsigned long long)full, (unsigned long long)gone,
+		    (unsigned long long)t->overruns.total_lost, (unsigned long long)unicast,
+		    (unsigned long long)missed);
 		flush_out(t);
 	}
 	fprintf(stderr,
 		"uevscope: %llu deliveries traced, %llu shown, %llu not matching; lost: %llu "
 		"(ring buffer full), %llu payloads gone before read; receivers overran %llu "
-		"uevents; %llu unicast skipped\n",
+		"uevents; %llu unicast skipped; %llu program runs missed (nested BPF)\n",
 		(unsigned long long)seen, (unsigned long long)t->shown,
 		(unsigned long long)t->not_matched, (unsigned long long)full,
 		(unsigned long long)gone, (unsigned long long)t->overruns.total_lost,
-		(unsigned long long)unicast);
+		(unsigned long long)unicast, (unsigned long long)missed);
 }
 
 static void free_pending(void *p)
@@ -488,12 +492,14 @@ static int run(struct tracer *t)
 	fprintf(stderr, "uevscope: tracing uevent deliveries via %s%s\n", t->bpf.delivery_tier,
 		a->attach.force_tier ? " (forced with --tier)" : "");
 	if (t->bpf.emission_tier)
-		fprintf(stderr, "uevscope: tracing uevent emissions via %s\n", t->bpf.emission_tier);
+		fprintf(stderr, "uevscope: tracing uevent emissions via %s\n",
+			t->bpf.emission_tier);
 	else if (!a->attach.no_emission)
-		fprintf(stderr,
-			"uevscope: emission records unavailable on this kernel, uevents that reach no "
-			"listener are not seen%s%s\n",
-			verbose ? ": " : " (-v says why)", verbose ? t->bpf.emission_why : "");
+		fprintf(
+		    stderr,
+		    "uevscope: emission records unavailable on this kernel, uevents that reach no "
+		    "listener are not seen%s%s\n",
+		    verbose ? ": " : " (-v says why)", verbose ? t->bpf.emission_why : "");
 
 	t->socks = socks_open();
 	if (!t->socks) {
@@ -549,8 +555,8 @@ static int run(struct tracer *t)
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_args args = {};
-	struct tracer t = { .args = &args };
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct tracer t = {.args = &args};
+	struct sigaction sa = {.sa_handler = on_signal};
 	int ret;
 
 	args.match = match_list_new();

@@ -9,8 +9,8 @@ struct trace_bpf;
 struct emit_bpf;
 
 struct trace_attach_cfg {
-	uint32_t netns;		/* 0 = every network namespace */
-	uint64_t cgroup_id;	/* 0 = every cgroup */
+	uint32_t netns;	    /* 0 = every network namespace */
+	uint64_t cgroup_id; /* 0 = every cgroup */
 	int cgroup_level;
 	uint64_t ringbuf_bytes; /* power of two, multiple of the page size */
 	const char *force_tier; /* delivery tier name to use, or NULL to probe */
@@ -19,10 +19,10 @@ struct trace_attach_cfg {
 
 struct trace_attached {
 	struct trace_bpf *trace;
-	struct emit_bpf *emit;	     /* NULL when emission is not traceable here */
-	const char *delivery_tier;   /* e.g. "tp_btf/sk_data_ready" */
-	const char *emission_tier;   /* NULL when none */
-	char emission_why[512];	     /* each refused emission tier and its reason */
+	struct emit_bpf *emit;	   /* NULL when emission is not traceable here */
+	const char *delivery_tier; /* e.g. "tp_btf/sk_data_ready" */
+	const char *emission_tier; /* NULL when none */
+	char emission_why[512];	   /* each refused emission tier and its reason */
 };
 
 /*
@@ -33,6 +33,12 @@ struct trace_attached {
  */
 int trace_attach(struct trace_attached *ta, const struct trace_attach_cfg *cfg);
 void trace_detach(struct trace_attached *ta);
+/*
+ * Times the kernel skipped one of our programs because another BPF program
+ * was already running on that CPU (it fired from inside one): each may be a
+ * delivery we never saw, so the summary shows the count.
+ */
+uint64_t trace_missed_runs(const struct trace_attached *ta);
 
 /* Whether name is a known delivery tier (for --tier). */
 bool trace_tier_known(const char *name);

@@ -138,7 +138,8 @@ static void json_uevent(struct strbuf *sb, const struct uevent *ev, const struct
 static void json_origin(struct strbuf *sb, const struct uev_record *rec)
 {
 	sb_key(sb, "origin");
-	sb_puts(sb, rec->flags & UEV_F_INJECTED ? "{\"kind\":\"injected\"" : "{\"kind\":\"kernel\"");
+	sb_puts(sb,
+		rec->flags & UEV_F_INJECTED ? "{\"kind\":\"injected\"" : "{\"kind\":\"kernel\"");
 	sb_key(sb, "pid");
 	sb_u64(sb, rec->origin_tgid);
 	sb_key(sb, "tid");

@@ -31,7 +31,7 @@ struct trace_view {
 struct overrun_view {
 	const struct uev_sock_info *sock;
 	uint64_t wall_ns;
-	uint32_t lost;	   /* since the previous report */
+	uint32_t lost; /* since the previous report */
 	const char *netns_name;
 	const struct sock_entry *owners;
 };

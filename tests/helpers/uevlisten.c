@@ -293,7 +293,8 @@ int main(int argc, char **argv)
 			}
 			ts.tv_sec = timeout / 1000;
 			ts.tv_nsec = (timeout % 1000) * 1000000L;
-			if (ppoll(&pfd, 1, timeout < 0 ? NULL : &ts, &wait_mask) < 0 && errno != EINTR) {
+			if (ppoll(&pfd, 1, timeout < 0 ? NULL : &ts, &wait_mask) < 0 &&
+			    errno != EINTR) {
 				fprintf(stderr, "uevlisten: poll: %s\n", strerror(errno));
 				return 1;
 			}
