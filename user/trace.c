@@ -270,17 +270,9 @@ static void on_delivery(struct tracer *t, const struct uev_record *rec)
 	if (pe)
 		pe->deliveries++;
 	if (lost) {
-		struct uev_sock_info info = {
-		    .cgroup_id = rec->cgroup_id,
-		    .netns_ino = rec->netns_ino,
-		    .userns_ino = rec->userns_ino,
-		    .sock_ino = rec->sock_ino,
-		    .portid = rec->portid,
-		    .sk_drops = rec->sk_drops,
-		    .rmem_alloc = rec->rmem_alloc,
-		    .rcvbuf = rec->rcvbuf,
-		};
+		struct uev_sock_info info;
 
+		sock_info_from_record(&info, rec);
 		emit_overrun(t, &info, lost);
 	}
 	if (!(rec->flags & UEV_F_NO_PAYLOAD)) {

@@ -69,6 +69,14 @@ static inline __attribute__((always_inline)) void sb_key(struct strbuf *sb, cons
 	sb_putn(sb, "\":", 2);
 }
 
+/* ,"key":value for an unsigned number, the commonest field of all. */
+static inline __attribute__((always_inline)) void json_u64(struct strbuf *sb, const char *key,
+							   unsigned long long v)
+{
+	sb_key(sb, key);
+	sb_u64(sb, v);
+}
+
 static void json_netns(struct strbuf *sb, uint32_t ino, const char *name)
 {
 	sb_puts(sb, "{\"inode\":");
@@ -99,8 +107,7 @@ static void json_owners(struct strbuf *sb, const struct sock_entry *e)
 		sb_u64(sb, e->owners[i].tgid);
 	}
 	sb_putc(sb, ']');
-	sb_key(sb, "more_pids");
-	sb_u64(sb, e ? e->extra_owners : 0);
+	json_u64(sb, "more_pids", e ? e->extra_owners : 0);
 }
 
 static void json_uevent(struct strbuf *sb, const struct uevent *ev, const struct print_opts *o)
@@ -140,18 +147,13 @@ static void json_origin(struct strbuf *sb, const struct uev_record *rec)
 	sb_key(sb, "origin");
 	sb_puts(sb,
 		rec->flags & UEV_F_INJECTED ? "{\"kind\":\"injected\"" : "{\"kind\":\"kernel\"");
-	sb_key(sb, "pid");
-	sb_u64(sb, rec->origin_tgid);
-	sb_key(sb, "tid");
-	sb_u64(sb, rec->origin_tid);
+	json_u64(sb, "pid", rec->origin_tgid);
+	json_u64(sb, "tid", rec->origin_tid);
 	sb_key(sb, "comm");
 	sb_json_str(sb, rec->origin_comm, strnlen(rec->origin_comm, UEV_COMM_LEN));
-	sb_key(sb, "netns");
-	sb_u64(sb, rec->origin_netns_ino);
-	sb_key(sb, "userns");
-	sb_u64(sb, rec->origin_userns_ino);
-	sb_key(sb, "creds_pid");
-	sb_u64(sb, rec->creds_pid);
+	json_u64(sb, "netns", rec->origin_netns_ino);
+	json_u64(sb, "userns", rec->origin_userns_ino);
+	json_u64(sb, "creds_pid", rec->creds_pid);
 	sb_putc(sb, '}');
 }
 
@@ -252,18 +254,59 @@ static void text_properties(struct strbuf *sb, const struct uevent *ev)
 	}
 }
 
+/* Where a uevent went: netns, its owner, and the receiving socket and processes. */
+static void text_receiver(struct strbuf *sb, const struct uev_sock_info *s, const char *netns_name,
+			  const struct sock_entry *owners)
+{
+	text_netns(sb, " netns=", s->netns_ino, netns_name);
+	sb_puts(sb, " userns=");
+	sb_u64(sb, s->userns_ino);
+	text_owners(sb, owners);
+	sb_puts(sb, " portid=");
+	sb_u64(sb, s->portid);
+}
+
+static void json_receiver(struct strbuf *sb, const struct uev_sock_info *s, const char *netns_name,
+			  const struct sock_entry *owners)
+{
+	sb_key(sb, "netns");
+	json_netns(sb, s->netns_ino, netns_name);
+	json_u64(sb, "userns", s->userns_ino);
+	sb_key(sb, "receiver");
+	sb_puts(sb, "{\"portid\":");
+	sb_u64(sb, s->portid);
+	json_owners(sb, owners);
+	json_u64(sb, "cgroup_id", s->cgroup_id);
+	json_u64(sb, "sock_inode", s->sock_ino);
+	json_u64(sb, "drops", s->sk_drops);
+	json_u64(sb, "rmem_alloc", s->rmem_alloc);
+	json_u64(sb, "rcvbuf", s->rcvbuf);
+	sb_putc(sb, '}');
+}
+
+void sock_info_from_record(struct uev_sock_info *s, const struct uev_record *rec)
+{
+	*s = (struct uev_sock_info){
+	    .cgroup_id = rec->cgroup_id,
+	    .netns_ino = rec->netns_ino,
+	    .userns_ino = rec->userns_ino,
+	    .sock_ino = rec->sock_ino,
+	    .portid = rec->portid,
+	    .sk_drops = rec->sk_drops,
+	    .rmem_alloc = rec->rmem_alloc,
+	    .rcvbuf = rec->rcvbuf,
+	};
+}
+
 void print_delivery(struct strbuf *sb, const struct trace_view *v, const struct print_opts *o)
 {
 	const struct uev_record *rec = v->rec;
+	struct uev_sock_info sock;
 
+	sock_info_from_record(&sock, rec);
 	if (!o->json) {
 		text_uevent(sb, v);
-		text_netns(sb, " netns=", rec->netns_ino, v->netns_name);
-		sb_puts(sb, " userns=");
-		sb_u64(sb, rec->userns_ino);
-		text_owners(sb, v->owners);
-		sb_puts(sb, " portid=");
-		sb_u64(sb, rec->portid);
+		text_receiver(sb, &sock, v->netns_name, v->owners);
 		text_origin(sb, rec);
 		if (o->properties)
 			text_properties(sb, v->ev);
@@ -272,25 +315,7 @@ void print_delivery(struct strbuf *sb, const struct trace_view *v, const struct 
 	}
 	json_head(sb, "delivery", v->wall_ns);
 	json_uevent(sb, v->ev, o);
-	sb_key(sb, "netns");
-	json_netns(sb, rec->netns_ino, v->netns_name);
-	sb_key(sb, "userns");
-	sb_u64(sb, rec->userns_ino);
-	sb_key(sb, "receiver");
-	sb_puts(sb, "{\"portid\":");
-	sb_u64(sb, rec->portid);
-	json_owners(sb, v->owners);
-	sb_key(sb, "cgroup_id");
-	sb_u64(sb, rec->cgroup_id);
-	sb_key(sb, "sock_inode");
-	sb_u64(sb, rec->sock_ino);
-	sb_key(sb, "drops");
-	sb_u64(sb, rec->sk_drops);
-	sb_key(sb, "rmem_alloc");
-	sb_u64(sb, rec->rmem_alloc);
-	sb_key(sb, "rcvbuf");
-	sb_u64(sb, rec->rcvbuf);
-	sb_putc(sb, '}');
+	json_receiver(sb, &sock, v->netns_name, v->owners);
 	json_origin(sb, rec);
 	json_flags(sb, rec, v->ev);
 	sb_puts(sb, "}\n");
@@ -319,14 +344,12 @@ void print_emission(struct strbuf *sb, const struct trace_view *v, const struct 
 	json_uevent(sb, v->ev, o);
 	sb_key(sb, "netns");
 	json_netns(sb, rec->netns_ino, v->netns_name);
-	sb_key(sb, "userns");
-	sb_u64(sb, rec->userns_ino);
+	json_u64(sb, "userns", rec->userns_ino);
 	sb_key(sb, "result");
 	sb_json_cstr(sb, result);
 	sb_key(sb, "retval");
 	sb_i64(sb, v->retval);
-	sb_key(sb, "deliveries");
-	sb_u64(sb, v->deliveries);
+	json_u64(sb, "deliveries", v->deliveries);
 	json_origin(sb, rec);
 	json_flags(sb, rec, v->ev);
 	sb_puts(sb, "}\n");
@@ -342,35 +365,17 @@ void print_overrun(struct strbuf *sb, const struct overrun_view *v, const struct
 		sb_u64(sb, v->lost);
 		sb_puts(sb, " drops_total=");
 		sb_u64(sb, s->sk_drops);
-		text_netns(sb, " netns=", s->netns_ino, v->netns_name);
-		sb_puts(sb, " userns=");
-		sb_u64(sb, s->userns_ino);
-		text_owners(sb, v->owners);
-		sb_puts(sb, " portid=");
-		sb_u64(sb, s->portid);
+		text_receiver(sb, s, v->netns_name, v->owners);
 		sb_puts(sb, " rcvbuf=");
 		sb_u64(sb, s->rcvbuf);
 		sb_putc(sb, '\n');
 		return;
 	}
 	json_head(sb, "overrun", v->wall_ns);
-	sb_key(sb, "lost");
-	sb_u64(sb, v->lost);
-	sb_key(sb, "drops_total");
-	sb_u64(sb, s->sk_drops);
-	sb_key(sb, "netns");
-	json_netns(sb, s->netns_ino, v->netns_name);
-	sb_key(sb, "userns");
-	sb_u64(sb, s->userns_ino);
-	sb_key(sb, "receiver");
-	sb_puts(sb, "{\"portid\":");
-	sb_u64(sb, s->portid);
-	json_owners(sb, v->owners);
-	sb_key(sb, "sock_inode");
-	sb_u64(sb, s->sock_ino);
-	sb_key(sb, "rcvbuf");
-	sb_u64(sb, s->rcvbuf);
-	sb_puts(sb, "}}\n");
+	json_u64(sb, "lost", v->lost);
+	json_u64(sb, "drops_total", s->sk_drops);
+	json_receiver(sb, s, v->netns_name, v->owners);
+	sb_puts(sb, "}\n");
 }
 
 void print_lost(struct strbuf *sb, uint64_t wall_ns, const char *what, uint64_t count,
@@ -386,8 +391,7 @@ void print_lost(struct strbuf *sb, uint64_t wall_ns, const char *what, uint64_t 
 		return;
 	}
 	json_head(sb, "lost", wall_ns);
-	sb_key(sb, "count");
-	sb_u64(sb, count);
+	json_u64(sb, "count", count);
 	sb_key(sb, "what");
 	sb_json_cstr(sb, what);
 	sb_puts(sb, "}\n");

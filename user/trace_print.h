@@ -36,6 +36,8 @@ struct overrun_view {
 	const struct sock_entry *owners;
 };
 
+/* The receiving socket's fields of a delivery record, as the socket iterator reports them. */
+void sock_info_from_record(struct uev_sock_info *s, const struct uev_record *rec);
 void print_delivery(struct strbuf *sb, const struct trace_view *v, const struct print_opts *o);
 void print_emission(struct strbuf *sb, const struct trace_view *v, const struct print_opts *o);
 void print_overrun(struct strbuf *sb, const struct overrun_view *v, const struct print_opts *o);
