@@ -170,6 +170,8 @@ if [ "$EMISSION_TIER" != none ]; then
 	wait_for '"emission"' "$T/nol.out" 100
 	sleep 0.5
 	stop_trace
+	[ "$TRACE_RC" = 0 ] && pass "nol: SIGINT ends the trace with exit 0" ||
+		fail "nol: SIGINT ends the trace with exit 0" "exit $TRACE_RC"
 	lo=$(grep '"devpath":"/devices/virtual/net/lo"' "$T/nol.out")
 	if echo "$lo" | grep -q '"type":"emission"' &&
 		echo "$lo" | grep -q '"result":"no_listener","retval":-3,"deliveries":0' &&
@@ -207,6 +209,8 @@ wait_for "uevent seqnum" "$T/uns.out" 50
 wait_count ' EMIT ' "$T/inj.out" 2
 sleep 0.5
 stop_trace
+[ "$TRACE_RC" = 0 ] && pass "inj: SIGINT ends the trace with exit 0" ||
+	fail "inj: SIGINT ends the trace with exit 0" "exit $TRACE_RC"
 got=$(grep ' rx=' "$T/inj.out" | sed -n 's/.* netns=\([0-9]*\) userns=\([0-9]*\) rx=\([0-9]*\)\/.* origin=\([a-z]*\) tx=\([0-9]*\)\/\([^ ]*\) .*/\1 \2 \3 \4 \5 \6/p')
 want="$uns_netns $uns_userns $uns_pid injected $inj_pid uevinject"
 [ "$got" = "$want" ] && pass "injected uevent traced as injected, with its netns, user namespace and injector" ||
@@ -243,7 +247,7 @@ fi
 grep "refused" "$T/v.err"
 
 # --- the kernel said nothing bad about any of it.
-dmesg | grep -iE 'BUG:|WARNING:|Oops|general protection|Call Trace' >"$T/dmesg.bad"
+dmesg | grep -E 'BUG:|WARNING:|Oops:|general protection fault|Call Trace:' >"$T/dmesg.bad"
 if [ -s "$T/dmesg.bad" ]; then
 	fail "kernel log clean" "$(head -1 "$T/dmesg.bad")"
 	echo "--- dmesg"
