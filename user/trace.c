@@ -475,6 +475,9 @@ static void free_pending(void *p)
 {
 	struct pending_emission *pe = p;
 
+	/* idmap has no delete: on_emission_done() leaves a NULL in the finished slot. */
+	if (!pe)
+		return;
 	free(pe->rec);
 	free(pe);
 }
