@@ -82,7 +82,8 @@ static const char trace_usage[] =
     "      --cgroup PATH     only receivers in this cgroup v2 or below it (in the kernel)\n"
     "  -c, --count N         stop after N deliveries printed\n"
     "  -d, --duration SECS   stop after SECS seconds\n"
-    "      --tier NAME       force a delivery attach tier instead of probing\n"
+    "      --tier NAME       force a delivery or an emission attach tier instead of\n"
+    "                        probing (once for each)\n"
     "      --no-emission     do not trace emissions even where the kernel allows it\n"
     "      --buffer-mb N     ring buffer size in MiB, a power of two (default 16)\n"
     "  -v, --verbose         say which attach tiers were refused and why; libbpf logs\n"
@@ -162,13 +163,16 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 				    "-d wants a positive number of seconds, not '%s'", optarg);
 			break;
 		case OPT_TIER:
-			if (!trace_tier_known(optarg)) {
+			if (trace_tier_known(optarg)) {
+				a->attach.force_tier = optarg;
+			} else if (trace_emission_tier_known(optarg)) {
+				a->attach.force_emission_tier = optarg;
+			} else {
 				fprintf(stderr,
 					"uevscope: trace: unknown tier '%s'; the tiers are: %s\n",
 					optarg, trace_tier_list());
 				return EXIT_USAGE;
 			}
-			a->attach.force_tier = optarg;
 			break;
 		case OPT_NO_EMISSION:
 			a->attach.no_emission = true;
@@ -495,8 +499,9 @@ static int run(struct tracer *t)
 	fprintf(stderr, "uevscope: tracing uevent deliveries via %s%s\n", t->bpf.delivery_tier,
 		a->attach.force_tier ? " (forced with --tier)" : "");
 	if (t->bpf.emission_tier)
-		fprintf(stderr, "uevscope: tracing uevent emissions via %s\n",
-			t->bpf.emission_tier);
+		fprintf(stderr, "uevscope: tracing uevent emissions via %s%s\n",
+			t->bpf.emission_tier,
+			a->attach.force_emission_tier ? " (forced with --tier)" : "");
 	else if (!a->attach.no_emission)
 		fprintf(
 		    stderr,

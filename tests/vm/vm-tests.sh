@@ -104,8 +104,16 @@ delivery_round() {
 		fail "$name: seqnum, action, devpath, subsystem, origin=kernel" "want [$want] got [$got]"
 	[ "$TRACE_RC" = 0 ] && pass "$name: SIGINT ends the trace with exit 0" ||
 		fail "$name: SIGINT ends the trace with exit 0" "exit $TRACE_RC: $(tail -3 "$T/$name.err")"
+	[ -n "$EMIT_TIER" ] || return 0
+	# An untagged uevent is broadcast once per netns with a listener.
+	got=$(sed -n 's/.* EMIT netns=\([0-9]*\).* result=\([a-z_]*\) deliveries=\([0-9]*\).*/\1 \2 \3/p' \
+		"$T/$name.out" | sort)
+	want=$(printf '%s delivered 1\n%s delivered 1\n' "$host_netns" "$ns_netns" | sort)
+	[ "$got" = "$want" ] && pass "$name: one emission per listening netns, each with its delivery count" ||
+		fail "$name: one emission per listening netns, each with its delivery count" "want [$want] got [$got]"
 }
 
+FORCED_EMIT=""
 delivery_round default
 DELIVERY_TIER=$TIER
 EMISSION_TIER=${EMIT_TIER:-none}
@@ -121,12 +129,6 @@ fexit/* | kprobe/*)
 	[ "$planned_emit" = "$EMISSION_TIER" ] &&
 		pass "features and trace agree on the emission tier" ||
 		fail "features and trace agree on the emission tier" "features: $planned_emit, trace: $EMISSION_TIER"
-	# An untagged uevent is broadcast once per netns with a listener.
-	got=$(sed -n 's/.* EMIT netns=\([0-9]*\).* result=\([a-z_]*\) deliveries=\([0-9]*\).*/\1 \2 \3/p' \
-		"$T/default.out" | sort)
-	want=$(printf '%s delivered 1\n%s delivered 1\n' "$host_netns" "$ns_netns" | sort)
-	[ "$got" = "$want" ] && pass "one emission per listening netns, each with its delivery count" ||
-		fail "one emission per listening netns, each with its delivery count" "want [$want] got [$got]"
 	;;
 *)
 	fail "emission tracing attaches" "$(grep emission "$T/default.err")"
@@ -152,6 +154,21 @@ for tier in tp_btf/sk_data_ready raw_tp/sk_data_ready fentry/__netlink_sendskb \
 		fail "tier-$short: trace used the forced tier" "got '$TIER'"
 done
 
+# The emission tier not chosen by default, forced, when this kernel allows it.
+for tier in fexit/netlink_broadcast kprobe/netlink_broadcast; do
+	[ "$tier" = "$EMISSION_TIER" ] && continue
+	short=emit-$(echo "$tier" | sed 's/^\([a-z_]*\)\/.*/\1/')
+	if [ "$(works "$tier")" != yes ]; then
+		skip "tier $tier" "not available on this kernel: $(grep "^$tier " "$T/features.out" |
+			sed 's/^[^ ]*  *no  *//')"
+		continue
+	fi
+	delivery_round "$short" --tier "$tier"
+	[ "$EMIT_TIER" = "$tier" ] && pass "$short: trace used the forced emission tier" ||
+		fail "$short: trace used the forced emission tier" "got '$EMIT_TIER': $(cat "$T/$short.err")"
+	FORCED_EMIT="$FORCED_EMIT $tier"
+done
+
 kill "$host_pid" "$ns_pid" 2>/dev/null
 wait "$host_pid" "$ns_pid" 2>/dev/null
 
@@ -159,34 +176,44 @@ wait "$host_pid" "$ns_pid" 2>/dev/null
 # even broadcast then: uevent_net_broadcast_untagged() skips every netns
 # without a listener. A uevent of a net device is tagged with its netns and
 # broadcast there regardless, and netlink_broadcast() returns -ESRCH.
-if [ "$EMISSION_TIER" != none ]; then
+# no_listener_round NAME TRACE_ARGS...
+no_listener_round() {
+	name=$1
+	shift
 	U2=$(new_uuid)
 	U3=$(new_uuid)
 	init_netns=$(ns_ino self net)
-	start_trace_slow nol -j -m "SYNTH_UUID==\"$U2|$U3\"" ||
-		fail "setup" "trace: $(cat "$T/nol.err")"
+	start_trace_slow "$name" -j -m "SYNTH_UUID==\"$U2|$U3\"" "$@" ||
+		fail "setup" "trace: $(cat "$T/$name.err")"
 	echo "change $U2 TEST=1" >/sys/class/mem/null/uevent
 	echo "change $U3 TEST=1" >/sys/class/net/lo/uevent
-	wait_for '"emission"' "$T/nol.out" 100
+	wait_for '"emission"' "$T/$name.out" 100
 	sleep 0.5
 	stop_trace
-	[ "$TRACE_RC" = 0 ] && pass "nol: SIGINT ends the trace with exit 0" ||
-		fail "nol: SIGINT ends the trace with exit 0" "exit $TRACE_RC"
-	lo=$(grep '"devpath":"/devices/virtual/net/lo"' "$T/nol.out")
+	[ "$TRACE_RC" = 0 ] && pass "$name: SIGINT ends the trace with exit 0" ||
+		fail "$name: SIGINT ends the trace with exit 0" "exit $TRACE_RC"
+	lo=$(grep '"devpath":"/devices/virtual/net/lo"' "$T/$name.out")
 	if echo "$lo" | grep -q '"type":"emission"' &&
 		echo "$lo" | grep -q '"result":"no_listener","retval":-3,"deliveries":0' &&
 		echo "$lo" | grep -q "\"netns\":{\"inode\":$init_netns,"; then
-		pass "uevent with no listener: emission record, retval -ESRCH, 0 deliveries"
+		pass "$name: uevent with no listener: emission record, retval -ESRCH, 0 deliveries"
 	else
-		fail "uevent with no listener: emission record, retval -ESRCH, 0 deliveries" \
-			"$(cat "$T/nol.out" "$T/nol.err")"
+		fail "$name: uevent with no listener: emission record, retval -ESRCH, 0 deliveries" \
+			"$(cat "$T/$name.out" "$T/$name.err")"
 	fi
-	n=$(count_lines '/devices/virtual/mem/null' "$T/nol.out")
-	[ "$n" = 0 ] && pass "untagged uevent with no listener anywhere is not broadcast at all" ||
-		fail "untagged uevent with no listener anywhere is not broadcast at all" "$n records"
-	[ "$(count_lines '"type":"delivery"' "$T/nol.out")" = 0 ] &&
-		pass "no listener: no delivery record" ||
-		fail "no listener: no delivery record" "$(cat "$T/nol.out")"
+	n=$(count_lines '/devices/virtual/mem/null' "$T/$name.out")
+	[ "$n" = 0 ] && pass "$name: untagged uevent with no listener anywhere is not broadcast at all" ||
+		fail "$name: untagged uevent with no listener anywhere is not broadcast at all" "$n records"
+	[ "$(count_lines '"type":"delivery"' "$T/$name.out")" = 0 ] &&
+		pass "$name: no listener, no delivery record" ||
+		fail "$name: no listener, no delivery record" "$(cat "$T/$name.out")"
+}
+
+if [ "$EMISSION_TIER" != none ]; then
+	no_listener_round nol
+	for tier in $FORCED_EMIT; do
+		no_listener_round "nol-$(echo "$tier" | sed 's/^\([a-z_]*\)\/.*/\1/')" --tier "$tier"
+	done
 else
 	skip "uevent with no listener: emission record" "no emission tier on this kernel"
 fi
