@@ -13,6 +13,11 @@ VM=$BUILD/vm
 SERIES=${VM_KERNELS:-6.1 6.12}
 TIMEOUT=${VM_TIMEOUT:-240}
 mkdir -p "$VM/kernels" "$VM/logs"
+if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$VM/initramfs.cpio.gz" ]; then
+	echo "SKIP vm: all: needs qemu-system-x86_64 and busybox-static (make deps), then make vmtest"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 1
+fi
 
 # The delivery tier each series must pick: 6.1 predates the sock:sk_data_ready
 # tracepoint (6.4), so it falls back to fentry on __netlink_sendskb.

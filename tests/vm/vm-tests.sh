@@ -65,6 +65,12 @@ bad=$(awk '/^[a-z_]+\// && $2 == "no" && NF < 3 { print $1 }' "$T/features.out")
 works() {
 	awk -v p="$1" '$1 == p { print $2 }' "$T/features.out"
 }
+# why_not TIER: the reason features gives, joined from its wrapped lines.
+why_not() {
+	awk -v p="$1" '$1 == p { on = 1; sub(/^[^ ]+ +no +/, ""); r = $0; next }
+		on && /^  / { sub(/^ +/, ""); r = r " " $0; next } { on = 0 } END { print r }' \
+		"$T/features.out"
+}
 
 # --- deliveries: a listener in the initial netns and one in a second netns
 # owned by the initial user namespace; one synthetic kernel uevent reaches both.
@@ -145,8 +151,7 @@ for tier in tp_btf/sk_data_ready raw_tp/sk_data_ready fentry/__netlink_sendskb \
 	[ "$tier" = "$DELIVERY_TIER" ] && continue
 	short=$(echo "$tier" | sed 's/^\([a-z_]*\)\/.*/\1/')
 	if [ "$(works "$tier")" != yes ]; then
-		skip "tier $tier" "not available on this kernel: $(grep "^$tier " "$T/features.out" |
-			sed 's/^[^ ]*  *no  *//')"
+		skip "tier $tier" "not available on this kernel: $(why_not "$tier")"
 		continue
 	fi
 	delivery_round "tier-$short" --tier "$tier" --no-emission
@@ -159,8 +164,7 @@ for tier in fexit/netlink_broadcast kprobe/netlink_broadcast; do
 	[ "$tier" = "$EMISSION_TIER" ] && continue
 	short=emit-$(echo "$tier" | sed 's/^\([a-z_]*\)\/.*/\1/')
 	if [ "$(works "$tier")" != yes ]; then
-		skip "tier $tier" "not available on this kernel: $(grep "^$tier " "$T/features.out" |
-			sed 's/^[^ ]*  *no  *//')"
+		skip "tier $tier" "not available on this kernel: $(why_not "$tier")"
 		continue
 	fi
 	delivery_round "$short" --tier "$tier"
