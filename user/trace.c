@@ -496,19 +496,6 @@ static int run(struct tracer *t)
 
 	if (trace_attach(&t->bpf, &a->attach))
 		return EXIT_ENV;
-	fprintf(stderr, "uevscope: tracing uevent deliveries via %s%s\n", t->bpf.delivery_tier,
-		a->attach.force_tier ? " (forced with --tier)" : "");
-	if (t->bpf.emission_tier)
-		fprintf(stderr, "uevscope: tracing uevent emissions via %s%s\n",
-			t->bpf.emission_tier,
-			a->attach.force_emission_tier ? " (forced with --tier)" : "");
-	else if (!a->attach.no_emission)
-		fprintf(
-		    stderr,
-		    "uevscope: emission records unavailable on this kernel, uevents that reach no "
-		    "listener are not seen%s%s\n",
-		    verbose ? ": " : " (-v says why)", verbose ? t->bpf.emission_why : "");
-
 	t->socks = socks_open();
 	if (!t->socks) {
 		uev_err("out of memory");
@@ -524,6 +511,25 @@ static int run(struct tracer *t)
 		uev_err("cannot map the ring buffer: %s", strerror(errno));
 		return EXIT_ENV;
 	}
+
+	/*
+	 * Only now say we trace: scripts (and the tests) wait for this line
+	 * before they make uevents, and a receiver's drops before the baseline
+	 * above would not be reported as an overrun.
+	 */
+	fprintf(stderr, "uevscope: tracing uevent deliveries via %s%s\n", t->bpf.delivery_tier,
+		a->attach.force_tier ? " (forced with --tier)" : "");
+	if (t->bpf.emission_tier)
+		fprintf(stderr, "uevscope: tracing uevent emissions via %s%s\n",
+			t->bpf.emission_tier,
+			a->attach.force_emission_tier ? " (forced with --tier)" : "");
+	else if (!a->attach.no_emission)
+		fprintf(
+		    stderr,
+		    "uevscope: emission records unavailable on this kernel, uevents that reach no "
+		    "listener are not seen%s%s\n",
+		    verbose ? ": " : " (-v says why)", verbose ? t->bpf.emission_why : "");
+
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	t->clock_offset = (rt.tv_sec - mono.tv_sec) * 1000000000ull + rt.tv_nsec - mono.tv_nsec;
