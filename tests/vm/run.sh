@@ -75,7 +75,11 @@ boot() {
 	log=$VM/logs/$1.log
 	# bpf in lsm= makes BPF LSM programs run (6.12 leaves it out by default);
 	# quiet and loglevel keep kernel lines out of the test output.
-	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -m 1024 -smp 2 -display none -no-reboot \
+	# KVM where this machine offers it, else TCG: either runs the tests.
+	accel="-accel tcg"
+	[ -w /dev/kvm ] && accel="-accel kvm $accel"
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 $accel -m 1024 -smp 2 -display none -no-reboot \
 		-monitor none -serial "file:$log" \
 		-kernel "$VM/kernels/$1/vmlinuz" -initrd "$VM/initramfs.cpio.gz" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=3 \

@@ -173,6 +173,26 @@ for tier in fexit/netlink_broadcast kprobe/netlink_broadcast; do
 	FORCED_EMIT="$FORCED_EMIT $tier"
 done
 
+# --netns is filtered in the kernel, by the delivery and the emission programs alike.
+U=$(new_uuid)
+if start_trace_slow flt --netns "/proc/$ns_pid/ns/net" -m "SYNTH_UUID==\"$U\""; then
+	fire_uevent "$U"
+	wait_count ' rx=' "$T/flt.out" 1
+	[ "$EMISSION_TIER" != none ] && wait_count ' EMIT ' "$T/flt.out" 1
+	sleep 0.5
+	stop_trace
+	got=$(sed -n 's/.* netns=\([0-9]*\).* rx=\([0-9]*\)\/.*/\1 \2/p' "$T/flt.out")
+	[ "$got" = "$ns_netns $ns_pid" ] && pass "--netns keeps only that netns' delivery" ||
+		fail "--netns keeps only that netns' delivery" "want [$ns_netns $ns_pid] got [$got]"
+	if [ "$EMISSION_TIER" != none ]; then
+		got=$(sed -n 's/.* EMIT netns=\([0-9]*\).*/\1/p' "$T/flt.out")
+		[ "$got" = "$ns_netns" ] && pass "--netns keeps only that netns' emission" ||
+			fail "--netns keeps only that netns' emission" "want [$ns_netns] got [$got]"
+	fi
+else
+	fail "--netns keeps only that netns' delivery" "trace: $(cat "$T/flt.err")"
+fi
+
 kill "$host_pid" "$ns_pid" 2>/dev/null
 wait "$host_pid" "$ns_pid" 2>/dev/null
 
