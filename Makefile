@@ -24,7 +24,7 @@ LIB_OBJS    := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps test unit vmlinux bench format check-format clean
+.PHONY: all deps test unit vmtest vmlinux bench format check-format clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -54,8 +54,10 @@ $(OUTPUT)/tests/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< -o $@
 
-# Everything the test runner needs, built before any test starts.
-test: $(OUTPUT)/uevscope $(UNIT_BINS) $(HELPER_BINS)
+# Everything the test runner needs, built before any test starts. The VM
+# suite comes along where QEMU is installed (make deps installs it).
+VM_TEST := $(if $(shell command -v qemu-system-x86_64),$(OUTPUT)/vm/initramfs.cpio.gz)
+test: $(OUTPUT)/uevscope $(UNIT_BINS) $(HELPER_BINS) $(VM_TEST)
 	tests/run.sh $(OUTPUT)
 
 # Unit tests only: no root, no BPF.
@@ -65,17 +67,47 @@ unit: $(UNIT_BINS)
 bench: $(OUTPUT)/uevscope $(HELPER_BINS)
 	bench/trace-rate.sh $(OUTPUT)
 
+# Tests under QEMU on Debian's own kernels (tests/vm/): the tool and the
+# helpers linked statically, so the initramfs needs nothing but busybox.
+VM_DIR	    := $(OUTPUT)/vm
+VM_BINS	    := $(VM_DIR)/uevscope $(patsubst tests/helpers/%.c,$(VM_DIR)/tests/%,$(wildcard tests/helpers/*.c))
+VM_FILES    := tests/vm/init tests/vm/vm-tests.sh tests/vm/mkinitramfs.sh tests/integration/lib.sh
+
+$(VM_DIR)/uevscope: $(USER_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static $^ $(LDLIBS) -o $@
+
+$(VM_DIR)/tests/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static $< -o $@
+
+$(VM_DIR)/initramfs.cpio.gz: $(VM_BINS) $(VM_FILES)
+	tests/vm/mkinitramfs.sh $(VM_DIR) $@
+
+# The host's own uevscope only adds its kernel's row to the table.
+vmtest: $(VM_DIR)/initramfs.cpio.gz $(OUTPUT)/uevscope
+	tests/vm/run.sh $(OUTPUT)
+
 # Debian packages the build and the tests need; installs only what is missing.
-DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux jq
-deps:
-	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+# Installs the packages among $(1) that are missing, with apt-get options $(2).
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
-			>/dev/null || { echo "uevscope: could not install $$missing (run as root)" >&2; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) \
+			$$missing >/dev/null || { echo "uevscope: could not install $$missing (run as root)" >&2; \
 			exit 1; }; \
 	fi
+endef
+
+# VM_DEPS are for make vmtest. They go in without their recommendations: qemu
+# would pull in a desktop's worth of packages a headless test never uses.
+DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux jq
+VM_DEPS := qemu-system-x86 busybox-static
+deps:
+	$(call apt_install,$(DEPS),)
+	$(call apt_install,$(VM_DEPS),--no-install-recommends)
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF.
 vmlinux:

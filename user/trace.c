@@ -82,7 +82,8 @@ static const char trace_usage[] =
     "      --cgroup PATH     only receivers in this cgroup v2 or below it (in the kernel)\n"
     "  -c, --count N         stop after N deliveries printed\n"
     "  -d, --duration SECS   stop after SECS seconds\n"
-    "      --tier NAME       force a delivery attach tier instead of probing\n"
+    "      --tier NAME       force a delivery or an emission attach tier instead of\n"
+    "                        probing (once for each)\n"
     "      --no-emission     do not trace emissions even where the kernel allows it\n"
     "      --buffer-mb N     ring buffer size in MiB, a power of two (default 16)\n"
     "  -v, --verbose         say which attach tiers were refused and why; libbpf logs\n"
@@ -162,13 +163,16 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 				    "-d wants a positive number of seconds, not '%s'", optarg);
 			break;
 		case OPT_TIER:
-			if (!trace_tier_known(optarg)) {
+			if (trace_tier_known(optarg)) {
+				a->attach.force_tier = optarg;
+			} else if (trace_emission_tier_known(optarg)) {
+				a->attach.force_emission_tier = optarg;
+			} else {
 				fprintf(stderr,
 					"uevscope: trace: unknown tier '%s'; the tiers are: %s\n",
 					optarg, trace_tier_list());
 				return EXIT_USAGE;
 			}
-			a->attach.force_tier = optarg;
 			break;
 		case OPT_NO_EMISSION:
 			a->attach.no_emission = true;
@@ -467,6 +471,9 @@ static void free_pending(void *p)
 {
 	struct pending_emission *pe = p;
 
+	/* idmap has no delete: on_emission_done() leaves a NULL in the finished slot. */
+	if (!pe)
+		return;
 	free(pe->rec);
 	free(pe);
 }
@@ -481,18 +488,6 @@ static int run(struct tracer *t)
 
 	if (trace_attach(&t->bpf, &a->attach))
 		return EXIT_ENV;
-	fprintf(stderr, "uevscope: tracing uevent deliveries via %s%s\n", t->bpf.delivery_tier,
-		a->attach.force_tier ? " (forced with --tier)" : "");
-	if (t->bpf.emission_tier)
-		fprintf(stderr, "uevscope: tracing uevent emissions via %s\n",
-			t->bpf.emission_tier);
-	else if (!a->attach.no_emission)
-		fprintf(
-		    stderr,
-		    "uevscope: emission records unavailable on this kernel, uevents that reach no "
-		    "listener are not seen%s%s\n",
-		    verbose ? ": " : " (-v says why)", verbose ? t->bpf.emission_why : "");
-
 	t->socks = socks_open();
 	if (!t->socks) {
 		uev_err("out of memory");
@@ -508,6 +503,25 @@ static int run(struct tracer *t)
 		uev_err("cannot map the ring buffer: %s", strerror(errno));
 		return EXIT_ENV;
 	}
+
+	/*
+	 * Only now say we trace: scripts (and the tests) wait for this line
+	 * before they make uevents, and a receiver's drops before the baseline
+	 * above would not be reported as an overrun.
+	 */
+	fprintf(stderr, "uevscope: tracing uevent deliveries via %s%s\n", t->bpf.delivery_tier,
+		a->attach.force_tier ? " (forced with --tier)" : "");
+	if (t->bpf.emission_tier)
+		fprintf(stderr, "uevscope: tracing uevent emissions via %s%s\n",
+			t->bpf.emission_tier,
+			a->attach.force_emission_tier ? " (forced with --tier)" : "");
+	else if (!a->attach.no_emission)
+		fprintf(
+		    stderr,
+		    "uevscope: emission records unavailable on this kernel, uevents that reach no "
+		    "listener are not seen%s%s\n",
+		    verbose ? ": " : " (-v says why)", verbose ? t->bpf.emission_why : "");
+
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	t->clock_offset = (rt.tv_sec - mono.tv_sec) * 1000000000ull + rt.tv_nsec - mono.tv_nsec;

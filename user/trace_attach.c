@@ -49,18 +49,37 @@ bool trace_tier_known(const char *name)
 	return id >= 0 && find_tier(delivery_progs, ARRAY_SIZE(delivery_progs), id);
 }
 
+bool trace_emission_tier_known(const char *name)
+{
+	int id = probe_id_by_name(name);
+
+	return id >= 0 && find_tier(emission_progs, ARRAY_SIZE(emission_progs), id);
+}
+
+static size_t list_plan(char *list, size_t size, size_t len, enum plan_id id, const char *job)
+{
+	const struct attach_plan *plan = plan_get(id);
+	int i;
+
+	for (i = 0; i < plan->ntiers && len < size; i++)
+		len += snprintf(list + len, size - len, "%s%s", i ? ", " : "",
+				probe_name(plan->tiers[i]));
+	if (len < size)
+		len += snprintf(list + len, size - len, " (%s)", job);
+	return len;
+}
+
 const char *trace_tier_list(void)
 {
 	static char list[256];
-	const struct attach_plan *plan = plan_get(PLAN_TRACE_DELIVERY);
-	size_t len = 0;
-	int i;
+	size_t len;
 
 	if (list[0])
 		return list;
-	for (i = 0; i < plan->ntiers && len < sizeof(list); i++)
-		len += snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
-				probe_name(plan->tiers[i]));
+	len = list_plan(list, sizeof(list), 0, PLAN_TRACE_DELIVERY, "deliveries");
+	if (len < sizeof(list))
+		len += snprintf(list + len, sizeof(list) - len, "; ");
+	list_plan(list, sizeof(list), len, PLAN_TRACE_EMISSION, "emissions");
 	return list;
 }
 
@@ -209,7 +228,7 @@ static void attach_emission(struct trace_attached *ta, const struct trace_attach
 		    find_tier(emission_progs, ARRAY_SIZE(emission_progs), plan->tiers[i]);
 		const char *name = probe_name(plan->tiers[i]);
 
-		if (!tier)
+		if (!tier || (cfg->force_emission_tier && strcmp(cfg->force_emission_tier, name)))
 			continue;
 		if (!try_emission(ta, cfg, tier, why, sizeof(why))) {
 			ta->emission_tier = name;

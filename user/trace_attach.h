@@ -12,8 +12,9 @@ struct trace_attach_cfg {
 	uint32_t netns;	    /* 0 = every network namespace */
 	uint64_t cgroup_id; /* 0 = every cgroup */
 	int cgroup_level;
-	uint64_t ringbuf_bytes; /* power of two, multiple of the page size */
-	const char *force_tier; /* delivery tier name to use, or NULL to probe */
+	uint64_t ringbuf_bytes;		 /* power of two, multiple of the page size */
+	const char *force_tier;		 /* delivery tier name to use, or NULL to probe */
+	const char *force_emission_tier; /* emission tier name to use, or NULL to probe */
 	bool no_emission;
 };
 
@@ -42,7 +43,9 @@ uint64_t trace_missed_runs(const struct trace_attached *ta);
 
 /* Whether name is a known delivery tier (for --tier). */
 bool trace_tier_known(const char *name);
-/* The delivery tiers in order, comma separated, for --help and error messages. */
+/* Whether name is a known emission tier (--tier takes those too). */
+bool trace_emission_tier_known(const char *name);
+/* The delivery, then the emission tiers in order, for --help and error messages. */
 const char *trace_tier_list(void);
 
 #endif /* UEVSCOPE_TRACE_ATTACH_H */

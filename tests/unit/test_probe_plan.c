@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "probe.h"
+#include "trace_attach.h"
 #include "unit.h"
 
 static struct probe_set ps;
@@ -178,6 +179,21 @@ static void test_results_cached(void)
 	CHECK(ps.btf == NULL && ps.kallsyms == NULL);
 }
 
+/* --tier takes a delivery or an emission tier; each is known to one job only. */
+static void test_tier_names(void)
+{
+	CHECK(trace_tier_known("fentry/__netlink_sendskb"));
+	CHECK(!trace_tier_known("fexit/netlink_broadcast"));
+	CHECK(trace_emission_tier_known("fexit/netlink_broadcast"));
+	CHECK(trace_emission_tier_known("kprobe/netlink_broadcast"));
+	CHECK(!trace_emission_tier_known("kprobe/__netlink_sendskb"));
+	CHECK(!trace_emission_tier_known("fentry/kobject_uevent_env"));
+	CHECK_STR("tp_btf/sk_data_ready, raw_tp/sk_data_ready, fentry/__netlink_sendskb, "
+		  "kprobe/__netlink_sendskb (deliveries); fexit/netlink_broadcast, "
+		  "kprobe/netlink_broadcast (emissions)",
+		  trace_tier_list());
+}
+
 int main(void)
 {
 	unit_suite("probe_plan");
@@ -191,5 +207,6 @@ int main(void)
 	RUN(test_lockdown_host, "lockdown host without kprobes");
 	RUN(test_locks_partner_required, "locks: begin counts only with its end");
 	RUN(test_results_cached, "done results are not re-probed");
+	RUN(test_tier_names, "--tier names: delivery and emission tiers");
 	return unit_exit();
 }

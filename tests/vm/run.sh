@@ -1,0 +1,146 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Boots Debian's own kernels under QEMU with the test initramfs and runs
+# tests/vm/vm-tests.sh in each: the attach tiers the build machine's kernel
+# refuses (fentry and kprobe fallbacks, emission records) run there for real.
+# Kernels come from apt (the newest of each series), downloaded once into
+# BUILD/vm/kernels/; serial logs stay in BUILD/vm/logs/.
+# usage: [VM_KERNELS="6.1 6.12"] [VM_TIMEOUT=SECS] tests/vm/run.sh BUILD_DIR
+# Ends with "N passed, N failed, N skipped"; exits 1 on a failure or a VM that
+# did not finish.
+BUILD=${1:-build}
+VM=$BUILD/vm
+SERIES=${VM_KERNELS:-6.1 6.12}
+TIMEOUT=${VM_TIMEOUT:-240}
+mkdir -p "$VM/kernels" "$VM/logs"
+if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$VM/initramfs.cpio.gz" ]; then
+	echo "SKIP vm: all: needs qemu-system-x86_64 and busybox-static (make deps), then make vmtest"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 1
+fi
+
+# The delivery tier each series must pick: 6.1 predates the sock:sk_data_ready
+# tracepoint (6.4), so it falls back to fentry on __netlink_sendskb.
+expected_tier() {
+	case $1 in
+	6.1) echo fentry/__netlink_sendskb ;;
+	*) echo tp_btf/sk_data_ready ;;
+	esac
+}
+
+# Kernel package names of a series, newest first. The ABI number changes
+# with every Debian point release, so it is looked up, never written down.
+kernel_packages() {
+	case $1 in
+	6.1) re='^linux-image-6\.1\.0-[0-9]+-cloud-amd64$' ;;
+	*) re="^linux-image-$(echo "$1" | sed 's/\./\\./g')\.[0-9]+\+deb[0-9]+-cloud-amd64\$" ;;
+	esac
+	apt-cache search --names-only "$re" | cut -d' ' -f1 | sort -rV
+}
+
+# fetch_kernel SERIES: BUILD/vm/kernels/SERIES/vmlinuz, downloaded only once.
+fetch_kernel() {
+	dir=$VM/kernels/$1
+	[ -f "$dir/vmlinuz" ] && return 0
+	pkgs=$(kernel_packages "$1")
+	if [ -z "$pkgs" ]; then
+		apt-get update -qq >/dev/null 2>&1
+		pkgs=$(kernel_packages "$1")
+	fi
+	tmp=$VM/kernels/.dl-$1
+	for pkg in $pkgs; do
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+		echo "vmtest: downloading $pkg"
+		# A mirror may list a version it no longer has: try the next one.
+		(cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) || continue
+		dpkg -x "$tmp"/*.deb "$tmp/root" || continue
+		img=$(ls "$tmp"/root/boot/vmlinuz-* 2>/dev/null | head -1)
+		[ -n "$img" ] || continue
+		# Only the image and its config are kept: the tests load no modules.
+		mkdir -p "$dir"
+		cp "$tmp"/root/boot/config-* "$dir/config"
+		echo "$pkg" >"$dir/package"
+		cp "$img" "$dir/vmlinuz"
+		rm -rf "$tmp"
+		return 0
+	done
+	rm -rf "$tmp"
+	echo "vmtest: cannot download a linux-image-$1 cloud-amd64 kernel (tried: $pkgs)" >&2
+	return 1
+}
+
+# boot SERIES: runs the VM, leaves its serial log in BUILD/vm/logs/SERIES.log.
+boot() {
+	log=$VM/logs/$1.log
+	# bpf in lsm= makes BPF LSM programs run (6.12 leaves it out by default);
+	# quiet and loglevel keep kernel lines out of the test output.
+	# KVM where this machine offers it, else TCG: either runs the tests.
+	accel="-accel tcg"
+	[ -w /dev/kvm ] && accel="-accel kvm $accel"
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 $accel -m 1024 -smp 2 -display none -no-reboot \
+		-monitor none -serial "file:$log" \
+		-kernel "$VM/kernels/$1/vmlinuz" -initrd "$VM/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=3 \
+lsm=lockdown,capability,landlock,yama,bpf uevscope.label=$1 uevscope.delivery=$(expected_tier "$1")" \
+		</dev/null >"$VM/logs/$1.qemu" 2>&1
+	echo $? >"$VM/logs/$1.rc"
+}
+
+results=$VM/logs/results
+: >"$results"
+table=$VM/logs/table
+: >"$table"
+incomplete=0
+start=$(date +%s)
+for s in $SERIES; do
+	if ! fetch_kernel "$s"; then
+		echo "FAIL vm-$s: kernel: cannot download" >>"$results"
+		echo "$s - - - 0 1" >>"$table"
+		incomplete=1
+		continue
+	fi
+	# Both VMs at once: each is mostly one busy vCPU thread under TCG.
+	boot "$s" &
+done
+wait
+for s in $SERIES; do
+	log=$VM/logs/$s.log
+	[ -f "$VM/logs/$s.rc" ] || continue
+	# The serial console ends lines with \r\n; the kernel may print a line
+	# of its own into the middle of ours, so keep only well-formed ones.
+	tr -d '\r' <"$log" | sed -n '/^=== uevscope-vmtest begin/,/^=== uevscope-vmtest end/p' \
+		>"$VM/logs/$s.out"
+	grep -E "^(PASS|FAIL|SKIP) vm-$s: " "$VM/logs/$s.out" | tee -a "$results"
+	if ! grep -q '^=== uevscope-vmtest end' "$VM/logs/$s.out"; then
+		echo "FAIL vm-$s: VM finished: no end marker after ${TIMEOUT}s (qemu exit $(cat "$VM/logs/$s.rc")); see $log" |
+			tee -a "$results"
+		incomplete=1
+	fi
+	rel=$(sed -n 's/^=== uevscope-vmtest begin [^ ]* \([^ ]*\) ===$/\1/p' "$VM/logs/$s.out")
+	dt=$(sed -n "s/^INFO vm-$s: delivery_tier=//p" "$VM/logs/$s.out")
+	et=$(sed -n "s/^INFO vm-$s: emission_tier=//p" "$VM/logs/$s.out")
+	echo "$s ${rel:--} ${dt:--} ${et:--} $(grep -c "^PASS vm-$s: " "$VM/logs/$s.out")" \
+		"$(grep -c "^FAIL vm-$s: " "$results")" >>"$table"
+done
+
+echo
+printf '%-8s %-28s %-26s %-24s %6s %6s\n' KERNEL RELEASE DELIVERY EMISSION PASSED FAILED
+while read -r s rel dt et p f; do
+	printf '%-8s %-28s %-26s %-24s %6s %6s\n' "$s" "$rel" "$dt" "$et" "$p" "$f"
+done <"$table"
+# The host kernel is covered by make test; show what it would pick, for comparison.
+if [ -x "$BUILD/uevscope" ] && [ "$(id -u)" = 0 ]; then
+	"$BUILD/uevscope" features 2>/dev/null | awk -v rel="$(uname -r)" '
+		$1 == "trace" && $2 == "delivery" { dt = $3 }
+		$1 == "trace" && $2 == "emission" { et = ($3 == "none" ? "none" : $3) }
+		END { printf "%-8s %-28s %-26s %-24s %6s %6s\n", "host", rel, dt, et, "-", "-" }'
+fi
+echo "(VMs took $(($(date +%s) - start)) s; logs in $VM/logs/)"
+
+passed=$(grep -c '^PASS ' "$results")
+failed=$(grep -c '^FAIL ' "$results")
+skipped=$(grep -c '^SKIP ' "$results")
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$incomplete" = 0 ] && [ "$passed" -gt 0 ]
