@@ -48,6 +48,9 @@ timeout 120 "$UEVSCOPE" features >"$T/features.out" 2>&1
 rc=$?
 timeout 120 "$UEVSCOPE" features -v >"$T/features-v.out" 2>&1
 rcv=$?
+# Which uevent-path functions this kernel keeps out of line (fentry targets).
+echo "--- uevent and netlink broadcast symbols in /proc/kallsyms"
+grep -E ' (kobject_uevent[a-z_]*|uevent_net[a-z_]*|alloc_uevent_skb|netlink_broadcast[a-z_]*|__netlink_sendskb|netlink_has_listeners)$' /proc/kallsyms | sed 's/^[0-9a-f]* //'
 echo "--- uevscope features -v (exit $rcv)"
 cat "$T/features-v.out"
 echo "---"
