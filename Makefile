@@ -24,7 +24,7 @@ LIB_OBJS    := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
 
-.PHONY: all deps test unit vmtest vmlinux bench format check-format clean
+.PHONY: all deps test-deps test unit vmtest vmlinux bench format check-format clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -55,7 +55,7 @@ $(OUTPUT)/tests/%: tests/helpers/%.c
 	$(CC) $(CFLAGS) $< -o $@
 
 # Everything the test runner needs, built before any test starts. The VM
-# suite comes along where QEMU is installed (make deps installs it).
+# suite comes along where QEMU is installed (make test-deps installs it).
 VM_TEST := $(if $(shell command -v qemu-system-x86_64),$(OUTPUT)/vm/initramfs.cpio.gz)
 test: $(OUTPUT)/uevscope $(UNIT_BINS) $(HELPER_BINS) $(VM_TEST)
 	tests/run.sh $(OUTPUT)
@@ -101,12 +101,18 @@ define apt_install
 	fi
 endef
 
-# VM_DEPS are for make vmtest. They go in without their recommendations: qemu
+# deps: what building and tracing need. test-deps adds what only the tests
+# use (jq, and QEMU with busybox for make vmtest), so a host that just traces
+# never gets an emulator. VM_DEPS go in without their recommendations: qemu
 # would pull in a desktop's worth of packages a headless test never uses.
-DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux jq
+DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux
+TEST_DEPS := jq
 VM_DEPS := qemu-system-x86 busybox-static
 deps:
 	$(call apt_install,$(DEPS),)
+
+test-deps: deps
+	$(call apt_install,$(TEST_DEPS),)
 	$(call apt_install,$(VM_DEPS),--no-install-recommends)
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF.

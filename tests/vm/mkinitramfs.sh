@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # run in an initramfs without its libraries.
 BB=/bin/busybox
 if ! dpkg-query -W -f='${Status}\n' busybox-static 2>/dev/null | grep -q 'ok installed'; then
-	echo "mkinitramfs: needs busybox-static (make deps installs it)" >&2
+	echo "mkinitramfs: needs busybox-static (make test-deps installs it)" >&2
 	exit 1
 fi
 

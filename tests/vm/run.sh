@@ -14,7 +14,7 @@ SERIES=${VM_KERNELS:-6.1 6.12}
 TIMEOUT=${VM_TIMEOUT:-240}
 mkdir -p "$VM/kernels" "$VM/logs"
 if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$VM/initramfs.cpio.gz" ]; then
-	echo "SKIP vm: all: needs qemu-system-x86_64 and busybox-static (make deps), then make vmtest"
+	echo "SKIP vm: all: needs qemu-system-x86_64 and busybox-static (make test-deps), then make vmtest"
 	echo "0 passed, 0 failed, 1 skipped"
 	exit 1
 fi
