@@ -53,14 +53,17 @@ wait_for() {
 	return 0
 }
 
-# start_trace NAME ARGS...: runs uevscope trace in the background until attached.
+# start_trace NAME ARGS...: runs uevscope trace in the background until attached;
+# false when it could not attach. TRACE_WAIT (tenths of a second, 150) bounds the
+# wait: under QEMU without KVM a load and its verification take seconds.
 start_trace() {
 	name=$1
 	shift
 	"$UEVSCOPE" trace "$@" >"$T/$name.out" 2>"$T/$name.err" &
 	TRACE_PID=$!
 	PIDS="$PIDS $TRACE_PID"
-	wait_for "tracing uevent deliveries via" "$T/$name.err" 150
+	wait_for "tracing uevent deliveries via\|cannot trace" "$T/$name.err" "${TRACE_WAIT:-150}" &&
+		! grep -q "cannot trace" "$T/$name.err"
 }
 
 stop_trace() {

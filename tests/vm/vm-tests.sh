@@ -20,15 +20,7 @@ new_uuid() {
 }
 
 # Under TCG a load with its verification takes seconds: wait up to 60 s.
-start_trace_slow() {
-	name=$1
-	shift
-	"$UEVSCOPE" trace "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	TRACE_PID=$!
-	PIDS="$PIDS $TRACE_PID"
-	wait_for "tracing uevent deliveries via\|cannot trace" "$T/$name.err" 600 &&
-		! grep -q "cannot trace" "$T/$name.err"
-}
+TRACE_WAIT=600
 
 # wait_count PATTERN FILE N: until FILE has N lines matching PATTERN (10 s).
 wait_count() {
@@ -88,7 +80,7 @@ delivery_round() {
 	U=$(new_uuid)
 	TIER=""
 	EMIT_TIER=""
-	if ! start_trace_slow "$name" -m "SYNTH_UUID==\"$U\"" "$@"; then
+	if ! start_trace "$name" -m "SYNTH_UUID==\"$U\"" "$@"; then
 		fail "$name: trace starts" "$(cat "$T/$name.err")"
 		return 1
 	fi
@@ -178,7 +170,7 @@ done
 
 # --netns is filtered in the kernel, by the delivery and the emission programs alike.
 U=$(new_uuid)
-if start_trace_slow flt --netns "/proc/$ns_pid/ns/net" -m "SYNTH_UUID==\"$U\""; then
+if start_trace flt --netns "/proc/$ns_pid/ns/net" -m "SYNTH_UUID==\"$U\""; then
 	fire_uevent "$U"
 	wait_count ' rx=' "$T/flt.out" 1
 	[ "$EMISSION_TIER" != none ] && wait_count ' EMIT ' "$T/flt.out" 1
@@ -210,7 +202,7 @@ no_listener_round() {
 	U2=$(new_uuid)
 	U3=$(new_uuid)
 	init_netns=$(ns_ino self net)
-	start_trace_slow "$name" -j -m "SYNTH_UUID==\"$U2|$U3\"" "$@" ||
+	start_trace "$name" -j -m "SYNTH_UUID==\"$U2|$U3\"" "$@" ||
 		fail "setup" "trace: $(cat "$T/$name.err")"
 	echo "change $U2 TEST=1" >/sys/class/mem/null/uevent
 	echo "change $U3 TEST=1" >/sys/class/net/lo/uevent
@@ -250,7 +242,7 @@ fi
 # own drop count, and the emissions account for every uevent.
 start_listener tiny -- -P -b 1 -q || fail "setup" "paused listener: $(cat "$T/tiny.out")"
 U6=$(new_uuid)
-start_trace_slow ovr -m "SYNTH_UUID==\"$U6\"" || fail "setup" "trace: $(cat "$T/ovr.err")"
+start_trace ovr -m "SYNTH_UUID==\"$U6\"" || fail "setup" "trace: $(cat "$T/ovr.err")"
 "$H/uevgen" -n 50 -w "change $U6 TEST=1" >/dev/null
 wait_for ' OVERRUN ' "$T/ovr.out" 50
 sleep 0.8 # two periodic socket scans
@@ -287,7 +279,7 @@ start_listener uns unshare -Urn -- || fail "setup" "user-namespaced listener: $(
 uns_userns=$(ns_ino "$uns_pid" user)
 U4=$(new_uuid)
 U5=$(new_uuid)
-start_trace_slow inj -m "SYNTH_UUID==\"$U4|$U5\"" || fail "setup" "trace: $(cat "$T/inj.err")"
+start_trace inj -m "SYNTH_UUID==\"$U4|$U5\"" || fail "setup" "trace: $(cat "$T/inj.err")"
 nsenter -t "$uns_pid" -U -n "$H/uevinject" add /devices/virtual/uevtest/inj uevtest \
 	"SYNTH_UUID=$U4" >"$T/inject.out" 2>&1 || fail "setup" "injection: $(cat "$T/inject.out")"
 inj_pid=$(sed -n 's/^sent pid=\([0-9]*\).*/\1/p' "$T/inject.out")
