@@ -53,14 +53,6 @@ struct tracer {
 	struct uevent ev;
 	uint64_t shown, not_matched, emissions_shown;
 	uint64_t reported_ringbuf_full;
-	/*
-	 * A consume pass stops after the first record produced after the pass
-	 * began (0: not begun yet, UINT64_MAX: drain all). Chasing the producer
-	 * to the head of the buffer would read each record while its cache lines
-	 * are still being written on the producer's CPU, and slow down the very
-	 * uevent path being traced; the rest waits for the next pass, 10 ms on.
-	 */
-	uint64_t pass_start_ns;
 	bool output_failed;
 };
 
@@ -379,10 +371,6 @@ static int on_record(void *ctx, void *data, size_t size)
 		exiting = 1;
 		return STOP_CONSUMING;
 	}
-	if (!t->pass_start_ns)
-		t->pass_start_ns = now_monotonic_ns();
-	else if (rec->ts_ns > t->pass_start_ns)
-		return STOP_CONSUMING; /* this record was handled; newer ones wait */
 	return 0;
 }
 
@@ -544,12 +532,9 @@ static int run(struct tracer *t)
 
 	while (!exiting) {
 		/* Producers force a wake-up only now and then; the timeout bounds latency. */
-		t->pass_start_ns = 0;
 		err = ring_buffer__poll(rb, POLL_MS);
-		if (err >= 0 || err == STOP_CONSUMING) {
-			t->pass_start_ns = 0;
+		if (err >= 0)
 			err = ring_buffer__consume(rb);
-		}
 		if (err < 0 && err != -EINTR && err != STOP_CONSUMING) {
 			uev_err("reading the ring buffer failed: %s", strerror(-err));
 			break;
@@ -564,7 +549,6 @@ static int run(struct tracer *t)
 			break;
 	}
 	/* Drain what is already in the ring buffer, unless -c is satisfied. */
-	t->pass_start_ns = UINT64_MAX;
 	if (!(a->max_count && t->shown >= a->max_count))
 		ring_buffer__consume(rb);
 	periodic_checks(t);
