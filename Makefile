@@ -71,7 +71,8 @@ bench: $(OUTPUT)/uevscope $(HELPER_BINS)
 # helpers linked statically, so the initramfs needs nothing but busybox.
 VM_DIR	    := $(OUTPUT)/vm
 VM_BINS	    := $(VM_DIR)/uevscope $(patsubst tests/helpers/%.c,$(VM_DIR)/tests/%,$(wildcard tests/helpers/*.c))
-VM_FILES    := tests/vm/init tests/vm/vm-tests.sh tests/vm/mkinitramfs.sh tests/integration/lib.sh
+VM_FILES    := tests/vm/init tests/vm/vm-tests.sh tests/vm/mkinitramfs.sh tests/integration/lib.sh \
+		$(wildcard tests/vm/vm.d/*.sh)
 
 $(VM_DIR)/uevscope: $(USER_OBJS)
 	@mkdir -p $(@D)

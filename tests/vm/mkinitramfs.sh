@@ -21,7 +21,7 @@ fi
 root=$VM_DIR/initramfs
 rm -rf "$root"
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/run" \
-	"$root/uev/tests"
+	"$root/uev/tests" "$root/uev/vm.d"
 cp "$BB" "$root/bin/busybox"
 for applet in $("$BB" --list); do
 	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
@@ -30,6 +30,9 @@ done
 cp "$here/init" "$root/init"
 cp "$here/vm-tests.sh" "$here/../integration/lib.sh" "$VM_DIR/uevscope" "$root/uev/"
 cp "$VM_DIR"/tests/* "$root/uev/tests/"
+for part in "$here"/vm.d/*.sh; do
+	[ -e "$part" ] && cp "$part" "$root/uev/vm.d/"
+done
 chmod 755 "$root/init"
 (cd "$root" && find . | "$BB" cpio -o -H newc 2>/dev/null) | gzip -1 >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"

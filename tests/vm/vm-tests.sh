@@ -330,6 +330,14 @@ echo "--- trace -v -d 1 (exit $rc)"
 cat "$T/v.err"
 echo "---"
 
+# --- one file per feature (report, enforcement, locks, ...), each sourced in
+# order with this file's helpers and variables in scope.
+for part in /uev/vm.d/*.sh; do
+	[ -e "$part" ] || continue
+	echo "--- $(basename "$part")"
+	. "$part"
+done
+
 # --- the kernel said nothing bad about any of it.
 dmesg | grep -E 'BUG:|WARNING:|Oops:|general protection fault|Call Trace:' >"$T/dmesg.bad"
 if [ -s "$T/dmesg.bad" ]; then
