@@ -16,6 +16,8 @@ static const struct subcommand {
 } subcommands[] = {
     {"trace", cmd_trace, "print every uevent delivery, tagged with its namespaces"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
+    {"filter", cmd_filter, "decide which uevents reach which listeners"},
+    {"policy", cmd_policy, "check or apply a whole policy file"},
 };
 
 static void usage(FILE *f)
@@ -31,6 +33,8 @@ static void usage(FILE *f)
 	      "  uevscope trace                  # live trace of every uevent delivery\n"
 	      "  uevscope trace -j -p -c 5       # five deliveries as JSON, with properties\n"
 	      "  uevscope features               # what this kernel lets uevscope attach to\n"
+	      "  uevscope filter add --netns c1 'SUBSYSTEM==\"block\"' deny\n"
+	      "  uevscope policy apply /etc/uevscope/policy\n"
 	      "\n"
 	      "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",
 	      f);

@@ -437,3 +437,15 @@ void match_list_free(struct match_list *ml)
 	free(ml->terms);
 	free(ml);
 }
+
+bool match_list_term(const struct match_list *ml, unsigned int i, const char **key, bool *negate,
+		     const char *const **alts, unsigned int *nalts)
+{
+	if (i >= ml->n)
+		return false;
+	*key = ml->terms[i].key;
+	*negate = ml->terms[i].negate;
+	*alts = (const char *const *)ml->terms[i].alts;
+	*nalts = ml->terms[i].nalts;
+	return true;
+}

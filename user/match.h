@@ -23,5 +23,11 @@ int match_list_add(struct match_list *ml, const char *expr, char *err, size_t er
 bool match_list_eval(const struct match_list *ml, const struct uevent *ev);
 unsigned int match_list_count(const struct match_list *ml);
 void match_list_free(struct match_list *ml);
+/*
+ * Term i as parsed, for compilers of other evaluators (the filter policy): its key, whether
+ * it is !=, and its '|' alternatives as fnmatch(3) patterns. Returns false past the end.
+ */
+bool match_list_term(const struct match_list *ml, unsigned int i, const char **key, bool *negate,
+		     const char *const **alts, unsigned int *nalts);
 
 #endif /* UEVSCOPE_MATCH_H */

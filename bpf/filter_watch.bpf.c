@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * New uevent sockets, as they start listening: a uevent socket receives
+ * nothing until bind() (or setsockopt(NETLINK_ADD_MEMBERSHIP)) joins group 1,
+ * so the watcher (user/filter_watch.c) is told of every successful bind() and
+ * setsockopt() on a NETLINK_KOBJECT_UEVENT socket and attaches the filter.
+ * raw_tp/sys_exit needs no tracefs; the syscall number and the fd are read
+ * from the user registers the tracepoint passes.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "filter.h"
+
+#define NETLINK_KOBJECT_UEVENT 15
+#define NR_BIND		       49 /* x86-64 syscall numbers */
+#define NR_SETSOCKOPT	       54
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} new_socks SEC(".maps");
+
+/* Sockets the ring buffer had no room for; the watcher then rescans everything. */
+__u64 lost = 0;
+
+struct new_sock {
+	__u32 tgid;
+	__u32 fd;
+	__u64 ts_ns;
+};
+
+static __always_inline bool is_uevent_fd(struct task_struct *task, __u32 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct socket *sock;
+	struct file *file;
+
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return false;
+	/* private_data is a struct socket only for socket files: check the f_op owner too. */
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, file) != file)
+		return false;
+	return BPF_CORE_READ(sock, sk, sk_protocol) == NETLINK_KOBJECT_UEVENT &&
+	       BPF_CORE_READ(sock, sk, __sk_common.skc_family) == 16 /* AF_NETLINK */;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(uev_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task;
+	struct new_sock *ev;
+	long nr;
+	__u32 fd;
+
+	if (ret != 0)
+		return 0;
+	nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr != NR_BIND && nr != NR_SETSOCKOPT)
+		return 0;
+	fd = (__u32)BPF_CORE_READ(regs, di);
+	task = (struct task_struct *)bpf_get_current_task();
+	if (!is_uevent_fd(task, fd))
+		return 0;
+	ev = bpf_ringbuf_reserve(&new_socks, sizeof(*ev), 0);
+	if (!ev) {
+		__sync_fetch_and_add(&lost, 1);
+		return 0;
+	}
+	ev->tgid = bpf_get_current_pid_tgid() >> 32;
+	ev->fd = fd;
+	ev->ts_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The watcher: a long-lived `uevscope filter watch` that covers uevent sockets
+ * created after a rule was added. One per host, enforced by a flock on
+ * FILTER_WATCH_LOCK that also holds its pid; `filter add` and `policy apply`
+ * start it when it does not run, `filter flush` stops it. Killed (even with
+ * -9), it leaves every attached filter in force; started again, it rescans and
+ * skips sockets already carrying ours (their cookies are in fsocks).
+ */
+#ifndef UEVSCOPE_FILTER_WATCH_H
+#define UEVSCOPE_FILTER_WATCH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define FILTER_WATCH_LOCK "/run/lock/uevscope-filter-watch.lock"
+
+/* pid of the running watcher, or 0. */
+pid_t filter_watch_running(void);
+/* Starts a detached watcher unless one runs. Returns its pid or -errno. */
+pid_t filter_watch_spawn(void);
+/* Stops the running watcher (SIGTERM, then waits up to 2 s). */
+void filter_watch_stop(void);
+int filter_watch_main(int argc, char **argv);
+
+#endif /* UEVSCOPE_FILTER_WATCH_H */

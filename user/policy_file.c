@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policy_file.h"
+
+#define LINE_MAX_LEN 4096
+
+/*
+ * MERGE POINT for the devices module (user/devices.h): a `devices` line goes
+ * to dev_rule_parse() and the rules to devices_replace() with the filter
+ * rules. This build has no devices module, so such lines are refused.
+ */
+static int policy_devices_line(const char *scope_word, const char *action, int argc, char **argv,
+			       char *err, size_t errlen)
+{
+	(void)scope_word, (void)action, (void)argc, (void)argv;
+	snprintf(err, errlen, "devices rules are not supported by this build");
+	return -EINVAL;
+}
+
+/* Splits off the next blank-separated word; returns NULL at the end of the line. */
+static char *next_word(char **p)
+{
+	char *w = *p + strspn(*p, " \t");
+
+	if (!*w)
+		return NULL;
+	*p = w + strcspn(w, " \t");
+	if (**p)
+		*(*p)++ = '\0';
+	return w;
+}
+
+static int parse_line(char *line, struct filter_set *set, unsigned int flags, __u32 id, char *err,
+		      size_t errlen)
+{
+	char *p = line, *kind, *scope_word, *action, *words[8];
+	struct filter_rule r;
+	const char *arg;
+	int scope, ret, n = 0;
+
+	kind = next_word(&p);
+	scope_word = next_word(&p);
+	action = next_word(&p);
+	if (!action) {
+		snprintf(err, errlen, "expected 'filter|devices SCOPE allow|deny ...'");
+		return -EINVAL;
+	}
+	if (!strcmp(kind, "devices")) {
+		while (n < 8 && (words[n] = next_word(&p)))
+			n++;
+		return policy_devices_line(scope_word, action, n, words, err, errlen);
+	}
+	if (strcmp(kind, "filter")) {
+		snprintf(err, errlen, "unknown rule kind '%s': lines start with filter or devices",
+			 kind);
+		return -EINVAL;
+	}
+	ret = filter_scope_split(scope_word, &scope, &arg, err, errlen);
+	if (ret)
+		return ret;
+	p += strspn(p, " \t");
+	ret = filter_rule_make(set, &r, scope, arg, action, p, flags, err, errlen);
+	if (ret)
+		return ret;
+	r.id = id;
+	return filter_set_append(set, &r, err, errlen);
+}
+
+int policy_parse_file(const char *path, struct filter_set *set, unsigned int flags, __u32 first_id,
+		      char *err, size_t errlen)
+{
+	char line[LINE_MAX_LEN], why[256];
+	unsigned int lineno = 0;
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	memset(set, 0, sizeof(*set));
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
+		char *s;
+
+		lineno++;
+		if (len && line[len - 1] == '\n') {
+			line[--len] = '\0';
+		} else if (!feof(f)) {
+			snprintf(err, errlen, "%s:%u: line longer than %d bytes", path, lineno,
+				 LINE_MAX_LEN - 2);
+			ret = -EINVAL;
+			break;
+		}
+		s = line + strspn(line, " \t\r");
+		if (!*s || *s == '#')
+			continue;
+		s[strcspn(s, "\r")] = '\0';
+		ret = parse_line(s, set, flags, first_id + set->nrules, why, sizeof(why));
+		if (ret) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
