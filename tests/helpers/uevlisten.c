@@ -8,8 +8,13 @@
  * uevent, then "total= enobufs= drops=" when it stops (COUNT reached, IDLE_MS without a
  * message, SIGTERM or SIGINT). -P waits for SIGUSR1 before reading at all, so a small -b
  * buffer can be overrun on purpose.
+ * --own-filter attaches a classic accept-all socket filter before bind() (a listener with a
+ * filter of its own, like udevd). --try-detach makes SIGUSR2 try SO_DETACH_FILTER and print
+ * "detach=ok" or "detach=ERRNO-NAME".
  */
 #include <errno.h>
+#include <getopt.h>
+#include <linux/filter.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -36,6 +41,34 @@
 
 static volatile sig_atomic_t stop_req;
 static volatile sig_atomic_t resume_req;
+static volatile sig_atomic_t detach_req;
+
+static void on_detach(int sig)
+{
+	(void)sig;
+	detach_req = 1;
+}
+
+/* SO_DETACH_FILTER as the socket's owner would try it. */
+static void try_detach(int fd)
+{
+	int ret = setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+
+	printf("detach=%s\n", !ret		? "ok"
+			      : errno == EPERM	? "EPERM"
+			      : errno == ENOENT ? "ENOENT"
+						: strerror(errno));
+	fflush(stdout);
+}
+
+/* A classic BPF program accepting every packet whole. */
+static int attach_own_filter(int fd)
+{
+	struct sock_filter accept_all[] = {BPF_STMT(BPF_RET | BPF_K, 0xffff)};
+	struct sock_fprog prog = {.len = 1, .filter = accept_all};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
 
 static void on_stop(int sig)
 {
@@ -51,7 +84,10 @@ static void on_resume(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S]\n");
+	fprintf(
+	    stderr,
+	    "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [--own-filter] "
+	    "[--try-detach]\n");
 	exit(2);
 }
 
@@ -146,7 +182,12 @@ static long long read_drops(int fd)
 int main(int argc, char **argv)
 {
 	long long rcvbuf_req = -1, count = 0, idle_ms = -1, total = 0, enobufs = 0;
-	int paused = 0, quiet = 0, seq_only = 0;
+	int paused = 0, quiet = 0, seq_only = 0, own_filter = 0, detach_opt = 0;
+	static const struct option longopts[] = {
+	    {"own-filter", no_argument, NULL, 'F'},
+	    {"try-detach", no_argument, NULL, 'D'},
+	    {NULL, 0, NULL, 0},
+	};
 	struct sockaddr_nl sa;
 	socklen_t sl;
 	struct stat st, nst;
@@ -157,8 +198,14 @@ int main(int argc, char **argv)
 	int fd, opt, rcvbuf = 0;
 	long long deadline;
 
-	while ((opt = getopt(argc, argv, "b:n:t:PqS")) != -1) {
+	while ((opt = getopt_long(argc, argv, "b:n:t:PqS", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'F':
+			own_filter = 1;
+			break;
+		case 'D':
+			detach_opt = 1;
+			break;
 		case 'b':
 			rcvbuf_req = parse_num(optarg, "RCVBUF");
 			break;
@@ -196,10 +243,13 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGUSR1);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	set_handler(SIGUSR1, on_resume);
 	set_handler(SIGTERM, on_stop);
 	set_handler(SIGINT, on_stop);
+	if (detach_opt)
+		set_handler(SIGUSR2, on_detach);
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
 	if (fd < 0) {
@@ -215,6 +265,10 @@ int main(int argc, char **argv)
 			perror("uevlisten: SO_RCVBUF");
 			return 1;
 		}
+	}
+	if (own_filter && attach_own_filter(fd) < 0) {
+		perror("uevlisten: SO_ATTACH_FILTER");
+		return 1;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
@@ -257,6 +311,8 @@ int main(int argc, char **argv)
 	sigdelset(&wait_mask, SIGUSR1);
 	sigdelset(&wait_mask, SIGTERM);
 	sigdelset(&wait_mask, SIGINT);
+	if (detach_opt)
+		sigdelset(&wait_mask, SIGUSR2);
 	if (paused) {
 		while (!resume_req && !stop_req)
 			sigsuspend(&wait_mask);
@@ -279,6 +335,10 @@ int main(int argc, char **argv)
 			}
 			if (errno == EINTR)
 				continue;
+			if (detach_req) {
+				detach_req = 0;
+				try_detach(fd);
+			}
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				fprintf(stderr, "uevlisten: recv: %s\n", strerror(errno));
 				return 1;
@@ -297,6 +357,10 @@ int main(int argc, char **argv)
 			    errno != EINTR) {
 				fprintf(stderr, "uevlisten: poll: %s\n", strerror(errno));
 				return 1;
+			}
+			if (detach_req) {
+				detach_req = 0;
+				try_detach(fd);
 			}
 			continue;
 		}
