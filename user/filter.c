@@ -219,9 +219,10 @@ static int filter_flush(int argc, char **argv)
 	struct filter_state st;
 	char err[256];
 
-	(void)argv;
-	if (argc != 1) {
-		uev_err("usage: uevscope filter flush");
+	if (argc == 2 && !strcmp(argv[1], "-v"))
+		verbose = true;
+	else if (argc != 1) {
+		uev_err("usage: uevscope filter flush [-v]");
 		return EXIT_USAGE;
 	}
 	if (!require_root("filter flush"))

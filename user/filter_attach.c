@@ -317,6 +317,7 @@ void filter_detach_all(struct filter_state *st, unsigned int *detached, unsigned
 	__u64 key, next, *prev = NULL;
 	struct filter_sock_facts f;
 	struct stat sb;
+	int unused = 0; /* sock_setsockopt() wants an int even where it reads none */
 
 	*detached = *locked = 0;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
@@ -325,13 +326,19 @@ void filter_detach_all(struct filter_state *st, unsigned int *detached, unsigned
 		if (bpf_map_lookup_elem(fd, &key, &f) || !(f.flags & FILTER_SOCK_ATTACHED))
 			continue;
 		sfd = take_fd(f.tgid, f.fd);
-		if (sfd < 0)
+		if (sfd < 0) {
+			uev_dbg("socket:[%u] of pid %u is gone: %s", f.sock_ino, f.tgid,
+				strerror(-sfd));
 			continue;
+		}
 		if (!fstat(sfd, &sb) && sb.st_ino == f.sock_ino) {
-			if (!setsockopt(sfd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0))
+			if (!setsockopt(sfd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused)))
 				(*detached)++;
 			else if (errno == EPERM)
 				(*locked)++;
+			else
+				uev_dbg("detaching from socket:[%u] of pid %u: %s", f.sock_ino,
+					f.tgid, strerror(errno));
 		}
 		close(sfd);
 	}

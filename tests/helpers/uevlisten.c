@@ -52,7 +52,7 @@ static void on_detach(int sig)
 /* SO_DETACH_FILTER as the socket's owner would try it. */
 static void try_detach(int fd)
 {
-	int ret = setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+	int unused = 0, ret = setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused));
 
 	printf("detach=%s\n", !ret		? "ok"
 			      : errno == EPERM	? "EPERM"
