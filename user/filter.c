@@ -217,6 +217,7 @@ static int filter_flush(int argc, char **argv)
 {
 	unsigned int detached = 0, locked = 0;
 	struct filter_state st;
+	struct filter_set empty;
 	char err[256];
 
 	if (argc == 2 && !strcmp(argv[1], "-v"))
@@ -236,6 +237,10 @@ static int filter_flush(int argc, char **argv)
 		uev_err("%s", err);
 		return EXIT_ENV;
 	}
+	/* Empty first: a locked socket keeps the program, and with it these maps. */
+	memset(&empty, 0, sizeof(empty));
+	if (filter_state_commit(&st, &empty, err, sizeof(err)))
+		uev_err("%s", err);
 	filter_detach_all(&st, &detached, &locked);
 	filter_state_unpin();
 	filter_state_close(&st);
