@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0
+# Policy files: check and apply; a bad file is rejected with FILE:LINE and
+# changes nothing; apply replaces the whole policy; usage errors of filter.
+SUITE=policy-file
+. "$(dirname "$0")/lib.sh"
+require_root
+require_jq
+trap '"$UEVSCOPE" filter flush >/dev/null 2>&1; cleanup' EXIT
+"$UEVSCOPE" filter flush >/dev/null 2>&1
+
+NULLDEV=/devices/virtual/mem/null
+ZERODEV=/devices/virtual/mem/zero
+new_netns uevpol
+start_listener l ip netns exec "$NS" -- || fail "setup" "listener"
+
+cat >"$T/good.policy" <<POL
+# zero passes, the rest of mem does not
+filter netns=$NS allow DEVPATH=="$ZERODEV"
+
+filter netns=/run/netns/$NS deny SUBSYSTEM=="mem"
+POL
+out=$("$UEVSCOPE" policy check "$T/good.policy" 2>&1)
+rc=$?
+[ $rc = 0 ] && [ "$out" = "$T/good.policy: 2 filter rule(s), ok" ] && [ ! -e /sys/fs/bpf/uevscope/filter ] &&
+	pass "policy check accepts a good file and loads nothing" ||
+	fail "policy check accepts a good file and loads nothing" "exit $rc: $out"
+
+"$UEVSCOPE" policy apply "$T/good.policy" >"$T/apply.out" 2>&1 || fail "apply" "$(cat "$T/apply.out")"
+echo change >/sys/class/mem/null/uevent
+echo change >/sys/class/mem/zero/uevent
+wait_for "devpath=$ZERODEV " "$T/l.out" 30
+sleep 0.3
+got="$(count_lines "devpath=$NULLDEV " "$T/l.out") $(count_lines "devpath=$ZERODEV " "$T/l.out")"
+[ "$got" = "0 1" ] && pass "policy apply enforces the file's rules in order" ||
+	fail "policy apply enforces the file's rules in order" "null/zero $got, want 0 1"
+"$UEVSCOPE" filter list -j | jq -c '[.rules[] | [.id, .action]]' >"$T/before"
+
+# Each bad file: exit 2, FILE:LINE: reason, the policy unchanged.
+check_bad() {
+	name=$1
+	want=$2
+	out=$("$UEVSCOPE" policy apply "$T/$name" 2>&1)
+	rc=$?
+	"$UEVSCOPE" filter list -j | jq -c '[.rules[] | [.id, .action]]' >"$T/after"
+	if [ $rc = 2 ] && [ "$out" = "uevscope: $T/$name:$want" ] && cmp -s "$T/before" "$T/after"; then
+		pass "bad file rejected, nothing changed: $want"
+	else
+		fail "bad file rejected, nothing changed: $want" "exit $rc: [$out] rules $(cat "$T/after")"
+	fi
+}
+printf 'filter netns=%s deny\n# ok so far\nfilter netns=%s deny SUBSYSTEM="block"\n' "$NS" "$NS" >"$T/bad1"
+check_bad bad1 "3: '=' at column 10 assigns in udev rules: use == or != to match"
+printf 'filter netns=no-such-ns-%s deny\n' $$ >"$T/bad2"
+check_bad bad2 "1: --netns no-such-ns-$$: no such network namespace (give an inode, /proc/PID/ns/net, /run/netns/NAME or NAME)"
+printf 'filter netns=%s deny\ndevices cgroup=/x deny c 1:3 rwm\n' "$NS" >"$T/bad3"
+check_bad bad3 "2: devices rules are not supported by this build"
+printf 'filter netns=%s deny DEVNAME=="sd?"\n' "$NS" >"$T/bad4"
+check_bad bad4 "1: pattern 'sd?' of DEVNAME cannot be evaluated in the kernel: use a literal, PREFIX*, *SUFFIX or * (alternatives with |)"
+
+# apply replaces everything: one allow-all rule, new ids.
+printf 'filter netns=%s allow\n' "$NS" >"$T/open.policy"
+"$UEVSCOPE" policy apply "$T/open.policy" >/dev/null 2>&1
+got=$("$UEVSCOPE" filter list -j | jq -c '[.rules[] | [.id, .action]]')
+[ "$got" = '[[3,"allow"]]' ] && pass "policy apply replaces the whole policy" ||
+	fail "policy apply replaces the whole policy" "rules $got"
+echo change >/sys/class/mem/null/uevent
+wait_for "devpath=$NULLDEV " "$T/l.out" 30 && pass "the replaced policy takes effect" ||
+	fail "the replaced policy takes effect" "no uevent"
+"$UEVSCOPE" filter flush >/dev/null
+
+# Usage errors: one line, exit 2, nothing pinned.
+usage_err() {
+	want=$1
+	shift
+	out=$("$UEVSCOPE" "$@" 2>&1)
+	rc=$?
+	if [ $rc = 2 ] && [ "$out" = "uevscope: $want" ] && [ ! -e /sys/fs/bpf/uevscope/filter ]; then
+		pass "usage: $*"
+	else
+		fail "usage: $*" "exit $rc: [$out]"
+	fi
+}
+usage_err "a rule needs a scope: --netns NS, --cgroup PATH or --pid PID" filter add deny
+usage_err "give one scope: --netns, --cgroup or --pid" filter add --netns 1 --pid 1 deny
+usage_err "action 'drop' is neither allow nor deny" filter add --netns 1 drop
+usage_err "a rule ends with its action: allow or deny" filter add --netns 1
+usage_err "pid '0' is not a process id" filter add --pid 0 deny
+usage_err "usage: uevscope filter del ID (see 'uevscope filter list')" filter del x
+usage_err "unknown filter command 'nuke'; see 'uevscope filter --help'" filter nuke
+out=$("$UEVSCOPE" filter status 2>&1)
+[ "$out" = "no filter policy loaded" ] && pass "status without a policy says so" ||
+	fail "status without a policy says so" "[$out]"
+"$UEVSCOPE" filter --help | grep -q '^EXAMPLES:' && "$UEVSCOPE" policy --help | grep -q '^EXAMPLES:' &&
+	pass "filter and policy --help have EXAMPLES" || fail "filter and policy --help have EXAMPLES" ""
