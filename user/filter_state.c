@@ -140,6 +140,7 @@ int filter_state_open(struct filter_state *st, bool create, char *err, size_t er
 
 	memset(st, 0, sizeof(*st));
 	st->prog_fd = -1;
+	mkdir("/run/lock", 0755); /* a bare initramfs has /run only */
 	st->lock_fd = open(FILTER_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX)) {
 		snprintf(err, errlen, "cannot lock %s: %s", FILTER_LOCK_FILE, strerror(errno));

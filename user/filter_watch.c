@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "common.h"
@@ -173,6 +174,7 @@ int filter_watch_main(int argc, char **argv)
 	}
 	if (!require_root("filter watch"))
 		return EXIT_ENV;
+	mkdir("/run/lock", 0755);
 	lock_fd = open(FILTER_WATCH_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
 		uev_err("a watcher already runs (pid %d)", (int)filter_watch_running());

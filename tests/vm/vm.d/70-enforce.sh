@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+# Enforcement on Debian's kernels, booted with BPF LSM on: `filter` must pick
+# lsm/socket_sock_rcv_skb and deny with it (no socket filter, no window), for
+# sockets made before and after the rule; flush removes it. Sourced by
+# vm-tests.sh (busybox sh, no jq).
+want_filter=$(awk '$1 == "filter" && $2 == "enforce" { print $3 }' "$T/features.out")
+[ "$want_filter" = "lsm/socket_sock_rcv_skb" ] && pass "filter: features plans lsm/socket_sock_rcv_skb" ||
+	fail "filter: features plans lsm/socket_sock_rcv_skb" "planned [$want_filter]: $(why_not lsm/socket_sock_rcv_skb)"
+
+enf_fire() {
+	i=0
+	while [ $i -lt "$1" ]; do echo change >/sys/class/mem/null/uevent; i=$((i + 1)); done
+}
+start_listener enf_in unshare -n -- || fail "setup" "filter: netns listener"
+start_listener enf_out -- || fail "setup" "filter: host listener"
+timeout 120 "$UEVSCOPE" filter add --netns "$enf_in_netns" 'SUBSYSTEM=="mem"' deny >"$T/enf-add.out" 2>&1
+rc=$?
+if [ $rc = 0 ] && grep -q "enforced by lsm/socket_sock_rcv_skb on every uevent socket" "$T/enf-add.out"; then
+	pass "filter: add chooses the LSM tier"
+else
+	fail "filter: add chooses the LSM tier" "exit $rc: $(cat "$T/enf-add.out")"
+fi
+[ -e /sys/fs/bpf/uevscope/filter/lsm_link ] && [ ! -e /sys/fs/bpf/uevscope/filter/sockfilter ] &&
+	pass "filter: the LSM program stays attached by a pinned link" ||
+	fail "filter: the LSM program stays attached by a pinned link" "$(ls /sys/fs/bpf/uevscope/filter)"
+
+enf_fire 3
+wait_count "devpath=/devices/virtual/mem/null " "$T/enf_out.out" 3
+sleep 0.5
+got="$(count_lines "devpath=/devices/virtual/mem/null " "$T/enf_in.out") $(count_lines "devpath=/devices/virtual/mem/null " "$T/enf_out.out")"
+[ "$got" = "0 3" ] && pass "filter: LSM denies in the scoped netns only" ||
+	fail "filter: LSM denies in the scoped netns only" "in/out got $got, want 0 3"
+
+# A socket made after the rule, in the same netns: covered with no watcher involved.
+if command -v nsenter >/dev/null; then
+	start_listener enf_late nsenter -t "$enf_in_pid" -n -- || fail "setup" "filter: late listener"
+	enf_fire 2
+	wait_count "devpath=/devices/virtual/mem/null " "$T/enf_out.out" 5
+	sleep 0.5
+	[ "$(count_lines "devpath=/devices/virtual/mem/null " "$T/enf_late.out")" = 0 ] &&
+		pass "filter: a socket made after the rule is denied from its first uevent" ||
+		fail "filter: a socket made after the rule is denied from its first uevent" "$(cat "$T/enf_late.out")"
+	want_denied=5
+else
+	skip "filter: a socket made after the rule is denied from its first uevent" "busybox without nsenter"
+	want_denied=3
+fi
+denied=$("$UEVSCOPE" filter status | awk '$1 == "1" && $4 == "netns='"$enf_in_netns"'" { print $3 }')
+[ "$denied" = "$want_denied" ] && pass "filter: status counts what the LSM denied" ||
+	fail "filter: status counts what the LSM denied" "denied [$denied], want $want_denied: $("$UEVSCOPE" filter status)"
+
+"$UEVSCOPE" filter flush >"$T/enf-flush.out" 2>&1
+enf_fire 1
+wait_count "devpath=/devices/virtual/mem/null " "$T/enf_in.out" 1
+[ ! -e /sys/fs/bpf/uevscope/filter ] && [ "$(count_lines "devpath=/devices/virtual/mem/null " "$T/enf_in.out")" = 1 ] &&
+	pass "filter: flush unpins and the uevents flow again" ||
+	fail "filter: flush unpins and the uevents flow again" "$(cat "$T/enf-flush.out"); $(ls /sys/fs/bpf/uevscope 2>&1)"
+kill "$enf_in_pid" "$enf_out_pid" ${enf_late_pid:-} 2>/dev/null
