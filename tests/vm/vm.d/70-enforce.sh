@@ -40,7 +40,7 @@ if command -v nsenter >/dev/null; then
 	[ "$(count_lines "devpath=/devices/virtual/mem/null " "$T/enf_late.out")" = 0 ] &&
 		pass "filter: a socket made after the rule is denied from its first uevent" ||
 		fail "filter: a socket made after the rule is denied from its first uevent" "$(cat "$T/enf_late.out")"
-	want_denied=5
+	want_denied=7 # 3, then 2 for each of the two sockets
 else
 	skip "filter: a socket made after the rule is denied from its first uevent" "busybox without nsenter"
 	want_denied=3
@@ -48,6 +48,19 @@ fi
 denied=$("$UEVSCOPE" filter status | awk '$1 == "1" && $4 == "netns='"$enf_in_netns"'" { print $3 }')
 [ "$denied" = "$want_denied" ] && pass "filter: status counts what the LSM denied" ||
 	fail "filter: status counts what the LSM denied" "denied [$denied], want $want_denied: $("$UEVSCOPE" filter status)"
+
+# Deny everything in that netns: the LSM hook sees every socket, the injector's own
+# too, whose ack (a unicast, through the same hook) must still arrive.
+"$UEVSCOPE" filter add --netns "$enf_in_netns" deny >/dev/null 2>&1
+if command -v nsenter >/dev/null; then
+	nsenter -t "$enf_in_pid" -n "$H/uevinject" add /devices/virtual/uevtest/enf uevtest >"$T/enf-inj.out" 2>&1
+	rc=$?
+	sleep 0.5
+	[ $rc = 0 ] && grep -q "ack=0" "$T/enf-inj.out" &&
+		[ "$(count_lines "devpath=/devices/virtual/uevtest/enf" "$T/enf_in.out")" = 0 ] &&
+		pass "filter: injected uevent denied, the injector's ack still passes" ||
+		fail "filter: injected uevent denied, the injector's ack still passes" "exit $rc: $(cat "$T/enf-inj.out")"
+fi
 
 "$UEVSCOPE" filter flush >"$T/enf-flush.out" 2>&1
 enf_fire 1
