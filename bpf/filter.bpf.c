@@ -81,6 +81,7 @@ struct scratch {
 	char buf[FILTER_BUF_SIZE];
 	__u32 voff[FILTER_MAX_KEYS]; /* value of keys[k] at buf[voff], vlen bytes */
 	__u32 vlen[FILTER_MAX_KEYS];
+	__u32 seg_end[128]; /* MAX_SEGS */
 	struct filter_sock_facts facts;
 };
 
@@ -94,8 +95,9 @@ struct {
 struct eval_ctx {
 	__u32 set; /* active rule set */
 	__u32 nkeys;
-	__u32 seg_start; /* scan: first byte of the current NUL-terminated segment */
-	__u32 verdict;	 /* enum filter_action, 0 = no rule matched */
+	__u32 len;     /* uevent bytes in scratch.buf; buf[len] is a NUL we wrote */
+	__u32 nsegs;   /* entries of scratch.seg_end */
+	__u32 verdict; /* enum filter_action, 0 = no rule matched */
 };
 
 static __always_inline void count(__u32 idx)
@@ -113,20 +115,39 @@ static __always_inline struct scratch *scratch(void)
 	return bpf_map_lookup_elem(&fscratch, &zero);
 }
 
-/* Called for every byte; at each NUL, records the value if the segment is "KEY=..." we need. */
+#define CHUNK	 64  /* bytes one scan_cb call looks at */
+#define MAX_SEGS 128 /* NUL-terminated segments of one uevent we look into */
+
+/* Pass 1, one call per CHUNK bytes: where each segment ends (its NUL). */
 static long scan_cb(__u32 i, struct eval_ctx *ctx)
+{
+	struct scratch *s = scratch();
+	__u32 j, pos;
+
+	if (!s)
+		return 1;
+	for (j = 0; j < CHUNK; j++) {
+		pos = i * CHUNK + j;
+		if (pos > ctx->len || ctx->nsegs >= MAX_SEGS)
+			return 1;
+		if (!s->buf[pos & BUF_MASK])
+			s->seg_end[ctx->nsegs++ & (MAX_SEGS - 1)] = pos;
+	}
+	return 0;
+}
+
+/* Pass 2, one call per segment: if it is "KEY=..." for a key the policy uses, note the value. */
+static long key_cb(__u32 i, struct eval_ctx *ctx)
 {
 	struct filter_config *cfg;
 	struct scratch *s = scratch();
-	__u32 zero = 0, seg, k, j;
+	__u32 zero = 0, seg, end, k, j;
 
 	cfg = bpf_map_lookup_elem(&fconfig, &zero);
 	if (!s || !cfg)
 		return 1;
-	if (s->buf[i & BUF_MASK])
-		return 0;
-	seg = ctx->seg_start;
-	ctx->seg_start = i + 1;
+	seg = i ? s->seg_end[(i - 1) & (MAX_SEGS - 1)] + 1 : 0;
+	end = s->seg_end[i & (MAX_SEGS - 1)];
 	for (k = 0; k < FILTER_MAX_KEYS; k++) {
 		struct filter_key *key = &cfg->keys[ctx->set & 1][k];
 		bool same = true;
@@ -144,7 +165,7 @@ static long scan_cb(__u32 i, struct eval_ctx *ctx)
 		if (!same || s->buf[(seg + key->len) & BUF_MASK] != '=')
 			continue;
 		s->voff[k] = seg + key->len + 1;
-		s->vlen[k] = i - s->voff[k];
+		s->vlen[k] = end - s->voff[k];
 		break;
 	}
 	return 0;
@@ -263,7 +284,10 @@ static __always_inline __u32 evaluate(struct scratch *s, __u32 len)
 	if (len >= 16 && s->buf[4] == 2 && s->buf[5] == 0)
 		return FILTER_ALLOW;
 	count(FILTER_CNT_SEEN);
-	bpf_loop(len + 1, scan_cb, &ctx, 0);
+	ctx.len = len;
+	bpf_loop(len / CHUNK + 1, scan_cb, &ctx, 0);
+	if (ctx.nkeys)
+		bpf_loop(ctx.nsegs & (2 * MAX_SEGS - 1), key_cb, &ctx, 0);
 	n = cfg->nrules[set];
 	if (n > FILTER_MAX_RULES)
 		n = FILTER_MAX_RULES;
