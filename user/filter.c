@@ -150,7 +150,7 @@ static int filter_add(int argc, char **argv)
 	if (ret) {
 		uev_err("%s", err);
 		sb_free(&expr);
-		return ret == -ENOENT ? EXIT_USAGE : EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 	if (!require_root("filter add") || !require_btf()) {
 		sb_free(&expr);

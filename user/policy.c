@@ -85,7 +85,7 @@ int cmd_policy(int argc, char **argv)
 	ret = policy_parse_file(argv[optind], &set, flags, 1, err, sizeof(err));
 	if (ret) {
 		uev_err("%s", err);
-		return ret == -ENOENT || ret == -EACCES ? EXIT_USAGE : EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 	if (!apply) {
 		printf("%s: %u filter rule(s), ok\n", argv[optind], set.nrules);
