@@ -57,8 +57,9 @@ static long key_cb(__u32 i, struct eval_ctx *ctx)
 				break;
 			}
 		}
-		if (!same || s->buf[(seg + key->len) & BUF_MASK] != '=')
+		if (!same || s->buf[(seg + key->len) & BUF_MASK] != '=' || (ctx->found & (1u << k)))
 			continue;
+		ctx->found |= 1u << k;
 		s->voff[k] = seg + key->len + 1;
 		s->vlen[k] = end - s->voff[k];
 		break;

@@ -87,6 +87,7 @@ struct eval_ctx {
 	__u32 len;     /* uevent bytes in scratch.buf; buf[len] is a NUL we wrote */
 	__u32 nsegs;   /* entries of scratch.seg_end */
 	__u32 verdict; /* enum filter_action, 0 = no rule matched */
+	__u32 found;   /* bit k: keys[k] seen; the first occurrence counts, as in trace -m */
 };
 
 static __always_inline void count(__u32 idx)

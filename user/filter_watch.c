@@ -202,6 +202,11 @@ int filter_watch_main(int argc, char **argv)
 			RESCAN_MS);
 
 	ws.pid = getpid();
+	if (!state_ready()) {
+		uev_err(
+		    "no filter policy is loaded: nothing to watch ('uevscope filter add' first)");
+		stop_req = 1;
+	}
 	while (!stop_req) {
 		if (now_monotonic_ns() - last_scan >= RESCAN_MS * 1000000ull) {
 			if (!state_ready())
