@@ -96,7 +96,7 @@ static int filter_add(int argc, char **argv)
 	int scope = 0, opt, i, ret;
 	char err[256];
 
-	while ((opt = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 		case 'c':

@@ -55,7 +55,7 @@ int cmd_policy(int argc, char **argv)
 	}
 	apply = !strcmp(argv[1], "apply");
 	argc--, argv++;
-	while ((opt = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'L':
 			flags |= FILTER_RULE_LOCK;
