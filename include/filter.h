@@ -119,10 +119,16 @@ struct filter_rule_stats {
 	__u64 denied;
 };
 
+enum filter_watch_method {
+	FILTER_WATCH_TRACEPOINTS = 1, /* syscalls/sys_{enter,exit}_{bind,setsockopt} */
+	FILTER_WATCH_RAW_TP = 2,      /* raw_tp/sys_exit */
+	FILTER_WATCH_RESCAN = 3,      /* neither attached: rescans only */
+};
+
 /* fwatch map: written by the watcher (user/filter_watch.c), read by `filter status`. */
 struct filter_watch_stats {
-	__u32 pid; /* watcher running now (flock held), 0 when none ever ran */
-	__u32 reserved;
+	__u32 pid;	      /* watcher running now (flock held), 0 when none ever ran */
+	__u32 method;	      /* enum filter_watch_method */
 	__u64 attached;	      /* sockets it attached as they appeared */
 	__u64 last_window_ns; /* from the bind()/setsockopt() return to our attach */
 	__u64 max_window_ns;

@@ -178,9 +178,10 @@ int filter_status(int argc, char **argv)
 		printf("tier: %s\n", st.tier_name);
 		if (watcher)
 			printf(
-			    "watcher: pid %d, %llu socket(s) covered as they appeared, window last "
-			    "%.3f ms, max %.3f ms, %llu rescans, %llu notices lost\n",
-			    (int)watcher, (unsigned long long)ws.attached, ws.last_window_ns / 1e6,
+			    "watcher: pid %d via %s, %llu socket(s) covered as they appeared, "
+			    "window last %.3f ms, max %.3f ms, %llu rescans, %llu notices lost\n",
+			    (int)watcher, watch_method_name(ws.method),
+			    (unsigned long long)ws.attached, ws.last_window_ns / 1e6,
 			    ws.max_window_ns / 1e6, (unsigned long long)ws.scans,
 			    (unsigned long long)ws.lost);
 		else
@@ -195,6 +196,8 @@ int filter_status(int argc, char **argv)
 	} else {
 		sb_printf(&sb, "{\"loaded\":true,\"tier\":\"%s\",\"watcher\":{\"pid\":%d",
 			  st.tier == FILTER_TIER_LSM ? "lsm" : "socket_filter", (int)watcher);
+		sb_puts(&sb, ",\"method\":");
+		json_str(&sb, watch_method_name(ws.method));
 		sb_printf(&sb, ",\"attached\":%llu,\"last_window_ns\":%llu,\"max_window_ns\":%llu}",
 			  (unsigned long long)ws.attached, (unsigned long long)ws.last_window_ns,
 			  (unsigned long long)ws.max_window_ns);

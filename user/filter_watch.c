@@ -94,6 +94,41 @@ void filter_watch_stop(void)
 		usleep(10000);
 }
 
+const char *watch_method_name(__u32 method)
+{
+	switch (method) {
+	case FILTER_WATCH_TRACEPOINTS:
+		return "tracepoint/syscalls/sys_exit_{bind,setsockopt}";
+	case FILTER_WATCH_RAW_TP:
+		return "raw_tp/sys_exit";
+	case FILTER_WATCH_RESCAN:
+		return "a rescan every second";
+	}
+	return "?";
+}
+
+/*
+ * The syscall tracepoints run only for bind() and setsockopt(), but need tracefs;
+ * raw_tp/sys_exit needs nothing and runs at every syscall exit of the host.
+ */
+static struct filter_watch_bpf *open_watch(bool tracepoints)
+{
+	struct filter_watch_bpf *skel = filter_watch_bpf__open();
+
+	if (!skel)
+		return NULL;
+	bpf_program__set_autoload(skel->progs.uev_enter_bind, tracepoints);
+	bpf_program__set_autoload(skel->progs.uev_exit_bind, tracepoints);
+	bpf_program__set_autoload(skel->progs.uev_enter_sockopt, tracepoints);
+	bpf_program__set_autoload(skel->progs.uev_exit_sockopt, tracepoints);
+	bpf_program__set_autoload(skel->progs.uev_sys_exit, !tracepoints);
+	if (filter_watch_bpf__load(skel) || filter_watch_bpf__attach(skel)) {
+		filter_watch_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
 static struct filter_state g_st;
 static bool g_open;
 static struct filter_watch_stats *g_ws;
@@ -158,15 +193,32 @@ int filter_watch_main(int argc, char **argv)
 	char buf[32];
 	int lock_fd, opt;
 
-	while ((opt = getopt(argc, argv, "hv")) != -1) {
+	static const struct option opts[] = {
+	    {"tier", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
+	};
+	__u32 first = FILTER_WATCH_TRACEPOINTS, last = FILTER_WATCH_RAW_TP;
+
+	while ((opt = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		if (opt == 'v') {
 			verbose = true;
 			continue;
 		}
+		if (opt == 't' && (!strcmp(optarg, "tracepoint") || !strcmp(optarg, "raw_tp"))) {
+			/* Tests force the fallback, as trace --tier does. */
+			first = last = !strcmp(optarg, "raw_tp") ? FILTER_WATCH_RAW_TP
+								 : FILTER_WATCH_TRACEPOINTS;
+			continue;
+		}
+		if (opt == 't')
+			uev_err("--tier takes tracepoint or raw_tp");
 		fputs(
-		    "usage: uevscope filter watch [-v]\n\n"
+		    "usage: uevscope filter watch [-v] [--tier tracepoint|raw_tp]\n\n"
 		    "Covers uevent sockets created after the rules were added; started by\n"
-		    "'filter add' and 'policy apply', stopped by 'filter flush'.\n\n"
+		    "'filter add' and 'policy apply', stopped by 'filter flush'. It learns of\n"
+		    "them from the syscalls/sys_exit_{bind,setsockopt} tracepoints, else from\n"
+		    "raw_tp/sys_exit, else from a rescan every second (--tier forces one).\n\n"
 		    "EXAMPLES:\n"
 		    "  uevscope filter watch -v     # in the foreground, say each socket covered\n",
 		    opt == 'h' ? stdout : stderr);
@@ -191,14 +243,25 @@ int filter_watch_main(int argc, char **argv)
 	g_ws = &ws;
 
 	silence_libbpf(!verbose);
-	skel = filter_watch_bpf__open_and_load();
-	if (skel && filter_watch_bpf__attach(skel) == 0)
-		rb = ring_buffer__new(bpf_map__fd(skel->maps.new_socks), on_new_sock, NULL, NULL);
+	for (ws.method = first; ws.method <= last; ws.method++) {
+		skel = open_watch(ws.method == FILTER_WATCH_TRACEPOINTS);
+		if (skel)
+			rb = ring_buffer__new(bpf_map__fd(skel->maps.new_socks), on_new_sock, NULL,
+					      NULL);
+		if (rb)
+			break;
+		filter_watch_bpf__destroy(skel);
+		skel = NULL;
+		uev_dbg("%s refused: %s", watch_method_name(ws.method), strerror(errno));
+	}
+	if (!rb)
+		ws.method = FILTER_WATCH_RESCAN;
 	silence_libbpf(false);
 	if (rb)
-		uev_dbg("watching new uevent sockets via raw_tp/sys_exit (bind, setsockopt)");
+		uev_dbg("watching new uevent sockets via %s", watch_method_name(ws.method));
 	else
-		uev_err("raw_tp/sys_exit refused: new sockets are found by a rescan every %d ms",
+		uev_err("no syscall tracepoint could be attached: new sockets are found by a "
+			"rescan every %d ms",
 			RESCAN_MS);
 
 	ws.pid = getpid();

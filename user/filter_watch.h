@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <linux/types.h>
 
 #define FILTER_WATCH_LOCK "/run/lock/uevscope-filter-watch.lock"
 
@@ -22,5 +23,7 @@ pid_t filter_watch_spawn(void);
 /* Stops the running watcher (SIGTERM, then waits up to 2 s). */
 void filter_watch_stop(void);
 int filter_watch_main(int argc, char **argv);
+/* How the watcher learns of new sockets (filter_watch_stats.method), for people. */
+const char *watch_method_name(__u32 method);
 
 #endif /* UEVSCOPE_FILTER_WATCH_H */

@@ -97,7 +97,7 @@ got=$(jq -r '[.rules[] | "\(.id):\(.allowed):\(.denied)"] | join(" ")' "$T/st3.j
 [ "$got" = "1:4:0 2:0:11" ] && pass "counters add up over two sockets" ||
 	fail "counters add up over two sockets" "got [$got], want [1:4:0 2:0:11]"
 if [ "$(jq -r .tier "$T/st3.json")" = lsm ] || [ "$(jq '.watcher.attached' "$T/st3.json")" -ge 1 ] && [ "$win" -gt 0 ]; then
-	pass "the watcher reports its attach window ($((win / 1000)) us)"
+	pass "the watcher reports its attach window ($((win / 1000)) us via $(jq -r .watcher.method "$T/st3.json"))"
 else
 	fail "the watcher reports its attach window" "$(jq -c .watcher "$T/st3.json")"
 fi

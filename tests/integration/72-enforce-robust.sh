@@ -67,7 +67,8 @@ else
 fi
 
 # Restart: the watcher rescans; the old socket is not attached twice, the new one is covered.
-"$UEVSCOPE" filter watch &
+# Restarted on its fallback tier, which the next checks exercise too.
+"$UEVSCOPE" filter watch --tier raw_tp &
 PIDS="$PIDS $!"
 n=0
 while [ $n -lt 50 ]; do
@@ -88,3 +89,16 @@ fire 1
 sleep 0.5
 [ "$(count_lines "devpath=$NULLDEV " "$T/l2.out")" = 0 ] && pass "the socket made while no watcher ran is covered after the restart" ||
 	fail "the socket made while no watcher ran is covered after the restart" "$(count_lines "devpath=$NULLDEV " "$T/l2.out") got through"
+
+# A socket made now reaches the restarted watcher as a notice, not by a rescan.
+start_listener l3 ip netns exec "$NS" -- || fail "setup" "listener"
+n=0
+while [ $n -lt 50 ]; do
+	"$UEVSCOPE" filter status -j >"$T/st3.json"
+	[ "$(jq "[.sockets[] | select(.pid == $l3_pid)] | length" "$T/st3.json")" = 1 ] && break
+	n=$((n + 1))
+	sleep 0.1
+done
+got=$(jq -r '"\(.watcher.method) \(.watcher.attached)"' "$T/st3.json")
+[ "$got" = "raw_tp/sys_exit 1" ] && pass "the raw_tp/sys_exit fallback reports a new socket" ||
+	fail "the raw_tp/sys_exit fallback reports a new socket" "watcher [$got], want [raw_tp/sys_exit 1]"
