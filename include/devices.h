@@ -8,6 +8,10 @@
 #ifndef UEVSCOPE_DEVICES_H
 #define UEVSCOPE_DEVICES_H
 
+#ifndef __VMLINUX_H__ /* BPF programs get the __u types from vmlinux.h */
+#include <linux/types.h>
+#endif
+
 #define DEV_RULES_MAX  128 /* rules per generation, over every scope */
 #define DEV_SCOPES_MAX 64  /* cgroups with rules, one program attached to each */
 #define DEV_PATH_MAX   240
