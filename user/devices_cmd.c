@@ -106,11 +106,11 @@ static int parse_args(int argc, char **argv, struct devices_args *a)
 		case ':':
 			optbuf[1] = optopt;
 			return usage_error("option '%s' needs a value",
-					   optopt ? optbuf : argv[optind - 1]);
+					   optopt && optopt < 256 ? optbuf : argv[optind - 1]);
 		default:
 			optbuf[1] = optopt;
 			return usage_error("unknown option '%s'",
-					   optopt ? optbuf : argv[optind - 1]);
+					   optopt && optopt < 256 ? optbuf : argv[optind - 1]);
 		}
 	}
 	if (optind == argc)
@@ -347,11 +347,11 @@ int cmd_devices(int argc, char **argv)
 	setup_libbpf_logging();
 	if (!strcmp(a.action, "allow") || !strcmp(a.action, "deny"))
 		return add_rule(&a, !strcmp(a.action, "allow"));
+	if (strcmp(a.action, "list") && strcmp(a.action, "flush"))
+		return usage_error("unknown action '%s': say allow, deny, list or flush", a.action);
 	if (a.cgroup)
 		return usage_error("--cgroup goes with allow or deny, not %s", a.action);
 	if (!strcmp(a.action, "list"))
 		return list_rules(&a);
-	if (!strcmp(a.action, "flush"))
-		return flush_rules(&a);
-	return usage_error("unknown action '%s': say allow, deny, list or flush", a.action);
+	return flush_rules(&a);
 }
