@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,14 @@ static const char devices_usage[] =
     "  uevscope devices flush                                      # remove everything\n"
     "\n"
     "Exit status: 0 done, 1 environment (not root, no cgroup/dev, bpffs), 2 bad usage.\n";
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
 
 struct devices_args {
 	const char *action;
@@ -284,10 +293,15 @@ static int list_rules(const struct devices_args *a)
 		return usage_error("COUNT wants a positive number, not '%s'", a->words[1]);
 	if (!require_root("devices"))
 		return EXIT_ENV;
+	/* A periodic list ends on SIGINT/SIGTERM with exit 0, like trace. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	sb_init(&sb, 4096);
 	for (done = 0; !count || done < count; done++) {
 		if (done)
 			usleep((useconds_t)(interval * 1e6));
+		if (exiting)
+			break;
 		lock = devices_lock(err, sizeof(err));
 		rc = lock < 0 ? lock : devices_read(&st, err, sizeof(err));
 		devices_unlock(lock);

@@ -28,6 +28,15 @@ PIDS="$PIDS $lp"
 wait_for "^RULE" "$T/periodic" 50
 kill -9 $lp
 wait $lp 2>/dev/null
+"$UEVSCOPE" devices list -j 0.05 >"$T/periodic2" 2>&1 &
+lp=$!
+wait_for "generation" "$T/periodic2" 50
+kill -INT $lp
+wait $lp
+rc=$?
+[ $rc = 0 ] && [ "$(grep -c '"generation"' "$T/periodic2")" -ge 1 ] &&
+	pass "a periodic list ends on SIGINT with exit 0" ||
+	fail "a periodic list ends on SIGINT with exit 0" "rc=$rc $(head -2 "$T/periodic2")"
 "$H/devopen" -c "$BOX" r:/dev/null r:/dev/zero >"$T/b"
 [ "$(tr '\n' ' ' <"$T/b")" = "open r /dev/null EPERM open r /dev/zero ok " ] &&
 	pass "policy in force after uevscope is killed with SIGKILL" ||
