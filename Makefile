@@ -36,7 +36,7 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/uevscope.h $(VMLI
 	$(STRIP) -g $@.tmp -o $@ 2>/dev/null || mv $@.tmp $@
 	@rm -f $@.tmp
 
-$(OUTPUT)/bpf/devices.bpf.o: include/devices.h
+$(OUTPUT)/bpf/devices.bpf.o: include/devices_abi.h
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
@@ -45,7 +45,7 @@ $(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) include/uevscope.h $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/devices*.c)): include/devices.h
+$(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/devices*.c)): include/devices_abi.h
 
 $(OUTPUT)/uevscope: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

@@ -10,7 +10,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include "devices.h"
+#include "devices_abi.h"
 
 const volatile __u64 scope_cgroup_id;
 

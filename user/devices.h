@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 /* The BPF-shared header has the same name as this one: name it by its path. */
-#include "../include/devices.h"
+#include "devices_abi.h"
 
 #define DEV_PIN_DIR "/sys/fs/bpf/uevscope/devices"
 

@@ -6,8 +6,7 @@
 
 #include "cgroupfs.h"
 #include "common.h"
-/* include/devices.h (the BPF-shared one) comes first on the include path. */
-#include "../../user/devices.h"
+#include "devices.h"
 #include "unit.h"
 
 /* Parses "TYPE NUM ACCESS" (no cgroup) into r; the return code and err are checked by callers. */

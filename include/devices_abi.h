@@ -5,8 +5,8 @@
  * writes the inactive one, then flips dev_policy_cfg.active with a single
  * 4-byte store, so a program never sees half a policy.
  */
-#ifndef UEVSCOPE_DEVICES_H
-#define UEVSCOPE_DEVICES_H
+#ifndef UEVSCOPE_DEVICES_ABI_H
+#define UEVSCOPE_DEVICES_ABI_H
 
 #ifndef __VMLINUX_H__ /* BPF programs get the __u types from vmlinux.h */
 #include <linux/types.h>
@@ -56,4 +56,4 @@ struct dev_scope {
 	__u64 cgroup_id;
 };
 
-#endif /* UEVSCOPE_DEVICES_H */
+#endif /* UEVSCOPE_DEVICES_ABI_H */
