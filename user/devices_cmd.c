@@ -65,14 +65,6 @@ struct devices_args {
 	bool json;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("uevscope: devices: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("; see 'uevscope devices --help'\n", stderr);
-	return EXIT_USAGE;
-}
-
 enum { OPT_CGROUP = 256, OPT_HOOK };
 
 static const struct option devices_options[] = {
@@ -87,7 +79,6 @@ static const struct option devices_options[] = {
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, struct devices_args *a)
 {
-	char optbuf[3] = "-?";
 	int opt;
 
 	optind = 1;
@@ -102,8 +93,8 @@ static int parse_args(int argc, char **argv, struct devices_args *a)
 			break;
 		case OPT_HOOK:
 			if (strcmp(optarg, "link") && strcmp(optarg, "prog-attach"))
-				return usage_error("--hook is link or prog-attach, not '%s'",
-						   optarg);
+				return cmd_usage_error(
+				    "devices", "--hook is link or prog-attach, not '%s'", optarg);
 			devices_force_hook = optarg;
 			break;
 		case 'v':
@@ -112,18 +103,12 @@ static int parse_args(int argc, char **argv, struct devices_args *a)
 		case 'h':
 			fputs(devices_usage, stdout);
 			return EXIT_OK;
-		case ':':
-			optbuf[1] = optopt;
-			return usage_error("option '%s' needs a value",
-					   optopt && optopt < 256 ? optbuf : argv[optind - 1]);
-		default:
-			optbuf[1] = optopt;
-			return usage_error("unknown option '%s'",
-					   optopt && optopt < 256 ? optbuf : argv[optind - 1]);
+		default: /* ':' or '?' */
+			return cmd_getopt_error("devices", opt, argv);
 		}
 	}
 	if (optind == argc)
-		return usage_error("%s", "say allow, deny, list or flush");
+		return cmd_usage_error("devices", "%s", "say allow, deny, list or flush");
 	a->action = argv[optind++];
 	a->words = argv + optind;
 	a->nwords = argc - optind;
@@ -283,14 +268,16 @@ static int list_rules(const struct devices_args *a)
 	int lock, rc;
 
 	if (a->nwords > 2)
-		return usage_error("unexpected argument '%s'", a->words[2]);
+		return cmd_usage_error("devices", "unexpected argument '%s'", a->words[2]);
 	if (a->nwords >= 1 && !parse_seconds(a->words[0], &interval))
-		return usage_error("INTERVAL wants a positive number of seconds, not '%s'",
-				   a->words[0]);
+		return cmd_usage_error("devices",
+				       "INTERVAL wants a positive number of seconds, not '%s'",
+				       a->words[0]);
 	if (a->nwords == 1)
 		count = 0; /* an interval alone repeats until interrupted */
 	if (a->nwords == 2 && (!parse_u64(a->words[1], &count) || !count))
-		return usage_error("COUNT wants a positive number, not '%s'", a->words[1]);
+		return cmd_usage_error("devices", "COUNT wants a positive number, not '%s'",
+				       a->words[1]);
 	if (!require_root("devices"))
 		return EXIT_ENV;
 	/* A periodic list ends on SIGINT/SIGTERM with exit 0, like trace. */
@@ -329,7 +316,7 @@ static int flush_rules(const struct devices_args *a)
 	int lock, rc;
 
 	if (a->nwords)
-		return usage_error("unexpected argument '%s'", a->words[0]);
+		return cmd_usage_error("devices", "unexpected argument '%s'", a->words[0]);
 	if (!require_root("devices"))
 		return EXIT_ENV;
 	lock = devices_lock(err, sizeof(err));
@@ -362,9 +349,11 @@ int cmd_devices(int argc, char **argv)
 	if (!strcmp(a.action, "allow") || !strcmp(a.action, "deny"))
 		return add_rule(&a, !strcmp(a.action, "allow"));
 	if (strcmp(a.action, "list") && strcmp(a.action, "flush"))
-		return usage_error("unknown action '%s': say allow, deny, list or flush", a.action);
+		return cmd_usage_error(
+		    "devices", "unknown action '%s': say allow, deny, list or flush", a.action);
 	if (a.cgroup)
-		return usage_error("--cgroup goes with allow or deny, not %s", a.action);
+		return cmd_usage_error("devices", "--cgroup goes with allow or deny, not %s",
+				       a.action);
 	if (!strcmp(a.action, "list"))
 		return list_rules(&a);
 	return flush_rules(&a);
