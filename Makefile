@@ -36,12 +36,16 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) $
 	$(STRIP) -g $@.tmp -o $@ 2>/dev/null || mv $@.tmp $@
 	@rm -f $@.tmp
 
+$(OUTPUT)/bpf/devices.bpf.o: include/devices_abi.h
+
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
 $(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/devices*.c)): include/devices_abi.h
 
 $(OUTPUT)/uevscope: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

@@ -31,8 +31,10 @@ if [ $unit_only = 0 ]; then
 	# Debian's own kernels under QEMU (tests/vm/): the attach tiers this
 	# host's kernel may refuse. No lock: the VMs share nothing with the host.
 	# Their own summary line is dropped; the one below counts everything.
+	# The host's own counts (unit and integration) fill the table's host row.
 	case vm in ${TESTS:-*})
-		"$here"/vm/run.sh "$BUILD" 2>&1 | grep -v '^[0-9]* passed, [0-9]* failed' | tee -a "$log"
+		HOST_PASSED=$(grep -c '^PASS ' "$log") HOST_FAILED=$(grep -c '^FAIL ' "$log") \
+			"$here"/vm/run.sh "$BUILD" 2>&1 | grep -v '^[0-9]* passed, [0-9]* failed' | tee -a "$log"
 		;;
 	esac
 fi

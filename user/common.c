@@ -111,3 +111,25 @@ uint64_t now_monotonic_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
+
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "uevscope: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'uevscope %s --help'\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cmd_getopt_error(const char *cmd, int c, char **argv)
+{
+	char shortopt[3] = {'-', (char)optopt, 0};
+	const char *name = optopt > 0 && optopt < 256 ? shortopt : argv[optind - 1];
+
+	if (c == ':')
+		return cmd_usage_error(cmd, "option '%s' needs a value", name);
+	return cmd_usage_error(cmd, "unknown option '%s'", name);
+}

@@ -22,6 +22,18 @@ void uev_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like uev_err, only with -v. */
 void uev_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * One usage error of subcommand cmd on stderr: "uevscope: CMD: MESSAGE; see
+ * 'uevscope CMD --help'". Returns EXIT_USAGE.
+ */
+int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * The usage error for getopt_long()'s result c (':' missing value, '?' unknown
+ * option), naming the option as the user typed it. Long options have no
+ * printable optopt (0, or their value >= 256), so those name argv's word.
+ */
+int cmd_getopt_error(const char *cmd, int c, char **argv);
+
 /* Route libbpf's messages: warnings always, debug output only with -v. */
 void setup_libbpf_logging(void);
 /* Drop every libbpf message (expected failures while probing attach tiers). */

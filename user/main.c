@@ -16,6 +16,7 @@ static const struct subcommand {
 } subcommands[] = {
     {"trace", cmd_trace, "print every uevent delivery, tagged with its namespaces"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
+    {"devices", cmd_devices, "allow or deny device access per cgroup (cgroup/dev)"},
     {"filter", cmd_filter, "decide which uevents reach which listeners"},
     {"policy", cmd_policy, "check or apply a whole policy file"},
 };
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 	      "  uevscope trace                  # live trace of every uevent delivery\n"
 	      "  uevscope trace -j -p -c 5       # five deliveries as JSON, with properties\n"
 	      "  uevscope features               # what this kernel lets uevscope attach to\n"
+	      "  uevscope devices deny --cgroup /c1 c 1:3 rwm   # no /dev/null in cgroup /c1\n"
 	      "  uevscope filter add --netns c1 'SUBSYSTEM==\"block\"' deny\n"
 	      "  uevscope policy apply /etc/uevscope/policy\n"
 	      "\n"

@@ -5,6 +5,7 @@
 
 int cmd_trace(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 

@@ -98,14 +98,6 @@ static const char trace_usage[] =
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
     "2 bad usage.\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("uevscope: trace: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("; see 'uevscope trace --help'\n", stderr);
-	return EXIT_USAGE;
-}
-
 enum { OPT_NETNS = 256, OPT_CGROUP, OPT_TIER, OPT_NO_EMISSION, OPT_BUFFER_MB };
 
 static const struct option trace_options[] = {
@@ -128,7 +120,7 @@ static const struct option trace_options[] = {
 static int parse_args(int argc, char **argv, struct trace_args *a)
 {
 	const char *netns_arg = NULL, *cgroup_arg = NULL;
-	char err[256], optbuf[3] = "-?";
+	char err[256];
 	uint64_t mb = 16;
 	int opt;
 
@@ -145,7 +137,7 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			break;
 		case 'm':
 			if (match_list_add(a->match, optarg, err, sizeof(err)))
-				return usage_error("bad match expression: %s", err);
+				return cmd_usage_error("trace", "bad match expression: %s", err);
 			break;
 		case OPT_NETNS:
 			netns_arg = optarg;
@@ -155,12 +147,14 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			break;
 		case 'c':
 			if (!parse_u64(optarg, &a->max_count) || !a->max_count)
-				return usage_error("-c wants a positive count, not '%s'", optarg);
+				return cmd_usage_error(
+				    "trace", "-c wants a positive count, not '%s'", optarg);
 			break;
 		case 'd':
 			if (!parse_seconds(optarg, &a->duration))
-				return usage_error(
-				    "-d wants a positive number of seconds, not '%s'", optarg);
+				return cmd_usage_error(
+				    "trace", "-d wants a positive number of seconds, not '%s'",
+				    optarg);
 			break;
 		case OPT_TIER:
 			if (trace_tier_known(optarg)) {
@@ -179,7 +173,8 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 			break;
 		case OPT_BUFFER_MB:
 			if (!parse_u64(optarg, &mb) || !mb || mb > 1024 || (mb & (mb - 1)))
-				return usage_error(
+				return cmd_usage_error(
+				    "trace",
 				    "--buffer-mb wants a power of two from 1 to 1024, "
 				    "not '%s'",
 				    optarg);
@@ -190,18 +185,12 @@ static int parse_args(int argc, char **argv, struct trace_args *a)
 		case 'h':
 			fputs(trace_usage, stdout);
 			return EXIT_OK;
-		case ':':
-			optbuf[1] = optopt;
-			return usage_error("option '%s' needs a value",
-					   optopt ? optbuf : argv[optind - 1]);
-		default:
-			optbuf[1] = optopt;
-			return usage_error("unknown option '%s'",
-					   optopt ? optbuf : argv[optind - 1]);
+		default: /* ':' or '?' */
+			return cmd_getopt_error("trace", opt, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return cmd_usage_error("trace", "unexpected argument '%s'", argv[optind]);
 	a->attach.ringbuf_bytes = mb << 20;
 	if (netns_arg && netns_resolve(netns_arg, &a->attach.netns, err, sizeof(err))) {
 		fprintf(stderr, "uevscope: trace: %s\n", err);

@@ -22,6 +22,7 @@ expect() {
 expect 2 "unknown option '--bogus'" trace --bogus
 expect 2 "unknown option '-z'" trace -z
 expect 2 "option '-m' needs a value" trace -m
+expect 2 "option '--netns' needs a value" trace --netns
 expect 2 "bad match expression: .*use == or !=" trace -m 'SUBSYSTEM="block"'
 expect 2 "bad match expression: .*unterminated" trace -m 'ACTION=="add'
 expect 2 "no such network namespace" trace --netns /run/netns/does-not-exist-$$

@@ -7,6 +7,7 @@ H=$BUILD/tests
 T=$(mktemp -d /tmp/uevscope-test.XXXXXX)
 PIDS=""
 NETNS_NAMES=""
+CGROUPS=""
 
 pass() { echo "PASS $SUITE: $1"; }
 fail() { echo "FAIL $SUITE: $1: $2"; }
@@ -16,6 +17,7 @@ cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	for n in $NETNS_NAMES; do ip netns del "$n" 2>/dev/null; done
+	for c in $CGROUPS; do rmdir "$c" 2>/dev/null; done
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -104,4 +106,18 @@ fire_uevent() {
 # count_lines PATTERN FILE
 count_lines() {
 	grep -c "$1" "$2" 2>/dev/null || true
+}
+
+# The cgroup v2 mount point, from /proc/self/mountinfo (hybrid hosts have it
+# at /sys/fs/cgroup/unified, the VM at /sys/fs/cgroup); empty when none.
+cgroup2_root() {
+	sed -n 's/^[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .* - cgroup2 .*/\1/p' /proc/self/mountinfo | head -1
+}
+
+# new_cgroup PARENT_DIR NAME: a fresh cgroup directory in $CG, removed at exit
+# (children before their parents: the list is kept newest first).
+new_cgroup() {
+	CG=$1/$2
+	mkdir "$CG" || { fail "setup" "mkdir $CG failed"; exit 0; }
+	CGROUPS="$CG $CGROUPS"
 }

@@ -130,12 +130,14 @@ printf '%-8s %-28s %-26s %-24s %6s %6s\n' KERNEL RELEASE DELIVERY EMISSION PASSE
 while read -r s rel dt et p f; do
 	printf '%-8s %-28s %-26s %-24s %6s %6s\n' "$s" "$rel" "$dt" "$et" "$p" "$f"
 done <"$table"
-# The host kernel is covered by make test; show what it would pick, for comparison.
+# The host kernel is covered by make test's host suites: what it picks, and
+# their counts when tests/run.sh passes them (HOST_PASSED, HOST_FAILED).
 if [ -x "$BUILD/uevscope" ] && [ "$(id -u)" = 0 ]; then
-	"$BUILD/uevscope" features 2>/dev/null | awk -v rel="$(uname -r)" '
+	"$BUILD/uevscope" features 2>/dev/null | awk -v rel="$(uname -r)" \
+		-v p="${HOST_PASSED:--}" -v f="${HOST_FAILED:--}" '
 		$1 == "trace" && $2 == "delivery" { dt = $3 }
 		$1 == "trace" && $2 == "emission" { et = ($3 == "none" ? "none" : $3) }
-		END { printf "%-8s %-28s %-26s %-24s %6s %6s\n", "host", rel, dt, et, "-", "-" }'
+		END { printf "%-8s %-28s %-26s %-24s %6s %6s\n", "host", rel, dt, et, p, f }'
 fi
 echo "(VMs took $(($(date +%s) - start)) s; logs in $VM/logs/)"
 
