@@ -80,11 +80,17 @@ int filter_install(struct filter_state *st, const struct filter_set *set, bool n
 
 static int filter_add(int argc, char **argv)
 {
+	/* Long-only options take values >= 256, so getopt errors name them as typed. */
+	enum { OPT_NETNS = 256, OPT_CGROUP, OPT_PID, OPT_LOCK, OPT_REPLACE, OPT_NO_WATCH };
 	static const struct option opts[] = {
-	    {"netns", required_argument, NULL, 'n'}, {"cgroup", required_argument, NULL, 'c'},
-	    {"pid", required_argument, NULL, 'p'},   {"lock", no_argument, NULL, 'L'},
-	    {"replace", no_argument, NULL, 'R'},     {"no-watch", no_argument, NULL, 'W'},
-	    {"help", no_argument, NULL, 'h'},	     {},
+	    {"netns", required_argument, NULL, OPT_NETNS},
+	    {"cgroup", required_argument, NULL, OPT_CGROUP},
+	    {"pid", required_argument, NULL, OPT_PID},
+	    {"lock", no_argument, NULL, OPT_LOCK},
+	    {"replace", no_argument, NULL, OPT_REPLACE},
+	    {"no-watch", no_argument, NULL, OPT_NO_WATCH},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	struct filter_set set, probe = {};
 	struct filter_state st;
@@ -96,27 +102,28 @@ static int filter_add(int argc, char **argv)
 	int scope = 0, opt, i, ret;
 	char err[256];
 
-	while ((opt = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'n':
-		case 'c':
-		case 'p':
+		case OPT_NETNS:
+		case OPT_CGROUP:
+		case OPT_PID:
 			if (scope) {
-				uev_err("give one scope: --netns, --cgroup or --pid");
-				return EXIT_USAGE;
+				return cmd_usage_error(
+				    "filter", "give one scope: --netns, --cgroup or --pid");
 			}
-			scope = opt == 'n'   ? FILTER_SCOPE_NETNS
-				: opt == 'c' ? FILTER_SCOPE_CGROUP
-					     : FILTER_SCOPE_PID;
+			scope = opt == OPT_NETNS    ? FILTER_SCOPE_NETNS
+				: opt == OPT_CGROUP ? FILTER_SCOPE_CGROUP
+						    : FILTER_SCOPE_PID;
 			arg = optarg;
 			break;
-		case 'L':
+		case OPT_LOCK:
 			flags |= FILTER_RULE_LOCK;
 			break;
-		case 'R':
+		case OPT_REPLACE:
 			flags |= FILTER_RULE_REPLACE;
 			break;
-		case 'W':
+		case OPT_NO_WATCH:
 			no_watch = true;
 			break;
 		case 'v':
@@ -126,17 +133,15 @@ static int filter_add(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cmd_getopt_error("filter", opt, argv);
 		}
 	}
 	if (!scope) {
-		uev_err("a rule needs a scope: --netns NS, --cgroup PATH or --pid PID");
-		return EXIT_USAGE;
+		return cmd_usage_error(
+		    "filter", "a rule needs a scope: --netns NS, --cgroup PATH or --pid PID");
 	}
 	if (optind >= argc) {
-		uev_err("a rule ends with its action: allow or deny");
-		return EXIT_USAGE;
+		return cmd_usage_error("filter", "a rule ends with its action: allow or deny");
 	}
 	sb_init(&expr, 256);
 	for (i = optind; i < argc - 1; i++) {
@@ -148,9 +153,8 @@ static int filter_add(int argc, char **argv)
 	ret = filter_rule_make(&probe, &r, scope, arg, argv[argc - 1], expr.buf, flags, err,
 			       sizeof(err));
 	if (ret) {
-		uev_err("%s", err);
 		sb_free(&expr);
-		return EXIT_USAGE;
+		return cmd_usage_error("filter", "%s", err);
 	}
 	if (!require_root("filter add") || !require_btf()) {
 		sb_free(&expr);
@@ -189,8 +193,8 @@ static int filter_del(int argc, char **argv)
 	int ret;
 
 	if (argc != 2 || !parse_u64(argv[1], &id) || !id || id > UINT32_MAX) {
-		uev_err("usage: uevscope filter del ID (see 'uevscope filter list')");
-		return EXIT_USAGE;
+		return cmd_usage_error("filter",
+				       "del takes one rule ID (see 'uevscope filter list')");
 	}
 	if (!require_root("filter del"))
 		return EXIT_ENV;
@@ -223,8 +227,7 @@ static int filter_flush(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "-v"))
 		verbose = true;
 	else if (argc != 1) {
-		uev_err("usage: uevscope filter flush [-v]");
-		return EXIT_USAGE;
+		return cmd_usage_error("filter", "flush takes no argument but -v");
 	}
 	if (!require_root("filter flush"))
 		return EXIT_ENV;
@@ -257,10 +260,8 @@ int cmd_filter(int argc, char **argv)
 	const char *sub = argc > 1 ? argv[1] : NULL;
 
 	setup_libbpf_logging();
-	if (!sub) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (!sub)
+		return cmd_usage_error("filter", "say add, del, list, status, flush or watch");
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
 		usage(stdout);
 		return EXIT_OK;
@@ -277,6 +278,5 @@ int cmd_filter(int argc, char **argv)
 		return filter_flush(argc - 1, argv + 1);
 	if (!strcmp(sub, "watch"))
 		return filter_watch_main(argc - 1, argv + 1);
-	uev_err("unknown filter command '%s'; see 'uevscope filter --help'", sub);
-	return EXIT_USAGE;
+	return cmd_usage_error("filter", "unknown command '%s'", sub);
 }

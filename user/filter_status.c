@@ -25,7 +25,7 @@ static bool parse_json_flag(int argc, char **argv, const char *what, bool *json)
 	}
 	if (argc == 1)
 		return true;
-	uev_err("usage: uevscope filter %s [-j]", what);
+	cmd_usage_error("filter", "%s takes no argument but -j", what);
 	return false;
 }
 

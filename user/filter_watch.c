@@ -194,25 +194,28 @@ int filter_watch_main(int argc, char **argv)
 	int lock_fd, opt;
 
 	static const struct option opts[] = {
-	    {"tier", required_argument, NULL, 't'},
+	    {"tier", required_argument, NULL, 256},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
 	__u32 first = FILTER_WATCH_TRACEPOINTS, last = FILTER_WATCH_RAW_TP;
 
-	while ((opt = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
 		if (opt == 'v') {
 			verbose = true;
 			continue;
 		}
-		if (opt == 't' && (!strcmp(optarg, "tracepoint") || !strcmp(optarg, "raw_tp"))) {
+		if (opt == 256 && (!strcmp(optarg, "tracepoint") || !strcmp(optarg, "raw_tp"))) {
 			/* Tests force the fallback, as trace --tier does. */
 			first = last = !strcmp(optarg, "raw_tp") ? FILTER_WATCH_RAW_TP
 								 : FILTER_WATCH_TRACEPOINTS;
 			continue;
 		}
-		if (opt == 't')
-			uev_err("--tier takes tracepoint or raw_tp");
+		if (opt == 256)
+			return cmd_usage_error("filter", "--tier takes tracepoint or raw_tp");
+		if (opt != 'h')
+			return cmd_getopt_error("filter", opt, argv);
 		fputs(
 		    "usage: uevscope filter watch [-v] [--tier tracepoint|raw_tp]\n\n"
 		    "Covers uevent sockets created after the rules were added; started by\n"

@@ -19,51 +19,92 @@ static void usage(FILE *f)
 	      "  devices SCOPE allow|deny c|b|a MAJOR:MINOR|* ACCESS\n"
 	      "SCOPE is netns=NS, cgroup=PATH or pid=PID (devices: cgroup= only); the match\n"
 	      "expression is the rest of the line, as trace -m takes it. apply replaces the\n"
-	      "whole policy at once; a file with any bad line changes nothing and is reported\n"
-	      "as FILE:LINE: what is wrong (exit 2). --lock and --replace apply to every rule.\n"
+	      "whole policy at once, device rules included (a file without devices lines\n"
+	      "removes every device rule); a file with any bad line changes nothing and is\n"
+	      "reported as FILE:LINE: what is wrong (exit 2). --lock and --replace apply to\n"
+	      "every filter rule.\n"
 	      "\n"
 	      "EXAMPLES:\n"
 	      "  uevscope policy check /etc/uevscope/policy\n"
-	      "  uevscope policy apply --lock /etc/uevscope/policy\n",
+	      "  uevscope policy apply --lock /etc/uevscope/policy\n"
+	      "\n"
+	      "  # no block device uevents for the box, and no block device nodes either:\n"
+	      "  filter  cgroup=/machine.slice/box deny SUBSYSTEM==\"block\"\n"
+	      "  devices cgroup=/machine.slice/box deny b * rwm\n",
 	      f);
+}
+
+/* Parsed twice (check without ids, apply with them): too big for the stack. */
+static struct policy pol;
+
+static int apply(const char *path, unsigned int flags, bool no_watch)
+{
+	struct filter_state st;
+	char err[512];
+	int ret;
+
+	if (!require_root("policy apply") || !require_btf())
+		return EXIT_ENV;
+	if (filter_state_open(&st, true, err, sizeof(err))) {
+		uev_err("%s", err);
+		return EXIT_ENV;
+	}
+	/* Ids continue after the previous policy's, never reused while pinned. */
+	ret = policy_parse_file(path, &pol, flags, st.cfg.next_id, err, sizeof(err));
+	if (ret) {
+		uev_err("%s", err);
+		filter_state_close(&st);
+		return EXIT_USAGE;
+	}
+	/* Devices first: it replaces all or nothing, and the filter's commit hardly fails. */
+	if (devices_replace(pol.dev, pol.ndev, err, sizeof(err))) {
+		uev_err("devices rules not applied, nothing changed: %s", err);
+		filter_state_close(&st);
+		return EXIT_ENV;
+	}
+	printf("%s: %u filter rule(s)", path, pol.filter.nrules);
+	if (pol.filter.nrules)
+		printf(", ids %u-%u", st.cfg.next_id, st.cfg.next_id + pol.filter.nrules - 1);
+	printf("; %zu devices rule(s)%s\n", pol.ndev, pol.ndev ? ", enforced via cgroup/dev" : "");
+	ret = filter_install(&st, &pol.filter, no_watch);
+	filter_state_close(&st);
+	return ret;
 }
 
 int cmd_policy(int argc, char **argv)
 {
+	enum { OPT_LOCK = 256, OPT_REPLACE, OPT_NO_WATCH };
 	static const struct option opts[] = {
-	    {"lock", no_argument, NULL, 'L'},
-	    {"replace", no_argument, NULL, 'R'},
-	    {"no-watch", no_argument, NULL, 'W'},
+	    {"lock", no_argument, NULL, OPT_LOCK},
+	    {"replace", no_argument, NULL, OPT_REPLACE},
+	    {"no-watch", no_argument, NULL, OPT_NO_WATCH},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	struct filter_state st;
-	struct filter_set set;
 	unsigned int flags = 0;
-	bool apply, no_watch = false;
+	bool do_apply, no_watch = false;
 	char err[512];
-	int opt, ret;
+	int opt;
 
 	setup_libbpf_logging();
-	if (argc < 2 || (strcmp(argv[1], "apply") && strcmp(argv[1], "check"))) {
-		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-			usage(stdout);
-			return EXIT_OK;
-		}
-		usage(stderr);
-		return EXIT_USAGE;
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return EXIT_OK;
 	}
-	apply = !strcmp(argv[1], "apply");
+	if (argc < 2 || (strcmp(argv[1], "apply") && strcmp(argv[1], "check")))
+		return cmd_usage_error("policy", "say check FILE or apply FILE");
+	do_apply = !strcmp(argv[1], "apply");
 	argc--, argv++;
-	while ((opt = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'L':
+		case OPT_LOCK:
 			flags |= FILTER_RULE_LOCK;
 			break;
-		case 'R':
+		case OPT_REPLACE:
 			flags |= FILTER_RULE_REPLACE;
 			break;
-		case 'W':
+		case OPT_NO_WATCH:
 			no_watch = true;
 			break;
 		case 'v':
@@ -73,40 +114,22 @@ int cmd_policy(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cmd_getopt_error("policy", opt, argv);
 		}
 	}
-	if (optind != argc - 1 || (!apply && (flags || no_watch))) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind != argc - 1)
+		return cmd_usage_error("policy", "give exactly one FILE");
+	if (!do_apply && (flags || no_watch))
+		return cmd_usage_error("policy", "--lock, --replace and --no-watch go with apply");
 	/* Everything is parsed and compiled before the kernel state is touched. */
-	ret = policy_parse_file(argv[optind], &set, flags, 1, err, sizeof(err));
-	if (ret) {
+	if (policy_parse_file(argv[optind], &pol, flags, 1, err, sizeof(err))) {
 		uev_err("%s", err);
 		return EXIT_USAGE;
 	}
-	if (!apply) {
-		printf("%s: %u filter rule(s), ok\n", argv[optind], set.nrules);
+	if (!do_apply) {
+		printf("%s: %u filter rule(s), %zu devices rule(s), ok\n", argv[optind],
+		       pol.filter.nrules, pol.ndev);
 		return EXIT_OK;
 	}
-	if (!require_root("policy apply") || !require_btf())
-		return EXIT_ENV;
-	if (filter_state_open(&st, true, err, sizeof(err))) {
-		uev_err("%s", err);
-		return EXIT_ENV;
-	}
-	/* Ids continue after the previous policy's, never reused while pinned. */
-	ret = policy_parse_file(argv[optind], &set, flags, st.cfg.next_id, err, sizeof(err));
-	if (ret) {
-		uev_err("%s", err);
-		filter_state_close(&st);
-		return EXIT_USAGE;
-	}
-	printf("%s: %u filter rule(s), ids %u-%u\n", argv[optind], set.nrules, st.cfg.next_id,
-	       st.cfg.next_id + set.nrules - 1);
-	ret = filter_install(&st, &set, no_watch);
-	filter_state_close(&st);
-	return ret;
+	return apply(argv[optind], flags, no_watch);
 }

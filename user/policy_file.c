@@ -7,17 +7,33 @@
 
 #define LINE_MAX_LEN 4096
 
-/*
- * MERGE POINT for the devices module (user/devices.h): a `devices` line goes
- * to dev_rule_parse() and the rules to devices_replace() with the filter
- * rules. This build has no devices module, so such lines are refused.
- */
-static int policy_devices_line(const char *scope_word, const char *action, int argc, char **argv,
-			       char *err, size_t errlen)
+/* A `devices` line: the device module parses it (user/devices.h); cgroup scopes only. */
+static int policy_devices_line(struct policy *pol, const char *scope_word, const char *action,
+			       int argc, char **argv, char *err, size_t errlen)
 {
-	(void)scope_word, (void)action, (void)argc, (void)argv;
-	snprintf(err, errlen, "devices rules are not supported by this build");
-	return -EINVAL;
+	const char *arg;
+	int scope;
+
+	if (filter_scope_split(scope_word, &scope, &arg, err, errlen))
+		return -EINVAL;
+	if (scope != FILTER_SCOPE_CGROUP) {
+		snprintf(err, errlen, "devices rules take a cgroup=PATH scope, not '%s'",
+			 scope_word);
+		return -EINVAL;
+	}
+	if (strcmp(action, "allow") && strcmp(action, "deny")) {
+		snprintf(err, errlen, "action '%s' is neither allow nor deny", action);
+		return -EINVAL;
+	}
+	if (pol->ndev == DEV_RULES_MAX) {
+		snprintf(err, errlen, "more than %d devices rules", DEV_RULES_MAX);
+		return -ENOSPC;
+	}
+	if (dev_rule_parse(arg, !strcmp(action, "allow"), argc, argv, &pol->dev[pol->ndev], err,
+			   errlen))
+		return -EINVAL;
+	pol->ndev++;
+	return 0;
 }
 
 /* Splits off the next blank-separated word; returns NULL at the end of the line. */
@@ -33,7 +49,7 @@ static char *next_word(char **p)
 	return w;
 }
 
-static int parse_line(char *line, struct filter_set *set, unsigned int flags, __u32 id, char *err,
+static int parse_line(char *line, struct policy *pol, unsigned int flags, __u32 id, char *err,
 		      size_t errlen)
 {
 	char *p = line, *kind, *scope_word, *action, *words[8];
@@ -51,7 +67,7 @@ static int parse_line(char *line, struct filter_set *set, unsigned int flags, __
 	if (!strcmp(kind, "devices")) {
 		while (n < 8 && (words[n] = next_word(&p)))
 			n++;
-		return policy_devices_line(scope_word, action, n, words, err, errlen);
+		return policy_devices_line(pol, scope_word, action, n, words, err, errlen);
 	}
 	if (strcmp(kind, "filter")) {
 		snprintf(err, errlen, "unknown rule kind '%s': lines start with filter or devices",
@@ -62,14 +78,14 @@ static int parse_line(char *line, struct filter_set *set, unsigned int flags, __
 	if (ret)
 		return ret;
 	p += strspn(p, " \t");
-	ret = filter_rule_make(set, &r, scope, arg, action, p, flags, err, errlen);
+	ret = filter_rule_make(&pol->filter, &r, scope, arg, action, p, flags, err, errlen);
 	if (ret)
 		return ret;
 	r.id = id;
-	return filter_set_append(set, &r, err, errlen);
+	return filter_set_append(&pol->filter, &r, err, errlen);
 }
 
-int policy_parse_file(const char *path, struct filter_set *set, unsigned int flags, __u32 first_id,
+int policy_parse_file(const char *path, struct policy *pol, unsigned int flags, __u32 first_id,
 		      char *err, size_t errlen)
 {
 	char line[LINE_MAX_LEN], why[256];
@@ -77,7 +93,7 @@ int policy_parse_file(const char *path, struct filter_set *set, unsigned int fla
 	FILE *f = fopen(path, "re");
 	int ret = 0;
 
-	memset(set, 0, sizeof(*set));
+	memset(pol, 0, sizeof(*pol));
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
@@ -99,7 +115,7 @@ int policy_parse_file(const char *path, struct filter_set *set, unsigned int fla
 		if (!*s || *s == '#')
 			continue;
 		s[strcspn(s, "\r")] = '\0';
-		ret = parse_line(s, set, flags, first_id + set->nrules, why, sizeof(why));
+		ret = parse_line(s, pol, flags, first_id + pol->filter.nrules, why, sizeof(why));
 		if (ret) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
 			break;

@@ -10,13 +10,21 @@
 #ifndef UEVSCOPE_POLICY_FILE_H
 #define UEVSCOPE_POLICY_FILE_H
 
+#include "devices.h"
 #include "filter_policy.h"
 
+/* A whole policy: the uevent filter rules and the device rules (user/devices.h). */
+struct policy {
+	struct filter_set filter;
+	struct dev_rule dev[DEV_RULES_MAX];
+	size_t ndev;
+};
+
 /*
- * Parses and compiles every line of path into set (flags on every filter rule, ids from
+ * Parses and compiles every line of path into pol (flags on every filter rule, ids from
  * first_id on). Returns 0, or -errno with "FILE:LINE: what is wrong" in err.
  */
-int policy_parse_file(const char *path, struct filter_set *set, unsigned int flags, __u32 first_id,
+int policy_parse_file(const char *path, struct policy *pol, unsigned int flags, __u32 first_id,
 		      char *err, size_t errlen);
 
 #endif /* UEVSCOPE_POLICY_FILE_H */

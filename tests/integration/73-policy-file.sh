@@ -5,7 +5,8 @@ SUITE=policy-file
 . "$(dirname "$0")/lib.sh"
 require_root
 require_jq
-trap '"$UEVSCOPE" filter flush >/dev/null 2>&1; cleanup' EXIT
+trap '"$UEVSCOPE" filter flush >/dev/null 2>&1; [ -n "$OWN_DEVICES" ] && "$UEVSCOPE" devices flush >/dev/null 2>&1; cleanup' EXIT
+OWN_DEVICES=""
 "$UEVSCOPE" filter flush >/dev/null 2>&1
 
 NULLDEV=/devices/virtual/mem/null
@@ -21,7 +22,7 @@ filter netns=/run/netns/$NS deny SUBSYSTEM=="mem"
 POL
 out=$("$UEVSCOPE" policy check "$T/good.policy" 2>&1)
 rc=$?
-[ $rc = 0 ] && [ "$out" = "$T/good.policy: 2 filter rule(s), ok" ] && [ ! -e /sys/fs/bpf/uevscope/filter ] &&
+[ $rc = 0 ] && [ "$out" = "$T/good.policy: 2 filter rule(s), 0 devices rule(s), ok" ] && [ ! -e /sys/fs/bpf/uevscope/filter ] &&
 	pass "policy check accepts a good file and loads nothing" ||
 	fail "policy check accepts a good file and loads nothing" "exit $rc: $out"
 
@@ -52,8 +53,16 @@ printf 'filter netns=%s deny\n# ok so far\nfilter netns=%s deny SUBSYSTEM="block
 check_bad bad1 "3: '=' at column 10 assigns in udev rules: use == or != to match"
 printf 'filter netns=no-such-ns-%s deny\n' $$ >"$T/bad2"
 check_bad bad2 "1: --netns no-such-ns-$$: no such network namespace (give an inode, /proc/PID/ns/net, /run/netns/NAME or NAME)"
-printf 'filter netns=%s deny\ndevices cgroup=/x deny c 1:3 rwm\n' "$NS" >"$T/bad3"
-check_bad bad3 "2: devices rules are not supported by this build"
+printf 'filter netns=%s deny\ndevices netns=%s deny c 1:3 rwm\n' "$NS" "$NS" >"$T/bad3"
+check_bad bad3 "2: devices rules take a cgroup=PATH scope, not 'netns=$NS'"
+printf 'filter netns=%s deny\ndevices cgroup=/ deny c 1:3 rwx\n' "$NS" >"$T/bad5"
+out=$("$UEVSCOPE" policy apply "$T/bad5" 2>&1)
+rc=$?
+"$UEVSCOPE" filter list -j | jq -c '[.rules[] | [.id, .action]]' >"$T/after"
+case "$out" in "uevscope: $T/bad5:2: "*) ok=1 ;; *) ok=0 ;; esac
+[ $rc = 2 ] && [ $ok = 1 ] && cmp -s "$T/before" "$T/after" &&
+	pass "a bad devices line is reported by line and changes nothing" ||
+	fail "a bad devices line is reported by line and changes nothing" "exit $rc: [$out]"
 printf 'filter netns=%s deny DEVNAME=="sd?"\n' "$NS" >"$T/bad4"
 check_bad bad4 "1: pattern 'sd?' of DEVNAME cannot be evaluated in the kernel: use a literal, PREFIX*, *SUFFIX or * (alternatives with |)"
 
@@ -74,7 +83,8 @@ usage_err() {
 	shift
 	out=$("$UEVSCOPE" "$@" 2>&1)
 	rc=$?
-	if [ $rc = 2 ] && [ "$out" = "uevscope: $want" ] && [ ! -e /sys/fs/bpf/uevscope/filter ]; then
+	if [ $rc = 2 ] && [ "$out" = "uevscope: filter: $want; see 'uevscope filter --help'" ] &&
+		[ ! -e /sys/fs/bpf/uevscope/filter ]; then
 		pass "usage: $*"
 	else
 		fail "usage: $*" "exit $rc: [$out]"
@@ -85,10 +95,48 @@ usage_err "give one scope: --netns, --cgroup or --pid" filter add --netns 1 --pi
 usage_err "action 'drop' is neither allow nor deny" filter add --netns 1 drop
 usage_err "a rule ends with its action: allow or deny" filter add --netns 1
 usage_err "pid '0' is not a process id" filter add --pid 0 deny
-usage_err "usage: uevscope filter del ID (see 'uevscope filter list')" filter del x
-usage_err "unknown filter command 'nuke'; see 'uevscope filter --help'" filter nuke
+usage_err "del takes one rule ID (see 'uevscope filter list')" filter del x
+usage_err "unknown command 'nuke'" filter nuke
+usage_err "unknown option '--frobnicate'" filter add --frobnicate --netns 1 deny
+usage_err "option '--netns' needs a value" filter add --netns
 out=$("$UEVSCOPE" filter status 2>&1)
 [ "$out" = "no filter policy loaded" ] && pass "status without a policy says so" ||
 	fail "status without a policy says so" "[$out]"
 "$UEVSCOPE" filter --help | grep -q '^EXAMPLES:' && "$UEVSCOPE" policy --help | grep -q '^EXAMPLES:' &&
 	pass "filter and policy --help have EXAMPLES" || fail "filter and policy --help have EXAMPLES" ""
+
+# One policy for a container: no mem uevents reach it, and it cannot open /dev/null (c 1:3).
+ROOT=$(cgroup2_root)
+if [ -z "$ROOT" ] || [ -e /sys/fs/bpf/uevscope/devices ]; then
+	skip "one file denies uevents and device access" "no cgroup v2, or a device policy is in force"
+	exit 0
+fi
+OWN_DEVICES=1
+new_cgroup "$ROOT" "uevpol-$$"
+BOX=$CG
+REL=${BOX#"$ROOT"}
+printf 'echo $$ > %s/cgroup.procs && exec "$@"\n' "$BOX" >"$T/incg.sh"
+start_listener boxed sh "$T/incg.sh" -- || fail "setup" "listener in the cgroup"
+cat >"$T/box.policy" <<POL
+filter  cgroup=$REL deny SUBSYSTEM=="mem"
+devices cgroup=$REL deny c 1:3 rwm
+POL
+"$UEVSCOPE" policy apply "$T/box.policy" >"$T/box.out" 2>&1
+rc=$?
+echo change >/sys/class/mem/null/uevent
+sleep 0.5
+"$H/devopen" -c "$BOX" r:/dev/null r:/dev/zero >"$T/open.out" 2>&1
+if [ $rc = 0 ] && grep -q "1 devices rule(s), enforced via cgroup/dev" "$T/box.out" &&
+	[ "$(count_lines "devpath=$NULLDEV " "$T/boxed.out")" = 0 ] &&
+	grep -q "^open r /dev/null EPERM$" "$T/open.out" && grep -q "^open r /dev/zero ok$" "$T/open.out"; then
+	pass "one file denies uevents and device access"
+else
+	fail "one file denies uevents and device access" "exit $rc: $(cat "$T/box.out" "$T/open.out")"
+fi
+"$UEVSCOPE" policy apply "$T/open.policy" >/dev/null 2>&1
+"$H/devopen" -c "$BOX" r:/dev/null >"$T/open2.out" 2>&1
+[ "$("$UEVSCOPE" devices list 2>&1)" = "no device rules" ] && grep -q "^open r /dev/null ok$" "$T/open2.out" &&
+	pass "a file without devices lines removes the device rules" ||
+	fail "a file without devices lines removes the device rules" "$("$UEVSCOPE" devices list 2>&1) $(cat "$T/open2.out")"
+kill "$boxed_pid" 2>/dev/null
+wait "$boxed_pid" 2>/dev/null

@@ -269,20 +269,22 @@ static void test_policy_file_ok(void)
 		       "   # indented comment\n"
 		       "filter\tpid=77\tdeny   SUBSYSTEM==\"block\", ACTION!=\"remove\"\r\n"
 		       "filter netns=5 deny\n");
-	struct filter_set set;
+	static struct policy pol;
+	struct filter_set *set = &pol.filter;
 	char err[256] = "";
 
-	CHECK_INT(0, policy_parse_file(p, &set, FILTER_RULE_LOCK, 10, err, sizeof(err)));
+	CHECK_INT(0, policy_parse_file(p, &pol, FILTER_RULE_LOCK, 10, err, sizeof(err)));
 	unlink(p);
-	CHECK_UINT(3, set.nrules);
-	CHECK_UINT(10, set.rules[0].id);
-	CHECK_UINT(12, set.rules[2].id);
-	CHECK_UINT(77, set.rules[1].pid);
-	CHECK_UINT(FILTER_DENY, set.rules[1].action);
-	CHECK_UINT(2, set.rules[1].nterms);
-	CHECK_UINT(0, set.rules[2].nterms);
-	CHECK_UINT(FILTER_RULE_LOCK, set.rules[2].flags);
-	CHECK(!strcmp(set.rules[1].text, "pid=77 deny SUBSYSTEM==\"block\", ACTION!=\"remove\""));
+	CHECK_UINT(3, set->nrules);
+	CHECK_UINT(0, pol.ndev);
+	CHECK_UINT(10, set->rules[0].id);
+	CHECK_UINT(12, set->rules[2].id);
+	CHECK_UINT(77, set->rules[1].pid);
+	CHECK_UINT(FILTER_DENY, set->rules[1].action);
+	CHECK_UINT(2, set->rules[1].nterms);
+	CHECK_UINT(0, set->rules[2].nterms);
+	CHECK_UINT(FILTER_RULE_LOCK, set->rules[2].flags);
+	CHECK(!strcmp(set->rules[1].text, "pid=77 deny SUBSYSTEM==\"block\", ACTION!=\"remove\""));
 }
 
 static void test_policy_file_errors(void)
@@ -293,14 +295,16 @@ static void test_policy_file_errors(void)
 	    {"filter netns=5 deny\nfilter netns=5 deny SUBSYSTEM=\"x\"\n", ":2: '=' at column 10"},
 	    {"# c\nfilter netns=5\n", ":2: expected 'filter|devices SCOPE allow|deny ...'"},
 	    {"\n\n\nfirewall netns=5 deny\n", ":4: unknown rule kind 'firewall'"},
-	    {"devices cgroup=/x deny c 1:3 rwm\n",
-	     ":1: devices rules are not supported by this build"},
+	    {"devices netns=5 deny c 1:3 rwm\n",
+	     ":1: devices rules take a cgroup=PATH scope, not 'netns=5'"},
+	    {"filter netns=5 deny\ndevices cgroup=/ drop c 1:3 rwm\n",
+	     ":2: action 'drop' is neither"},
 	    {"filter host deny\n", ":1: bad scope 'host'"},
 	    {"filter netns=5 reject\n", ":1: action 'reject' is neither allow nor deny"},
 	    {"filter pid=x deny\n", ":1: pid 'x' is not a process id"},
 	    {"filter netns=5 deny DEVNAME==\"sd?\"\n", ":1: pattern 'sd?' of DEVNAME cannot be"},
 	};
-	struct filter_set set;
+	static struct policy set;
 	char err[256], want[128];
 	const char *p;
 	size_t i;
