@@ -132,8 +132,9 @@ struct filter_watch_stats {
 	__u64 attached;	      /* sockets it attached as they appeared */
 	__u64 last_window_ns; /* from the bind()/setsockopt() return to our attach */
 	__u64 max_window_ns;
-	__u64 scans; /* full rescans */
-	__u64 lost;  /* socket notices the ring buffer had no room for */
+	__u64 scans;   /* full rescans */
+	__u64 lost;    /* socket notices the ring buffer had no room for */
+	__u64 notices; /* bind()/setsockopt() notices received */
 };
 
 /* Per-CPU counters of the filter programs, indexes into "fcounters". */

@@ -198,6 +198,9 @@ int filter_status(int argc, char **argv)
 			  st.tier == FILTER_TIER_LSM ? "lsm" : "socket_filter", (int)watcher);
 		sb_puts(&sb, ",\"method\":");
 		json_str(&sb, watch_method_name(ws.method));
+		sb_printf(&sb, ",\"notices\":%llu,\"lost\":%llu,\"scans\":%llu",
+			  (unsigned long long)ws.notices, (unsigned long long)ws.lost,
+			  (unsigned long long)ws.scans);
 		sb_printf(&sb, ",\"attached\":%llu,\"last_window_ns\":%llu,\"max_window_ns\":%llu}",
 			  (unsigned long long)ws.attached, (unsigned long long)ws.last_window_ns,
 			  (unsigned long long)ws.max_window_ns);

@@ -179,8 +179,10 @@ static int on_new_sock(void *ctx, void *data, size_t len)
 	const struct new_sock *ev = data;
 
 	(void)ctx;
-	if (len >= sizeof(*ev))
-		handle(g_ws, ev->tgid, ev->fd, ev->ts_ns);
+	if (len < sizeof(*ev))
+		return 0;
+	g_ws->notices++;
+	handle(g_ws, ev->tgid, ev->fd, ev->ts_ns);
 	return 0;
 }
 

@@ -92,10 +92,19 @@ got="$(count_lines "devpath=$NULLDEV " "$T/a2.out") $(count_lines "devpath=$ZERO
 [ "$got" = "0 1" ] && pass "a socket created after the rule is covered too" ||
 	fail "a socket created after the rule is covered too" "null/zero = $got, want 0 1"
 "$UEVSCOPE" filter status -j >"$T/st3.json"
-win=$(jq '.watcher.max_window_ns' "$T/st3.json")
 got=$(jq -r '[.rules[] | "\(.id):\(.allowed):\(.denied)"] | join(" ")' "$T/st3.json")
 [ "$got" = "1:4:0 2:0:11" ] && pass "counters add up over two sockets" ||
 	fail "counters add up over two sockets" "got [$got], want [1:4:0 2:0:11]"
+# The window is measured when the watcher's notice attaches a socket; a rescan that
+# finds it first (it runs every second) measures none: try up to three sockets.
+k=0
+while [ "$(jq '.watcher.attached' "$T/st3.json")" -lt 1 ] && [ $k -lt 3 ]; do
+	k=$((k + 1))
+	start_listener extra$k ip netns exec "$NSA" -- || break
+	sleep 0.3
+	"$UEVSCOPE" filter status -j >"$T/st3.json"
+done
+win=$(jq '.watcher.max_window_ns' "$T/st3.json")
 if [ "$(jq -r .tier "$T/st3.json")" = lsm ] || [ "$(jq '.watcher.attached' "$T/st3.json")" -ge 1 ] && [ "$win" -gt 0 ]; then
 	pass "the watcher reports its attach window ($((win / 1000)) us via $(jq -r .watcher.method "$T/st3.json"))"
 else
