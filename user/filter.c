@@ -19,7 +19,7 @@ static void usage(FILE *f)
 	    "                           [--no-watch] [MATCH...] allow|deny\n"
 	    "       uevscope filter del ID\n"
 	    "       uevscope filter list [-j]\n"
-	    "       uevscope filter status [-j]\n"
+	    "       uevscope filter status [-j] [INTERVAL [COUNT]]\n"
 	    "       uevscope filter flush\n"
 	    "       uevscope filter watch [-v]\n"
 	    "\n"
@@ -40,6 +40,7 @@ static void usage(FILE *f)
 	    "  uevscope filter add --netns c1 'SUBSYSTEM==\"block\"' deny\n"
 	    "  uevscope filter add --cgroup /system.slice/box.service --lock deny\n"
 	    "  uevscope filter status            # rules, counters, sockets enforced on\n"
+	    "  uevscope filter status -j 1 10    # every second, ten times, as JSON\n"
 	    "  uevscope filter del 2; uevscope filter flush\n"
 	    "\n"
 	    "Exit status: 0 success, 1 environment, 2 usage or a rule that does not compile.\n",

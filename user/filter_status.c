@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `uevscope filter list` and `filter status`: text and JSON printers of the pinned state. */
+#include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include "common.h"
@@ -151,7 +153,7 @@ static void print_socks(const struct filter_state *st, bool json, struct strbuf 
 	}
 }
 
-int filter_status(int argc, char **argv)
+static int status_once(bool json)
 {
 	struct filter_watch_stats ws = {};
 	__u64 cnt[FILTER_CNT_MAX];
@@ -159,13 +161,8 @@ int filter_status(int argc, char **argv)
 	struct filter_set set;
 	struct strbuf sb;
 	pid_t watcher;
-	bool json;
 	int ret, i;
 
-	if (!parse_json_flag(argc, argv, "status", &json))
-		return EXIT_USAGE;
-	if (!require_root("filter status"))
-		return EXIT_ENV;
 	ret = open_ro(&st, json);
 	if (ret)
 		return ret < 0 ? EXIT_ENV : EXIT_OK;
@@ -218,4 +215,56 @@ int filter_status(int argc, char **argv)
 	sb_free(&sb);
 	filter_state_close(&st);
 	return EXIT_OK;
+}
+
+static volatile sig_atomic_t stop_req;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_req = 1;
+}
+
+/* filter status [-j] [INTERVAL [COUNT]]: an interval alone repeats until interrupted. */
+int filter_status(int argc, char **argv)
+{
+	double interval = 0;
+	uint64_t count = 1;
+	const char *pos[2];
+	int npos = 0, i, ret = EXIT_OK;
+	bool json = false;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			json = true;
+		else if (npos < 2 && argv[i][0] != '-')
+			pos[npos++] = argv[i];
+		else
+			return cmd_usage_error("filter", "status takes [-j] [INTERVAL [COUNT]]");
+	}
+	if (npos >= 1 && (!parse_seconds(pos[0], &interval) || interval <= 0))
+		return cmd_usage_error("filter", "INTERVAL wants seconds > 0, not '%s'", pos[0]);
+	if (npos == 2 && (!parse_u64(pos[1], &count) || !count))
+		return cmd_usage_error("filter", "COUNT wants a positive number, not '%s'", pos[1]);
+	if (npos == 1)
+		count = 0;
+	if (!require_root("filter status"))
+		return EXIT_ENV;
+	/* A periodic status ends on SIGINT/SIGTERM with exit 0, like trace. */
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+	for (uint64_t n = 0; !stop_req && (!count || n < count); n++) {
+		if (n) {
+			usleep((useconds_t)(interval * 1e6));
+			if (stop_req)
+				break;
+			if (!json)
+				printf("\n");
+		}
+		ret = status_once(json);
+		fflush(stdout);
+		if (ret != EXIT_OK)
+			break;
+	}
+	return ret;
 }

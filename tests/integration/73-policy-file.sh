@@ -75,6 +75,10 @@ got=$("$UEVSCOPE" filter list -j | jq -c '[.rules[] | [.id, .action]]')
 echo change >/sys/class/mem/null/uevent
 wait_for "devpath=$NULLDEV " "$T/l.out" 30 && pass "the replaced policy takes effect" ||
 	fail "the replaced policy takes effect" "no uevent"
+"$UEVSCOPE" filter status -j 0.1 3 >"$T/periodic.json"
+got="$(wc -l <"$T/periodic.json") $(jq -s '[.[].rules[0].id] | map(tostring) | join(",")' -r "$T/periodic.json")"
+[ "$got" = "3 3,3,3" ] && pass "filter status INTERVAL COUNT prints COUNT reports" ||
+	fail "filter status INTERVAL COUNT prints COUNT reports" "[$got]"
 "$UEVSCOPE" filter flush >/dev/null
 
 # Usage errors: one line, exit 2, nothing pinned.
@@ -99,6 +103,8 @@ usage_err "del takes one rule ID (see 'uevscope filter list')" filter del x
 usage_err "unknown command 'nuke'" filter nuke
 usage_err "unknown option '--frobnicate'" filter add --frobnicate --netns 1 deny
 usage_err "option '--netns' needs a value" filter add --netns
+usage_err "INTERVAL wants seconds > 0, not '0'" filter status 0
+usage_err "COUNT wants a positive number, not 'x'" filter status 1 x
 out=$("$UEVSCOPE" filter status 2>&1)
 [ "$out" = "no filter policy loaded" ] && pass "status without a policy says so" ||
 	fail "status without a policy says so" "[$out]"
