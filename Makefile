@@ -36,6 +36,10 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/uevscope.h $(VMLI
 	$(STRIP) -g $@.tmp -o $@ 2>/dev/null || mv $@.tmp $@
 	@rm -f $@.tmp
 
+# uevscope locks: its own shared header.
+$(OUTPUT)/bpf/locks.bpf.o: include/locks.h
+$(filter $(OUTPUT)/user/locks%,$(USER_OBJS)): include/locks.h
+
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
