@@ -239,7 +239,8 @@ int BPF_PROG(contention_end_raw, void *lock, int ret)
  * Network namespace churn, exact: every struct net is allocated from its own
  * kmem_cache ("net_namespace", net_alloc() in net/core/net_namespace.c) and
  * freed to it by net_free() once cleanup_net() is done and the last passive
- * reference is gone. There is no netns tracepoint, so the slab tracepoints
+ * reference is gone; kernels with net_complete_free() defer that free to
+ * the next cleanup_net() run, so a destruction shows one teardown late. There is no netns tracepoint, so the slab tracepoints
  * are used with one pointer compare per event once the cache is known; until
  * then only objects of exactly sizeof(struct net) get their cache name read.
  */

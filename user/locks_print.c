@@ -85,6 +85,22 @@ static void text_header(struct strbuf *out, const struct lk_report *r)
 		sb_puts(out, "n/a");
 	}
 	sb_printf(out, "  contentions %llu\n", (unsigned long long)r->contentions);
+	if (!r->bcast_tier) {
+		sb_puts(out, "broadcast: not timed (no fentry or kprobes on netlink_broadcast here)\n");
+		return;
+	}
+	/* One call per listening netns per untagged uevent: calls per uevent = namespaces walked. */
+	sb_printf(out, "broadcast (%s on uevent sockets): %llu calls", r->bcast_tier,
+		  (unsigned long long)r->bcast.count);
+	if (r->seqnum_ok && r->uevents)
+		sb_printf(out, " (%.2f per uevent)", (double)r->bcast.count / r->uevents);
+	sb_puts(out, ", total ");
+	put_ns(out, r->bcast.total_ns);
+	sb_puts(out, ", max ");
+	put_ns(out, r->bcast.max_ns);
+	sb_puts(out, ", mean ");
+	put_ns(out, mean_ns(&r->bcast));
+	sb_putc(out, '\n');
 }
 
 static void text_hist(struct strbuf *out, const struct lk_stat *st)
@@ -301,7 +317,15 @@ void lk_print_json(struct strbuf *out, const struct lk_report *r)
 			sb_putc(out, ',');
 		json_lock(out, &r->locks[i]);
 	}
-	sb_puts(out, "],\"filter\":");
+	sb_puts(out, "],\"broadcast\":");
+	if (r->bcast_tier) {
+		sb_printf(out, "{\"tier\":\"%s\",", r->bcast_tier);
+		json_stat(out, &r->bcast);
+		sb_putc(out, '}');
+	} else {
+		sb_puts(out, "null");
+	}
+	sb_puts(out, ",\"filter\":");
 	if (r->filter_lock)
 		sb_printf(out, "{\"lock\":\"0x%llx\",\"since_s\":%.3f,\"skipped\":%llu}",
 			  (unsigned long long)r->filter_lock, r->filter_since,
