@@ -160,8 +160,8 @@ static void say_setup(const struct locks_attached *la, bool seqnum_ok)
 		la->tier);
 	if (la->churn)
 		fputs("uevscope: locks: netns churn counted via tp_btf/kmem_cache_alloc+"
-		      "kmem_cache_free: every struct net allocated and freed (6.x kernels free "
-		      "it at the next netns teardown)\n",
+		      "kmem_cache_free: every struct net allocated and freed (kernels with "
+		      "net_complete_free() free it at the next netns teardown)\n",
 		      stderr);
 	else
 		fprintf(stderr, "uevscope: locks: netns churn not counted (%s)\n", la->churn_why);

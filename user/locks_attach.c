@@ -115,19 +115,33 @@ int locks_attach(struct locks_attached *la, const char *force_tier)
 
 		if (force_tier && strcmp(force_tier, name))
 			continue;
-		/* Optional jobs go first when the load fails: the contention tier matters most. */
+		/*
+		 * When the load fails, find the optional job to blame by leaving
+		 * each out in turn: the contention tier matters most.
+		 */
 		err = try_load(la, &w, why, sizeof(why));
-		if (err && w.bcast != PROBE_NONE) {
-			snprintf(la->bcast_why, sizeof(la->bcast_why), "%s: %s",
-				 probe_name(w.bcast), why);
-			w.bcast = PROBE_NONE;
-			err = try_load(la, &w, why, sizeof(why));
-		}
 		if (err) {
-			snprintf(la->churn_why, sizeof(la->churn_why),
-				 "tp_btf/kmem_cache_alloc+kmem_cache_free: %s", why);
+			char full_why[200];
+
+			snprintf(full_why, sizeof(full_why), "%s", why);
 			w.churn = false;
 			err = try_load(la, &w, why, sizeof(why));
+			if (!err) {
+				snprintf(la->churn_why, sizeof(la->churn_why),
+					 "tp_btf/kmem_cache_alloc+kmem_cache_free: %s", full_why);
+			} else if (w.bcast != PROBE_NONE) {
+				w.churn = true;
+				w.bcast = PROBE_NONE;
+				snprintf(la->bcast_why, sizeof(la->bcast_why), "%s: %s",
+					 probe_name(bcast), full_why);
+				err = try_load(la, &w, why, sizeof(why));
+				if (err) {
+					snprintf(la->churn_why, sizeof(la->churn_why),
+						 "tp_btf/kmem_cache_alloc+kmem_cache_free: %s", why);
+					w.churn = false;
+					err = try_load(la, &w, why, sizeof(why));
+				}
+			}
 		}
 		if (!err) {
 			la->tier = name;
