@@ -10,8 +10,8 @@
 #   LISTENERS=1    uevent listeners per standing namespace
 #   CHURNERS=2     loops creating and destroying a netns with one listener in it
 #   WRITERS=2      loops writing /sys/class/mem/null/uevent
-#   SECONDS_=5     duration of each measured run (SECONDS is taken by the shell)
-#   TOOLS="uevscope klockstat perf"  which measurements to run
+#   SECONDS_=5     duration of the measured window (SECONDS is taken by the shell)
+#   TOOLS="uevscope klockstat perf"  which tools watch the window (side by side)
 #   INSTALL=1      apt-get install libbpf-tools and linux-perf when missing
 #   STORM_ONLY=1   just the workload, for DURATION seconds, no measurement
 #                  (the integration tests drive it this way)
@@ -101,78 +101,100 @@ install_tool() {
 	command -v "$2" >/dev/null
 }
 
-row() { printf '| %-34s | %12s | %14s | %12s | %10s | %s |\n' "$@"; }
+row() { printf '| %-44s | %11s | %11s | %11s | %10s | %s |\n' "$@"; }
 
-echo "workload: $NAMESPACES netns x $LISTENERS listeners, $CHURNERS netns churn loops, $WRITERS uevent writers, ${DUR}s per tool; $(uname -r), $(nproc) CPUs"
-echo
-row "tool (lock)" "contentions" "total wait" "max wait" "mean" "uevents/s, netns/s"
-row "---" "---" "---" "---" "---" "---"
+# All tools watch the same window of the same workload, side by side: their
+# totals can be compared, and each one's overhead weighs on all of them.
+has() { case " $TOOLS " in *" $1 "*) return 0 ;; esac; return 1; }
+has klockstat && ! install_tool libbpf-tools klockstat && KLOCK_MISSING=1
+has perf && ! install_tool linux-perf perf && PERF_MISSING=1
+start_workers "$DUR"
+TOOL_PIDS=""
+if has uevscope; then
+	"$BUILD/uevscope" locks -j -d "$DUR" >"$OUT/locks.json" 2>"$OUT/locks.err" &
+	TOOL_PIDS="$TOOL_PIDS $!"
+fi
+if has klockstat && [ -z "${KLOCK_MISSING:-}" ]; then
+	timeout $((DUR + 20)) klockstat -d "$DUR" -n 5 -s 3 >"$OUT/klockstat.out" 2>&1 &
+	TOOL_PIDS="$TOOL_PIDS $!"
+fi
+PERF_MODE=""
+if has perf && [ -z "${PERF_MISSING:-}" ]; then
+	# -b (BPF) first; Debian's perf is often built without it (BUILD_BPF_SKEL):
+	# then record the lock tracepoints and report afterwards.
+	if perf lock contention -h 2>&1 | grep -q "not built-in because no BUILD_BPF_SKEL"; then
+		PERF_MODE="record"
+		timeout $((DUR + 30)) perf lock record -o "$OUT/perf.data" -a -- sleep "$DUR" \
+			>/dev/null 2>"$OUT/perf.rec" &
+	else
+		PERF_MODE="-b"
+		timeout $((DUR + 30)) perf lock contention -b -a -E 8 -- sleep "$DUR" \
+			>"$OUT/perf.out" 2>&1 &
+	fi
+	TOOL_PIDS="$TOOL_PIDS $!"
+fi
+for p in $TOOL_PIDS; do wait "$p"; done
+stop_workers
+[ "$PERF_MODE" = record ] && timeout 600 perf lock contention -i "$OUT/perf.data" -E 8 \
+	>"$OUT/perf.out" 2>&1
 
-for tool in $TOOLS; do
-	case $tool in
-	uevscope)
-		start_workers "$DUR"
-		"$BUILD/uevscope" locks -j -d "$DUR" >"$OUT/locks.json" 2>"$OUT/locks.err"
-		stop_workers
-		if command -v jq >/dev/null && [ -s "$OUT/locks.json" ]; then
-			jq -r '. as $r | (.locks[] | select(.identified == "uevent_sock_mutex")) as $l |
-				[("uevscope locks (uevent_sock_mutex)"), ($l.count|tostring),
-				 (($l.total_ns/1e6*100|round/100|tostring) + " ms"),
-				 (($l.max_ns/1e3*10|round/10|tostring) + " us"),
-				 (($l.mean_ns/1e3*100|round/100|tostring) + " us"),
-				 (($r.uevents_per_s|round|tostring) + ", +" + ($r.netns_created_per_s|tostring) +
-				  " -" + ($r.netns_destroyed_per_s|tostring))] | @tsv' "$OUT/locks.json" |
-				while IFS="$(printf '\t')" read -r a b c d e f; do row "$a" "$b" "$c" "$d" "$e" "$f"; done
-			jq -r '.locks[] | select(.identified == "uevent_sock_mutex") | .paths[] |
-				"    path: \(.count) contentions, \(.total_ns/1e6*100|round/100) ms: \(.frames[0:4] | map(sub("\\+0x.*";"")) | join(" <- "))"' \
-				"$OUT/locks.json" >"$OUT/paths.txt"
-		else
-			row "uevscope locks" "see below" "" "" "" ""
-			cat "$OUT/locks.json" "$OUT/locks.err"
-		fi
-		;;
-	klockstat)
-		if ! install_tool libbpf-tools klockstat; then
-			row "klockstat" "not installed" "" "" "" ""
-			continue
-		fi
-		start_workers "$DUR"
-		timeout $((DUR + 20)) klockstat -d "$DUR" -n 3 -s 3 >"$OUT/klockstat.out" 2>&1
-		rc=$?
-		stop_workers
-		if [ $rc != 0 ] || ! grep -q "Avg Wait" "$OUT/klockstat.out"; then
-			row "klockstat" "fails here" "" "" "" "$(grep -m1 -iE 'fail|error|denied' "$OUT/klockstat.out" | cut -c1-60)"
-		else
-			row "klockstat" "see below" "" "" "" ""
-			echo '```' >>"$OUT/tools.txt"
-			head -40 "$OUT/klockstat.out" >>"$OUT/tools.txt"
-			echo '```' >>"$OUT/tools.txt"
-		fi
-		;;
-	perf)
-		if ! install_tool linux-perf perf; then
-			row "perf lock contention -b" "not installed" "" "" "" ""
-			continue
-		fi
-		start_workers "$DUR"
-		timeout $((DUR + 30)) perf lock contention -b -a -E 5 -- sleep "$DUR" >"$OUT/perf.out" 2>&1
-		rc=$?
-		stop_workers
-		if [ $rc != 0 ] || ! grep -q "contended" "$OUT/perf.out"; then
-			row "perf lock contention -b" "fails here" "" "" "" "$(grep -m1 -iE 'fail|error|denied|not' "$OUT/perf.out" | cut -c1-60)"
-		else
-			# the row perf attributes to the uevent paths (kobject_uevent_env caller)
-			awk '/kobject_uevent_env|uevent_net/ && !done { print; done = 1 }' "$OUT/perf.out" >"$OUT/perf.row"
-			row "perf lock contention -b" "see below" "" "" "" ""
-			echo '```' >>"$OUT/tools.txt"
-			head -12 "$OUT/perf.out" >>"$OUT/tools.txt"
-			echo '```' >>"$OUT/tools.txt"
-		fi
-		;;
-	esac
-done
+echo "workload: $NAMESPACES netns x $LISTENERS listeners, $CHURNERS netns churn loops, $WRITERS uevent writers, ${DUR}s, tools side by side; $(uname -r), $(nproc) CPUs"
 echo
-[ -s "$OUT/paths.txt" ] && cat "$OUT/paths.txt"
-[ -s "$OUT/tools.txt" ] && cat "$OUT/tools.txt"
-for f in "$OUT"/gen*.out; do [ -f "$f" ] && sed 's/^/writer: /' "$f"; done | tail -n "$WRITERS"
+row "tool (lock, or call path by caller)" "contentions" "total wait" "max wait" "mean wait" "uevents/s, netns/s"
+row "---" "---:" "---:" "---:" "---:" "---"
+if has uevscope; then
+	if command -v jq >/dev/null && [ -s "$OUT/locks.json" ]; then
+		# The lock, then each call path into it, named by its caller like perf's rows.
+		jq -r 'def t: if . >= 1e6 then (. / 1e4 | round / 100 | tostring) + " ms"
+				else (. / 10 | round / 100 | tostring) + " us" end;
+			def r(n; s; rate): [n, (s.count | tostring), (s.total_ns | t), (s.max_ns | t),
+				(s.mean_ns | t), rate] | @tsv;
+			. as $r | .locks[] | select(.identified == "uevent_sock_mutex") |
+			r("uevscope locks: uevent_sock_mutex"; .;
+			  "\($r.uevents_per_s | round), +\($r.netns_created_per_s) -\($r.netns_destroyed_per_s)"),
+			(.paths[] | r("  uevscope: \(.frames[1] // "?" | sub("\\+0x.*"; ""))"; .; ""))' \
+			"$OUT/locks.json" |
+			while IFS="$(printf '\t')" read -r a b c d e f; do row "$a" "$b" "$c" "$d" "$e" "$f"; done
+		grep -q '"identified":"uevent_sock_mutex"' "$OUT/locks.json" ||
+			row "uevscope locks" "no contention on uevent_sock_mutex" "" "" "" ""
+	else
+		row "uevscope locks" "failed" "" "" "" "$(head -1 "$OUT/locks.err")"
+	fi
+fi
+if has klockstat; then
+	if [ -n "${KLOCK_MISSING:-}" ]; then
+		row "klockstat" "not installed" "" "" "" ""
+	elif ! grep -q "Avg Wait" "$OUT/klockstat.out"; then
+		row "klockstat" "fails here" "" "" "" "$(grep -m1 -iE 'fail|error|denied' "$OUT/klockstat.out" | sed 's/^libbpf: //' | cut -c1-70)"
+	else
+		grep -E -A3 "kobject_uevent_env|uevent_net_init|uevent_net_exit" "$OUT/klockstat.out" | head -20 >"$OUT/klock.rows"
+		row "klockstat" "below" "" "" "" ""
+	fi
+fi
+if has perf; then
+	if [ -n "${PERF_MISSING:-}" ]; then
+		row "perf lock contention" "not installed" "" "" "" ""
+	elif ! grep -q "contended" "$OUT/perf.out" 2>/dev/null; then
+		row "perf lock contention ($PERF_MODE)" "fails here" "" "" "" "$(cat "$OUT/perf.out" "$OUT/perf.rec" 2>/dev/null | grep -m1 -iE 'fail|error|denied|not' | cut -c1-60)"
+	else
+		# perf names no lock here: its rows whose caller is on the uevent
+		# paths. It skips frames to find a caller (--stack-skip), so
+		# kobject_uevent_env shows as kobject_synth_uevent or uevent_store,
+		# uevent_net_init as ops_init, uevent_net_exit as ops_undo_list or
+		# cleanup_net; other locks taken there (setup_net, cleanup_net) land
+		# in rows of their own that look the same.
+		awk '$9 ~ /^(uevent_store|kobject_synth_uevent|kobject_uevent[a-z_]*|uevent_net[a-z_]*|setup_net|cleanup_net|ops_init|ops_undo_list)\+/ {
+			printf "| %-44s | %11s | %11s | %11s | %10s | |\n", "  perf (" m "): " $8 " " $9, $1, $2 " " $3, $4 " " $5, $6 " " $7 }' \
+			m="$PERF_MODE" "$OUT/perf.out"
+	fi
+fi
+echo
+[ -s "$OUT/klock.rows" ] && { echo '```'; cat "$OUT/klock.rows"; echo '```'; }
+if [ -s "$OUT/perf.out" ] && grep -q contended "$OUT/perf.out"; then
+	echo "perf lock contention ($PERF_MODE), first rows:"
+	echo '```'
+	grep -v '^$' "$OUT/perf.out" | head -9
+	echo '```'
+fi
+for f in "$OUT"/gen*.out; do [ -f "$f" ] && sed 's/^/writer: /' "$f"; done
 exit 0
