@@ -5,21 +5,19 @@
  * name and cgroup. User space (user/locks*.c) only reads the maps.
  *
  * Tiers, picked by the loader: lock:contention_begin/end as tp_btf, then as
- * raw_tp; both call the same handlers. A second, independent job counts
- * network namespaces created and destroyed (see the kmem_cache programs).
+ * raw_tp; both call the same handlers. Two optional jobs, each loaded only
+ * where the kernel allows it: netns churn (locks_churn.bpf.h) and the time
+ * of each uevent broadcast (locks_bcast.bpf.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "locks.h"
+#include "locks_stat.bpf.h"
 
 /* Set by user space at run time once the lock of interest is known; 0 = every lock. */
 __u64 filter_lock = 0;
-/* Interval number, bumped by user space; see struct locks_stat. */
-__u32 locks_gen = 0;
-/* The kmem_cache struct net comes from, learned at its first allocation. */
-const void *net_cache = NULL;
 
 struct wait_start {
 	__u64 lock;
@@ -63,76 +61,9 @@ struct {
 	__type(value, struct locks_waiter_val);
 } waiter_stats SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LOCKS_CNT__COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
 /* Zero values to insert: read-only map memory, so no 300-byte stack copy. */
 static const struct locks_stat zero_stat;
 static const struct locks_waiter_val zero_waiter;
-
-static __always_inline void count(__u32 idx)
-{
-	__u64 *val = bpf_map_lookup_elem(&counters, &idx);
-
-	if (val)
-		*val += 1; /* per CPU, and programs do not nest on a CPU: no atomics */
-}
-
-static __always_inline __u32 log2_slot(__u64 v)
-{
-	__u32 r = 0, shift;
-
-	shift = (v > 0xffffffffULL) << 5;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xffff) << 4;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xff) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xf) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
-	return r < LOCKS_HIST_SLOTS ? r : LOCKS_HIST_SLOTS - 1;
-}
-
-/* Looks the key up, inserting zeros first if absent; NULL means the map is full. */
-static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero)
-{
-	void *val = bpf_map_lookup_elem(map, key);
-
-	if (val)
-		return val;
-	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
-}
-
-static __always_inline void stat_add(struct locks_stat *st, __u64 delta, __u32 flags)
-{
-	__u32 gen = locks_gen, slot = gen & 1;
-
-	st->count++;
-	st->total_ns += delta;
-	if (delta > st->max_ns)
-		st->max_ns = delta;
-	if (st->gen[slot] != gen) {
-		st->gen[slot] = gen;
-		st->gen_max_ns[slot] = 0;
-	}
-	if (delta > st->gen_max_ns[slot])
-		st->gen_max_ns[slot] = delta;
-	st->flags |= flags;
-	st->hist[log2_slot(delta) & (LOCKS_HIST_SLOTS - 1)]++;
-}
 
 static __always_inline int on_begin(void *ctx, __u64 lock, __u32 flags)
 {
@@ -235,124 +166,7 @@ int BPF_PROG(contention_end_raw, void *lock, int ret)
 	return on_end((__u64)lock);
 }
 
-/*
- * Network namespace churn, exact: every struct net is allocated from its own
- * kmem_cache ("net_namespace", net_alloc() in net/core/net_namespace.c) and
- * freed to it by net_free() once cleanup_net() is done and the last passive
- * reference is gone; kernels with net_complete_free() defer that free to
- * the next cleanup_net() run, so a destruction shows one teardown late. There is no netns tracepoint, so the slab tracepoints
- * are used with one pointer compare per event once the cache is known; until
- * then only objects of exactly sizeof(struct net) get their cache name read.
- */
-static __always_inline bool is_net_cache(const struct kmem_cache *s)
-{
-	static const char want[] = "net_namespace";
-	char name[sizeof(want)];
-
-	if (net_cache)
-		return (const void *)s == net_cache;
-	if (BPF_CORE_READ(s, object_size) != bpf_core_type_size(struct net))
-		return false;
-	if (bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(s, name)) != sizeof(want))
-		return false;
-	for (int i = 0; i < (int)sizeof(want); i++)
-		if (name[i] != want[i])
-			return false;
-	net_cache = (const void *)s;
-	return true;
-}
-
-SEC("tp_btf/kmem_cache_alloc")
-int BPF_PROG(net_alloc_btf, unsigned long call_site, const void *ptr, const struct kmem_cache *s)
-{
-	/* ptr is not read: verifiers before ~6.13 refuse a void * tracepoint argument. */
-	if (is_net_cache(s))
-		count(LOCKS_CNT_NET_ALLOC);
-	return 0;
-}
-
-SEC("tp_btf/kmem_cache_free")
-int BPF_PROG(net_free_btf, unsigned long call_site, const void *ptr, const struct kmem_cache *s)
-{
-	if (is_net_cache(s))
-		count(LOCKS_CNT_NET_FREE);
-	return 0;
-}
-
-/*
- * The broadcast itself, where fentry or kprobes exist: netlink_broadcast()
- * on a uevent socket walks that namespace's listeners. An untagged uevent
- * calls it once per listening network namespace, under uevent_sock_mutex,
- * so its time is the hold time the waiters above pay for.
- */
-#define NETLINK_KOBJECT_UEVENT 15
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, LOCKS_MAX_TASKS);
-	__type(key, __u32);
-	__type(value, __u64);
-} bcast_start SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct locks_stat);
-} bcast_stats SEC(".maps");
-
-static __always_inline int bcast_enter(const struct sock *ssk)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 ts;
-
-	if (BPF_CORE_READ(ssk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	ts = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&bcast_start, &tid, &ts, BPF_ANY))
-		count(LOCKS_CNT_BCAST_TASK_FULL);
-	return 0;
-}
-
-static __always_inline int bcast_exit(void)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
-	struct locks_stat *st;
-	__u64 *ts, delta;
-
-	ts = bpf_map_lookup_elem(&bcast_start, &tid);
-	if (!ts)
-		return 0;
-	delta = bpf_ktime_get_ns() - *ts;
-	bpf_map_delete_elem(&bcast_start, &tid);
-	st = bpf_map_lookup_elem(&bcast_stats, &zero);
-	if (st)
-		stat_add(st, delta, 0);
-	return 0;
-}
-
-SEC("fentry/netlink_broadcast")
-int BPF_PROG(bcast_fentry, struct sock *ssk)
-{
-	return bcast_enter(ssk);
-}
-
-SEC("fexit/netlink_broadcast")
-int BPF_PROG(bcast_fexit, struct sock *ssk)
-{
-	return bcast_exit();
-}
-
-SEC("kprobe/netlink_broadcast")
-int BPF_KPROBE(bcast_kprobe, struct sock *ssk)
-{
-	return bcast_enter(ssk);
-}
-
-SEC("kretprobe/netlink_broadcast")
-int BPF_KRETPROBE(bcast_kretprobe)
-{
-	return bcast_exit();
-}
+#include "locks_churn.bpf.h"
+#include "locks_bcast.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -137,7 +137,8 @@ int locks_attach(struct locks_attached *la, const char *force_tier)
 				err = try_load(la, &w, why, sizeof(why));
 				if (err) {
 					snprintf(la->churn_why, sizeof(la->churn_why),
-						 "tp_btf/kmem_cache_alloc+kmem_cache_free: %s", why);
+						 "tp_btf/kmem_cache_alloc+kmem_cache_free: %s",
+						 why);
 					w.churn = false;
 					err = try_load(la, &w, why, sizeof(why));
 				}

@@ -86,10 +86,12 @@ static void text_header(struct strbuf *out, const struct lk_report *r)
 	}
 	sb_printf(out, "  contentions %llu\n", (unsigned long long)r->contentions);
 	if (!r->bcast_tier) {
-		sb_puts(out, "broadcast: not timed (no fentry or kprobes on netlink_broadcast here)\n");
+		sb_puts(out,
+			"broadcast: not timed (no fentry or kprobes on netlink_broadcast here)\n");
 		return;
 	}
-	/* One call per listening netns per untagged uevent: calls per uevent = namespaces walked. */
+	/* One call per listening netns per untagged uevent: calls per uevent = namespaces walked.
+	 */
 	sb_printf(out, "broadcast (%s on uevent sockets): %llu calls", r->bcast_tier,
 		  (unsigned long long)r->bcast.count);
 	if (r->seqnum_ok && r->uevents)
