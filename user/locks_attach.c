@@ -99,7 +99,7 @@ static int choose_bcast(struct locks_attached *la)
 	return PROBE_NONE;
 }
 
-int locks_attach(struct locks_attached *la, const char *force_tier)
+int locks_attach(struct locks_attached *la, const char *force_tier, bool churn)
 {
 	const struct attach_plan *plan = plan_get(PLAN_LOCKS);
 	char why[200], all[500] = "";
@@ -110,7 +110,7 @@ int locks_attach(struct locks_attached *la, const char *force_tier)
 	bcast = choose_bcast(la);
 	silence_libbpf(!verbose);
 	for (int i = 0; i < plan->ntiers && !la->skel; i++) {
-		struct want w = {.tier = plan->tiers[i], .bcast = bcast, .churn = true};
+		struct want w = {.tier = plan->tiers[i], .bcast = bcast, .churn = churn};
 		const char *name = probe_name(w.tier);
 
 		if (force_tier && strcmp(force_tier, name))
@@ -130,7 +130,7 @@ int locks_attach(struct locks_attached *la, const char *force_tier)
 				snprintf(la->churn_why, sizeof(la->churn_why),
 					 "tp_btf/kmem_cache_alloc+kmem_cache_free: %s", full_why);
 			} else if (w.bcast != PROBE_NONE) {
-				w.churn = true;
+				w.churn = churn;
 				w.bcast = PROBE_NONE;
 				snprintf(la->bcast_why, sizeof(la->bcast_why), "%s: %s",
 					 probe_name(bcast), full_why);
@@ -164,6 +164,8 @@ int locks_attach(struct locks_attached *la, const char *force_tier)
 	}
 	if (la->churn)
 		la->churn_why[0] = '\0';
+	else if (!churn)
+		snprintf(la->churn_why, sizeof(la->churn_why), "--no-churn");
 	return 0;
 }
 

@@ -18,10 +18,11 @@ struct locks_attached {
 
 /*
  * Loads and attaches: the contention tier (first of the attach plan that
- * works, or force_tier), and where possible netns churn counting and
+ * works, or force_tier), and where possible netns churn counting (unless
+ * churn is false) and
  * broadcast timing. Returns 0 or -errno after one line saying why.
  */
-int locks_attach(struct locks_attached *la, const char *force_tier);
+int locks_attach(struct locks_attached *la, const char *force_tier, bool churn);
 void locks_detach(struct locks_attached *la);
 uint64_t locks_missed_runs(const struct locks_attached *la);
 bool locks_tier_known(const char *name);

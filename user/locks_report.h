@@ -20,7 +20,7 @@ struct lk_args {
 	double interval; /* seconds, 0 = one report at the end */
 	uint64_t count;	 /* reports, 0 = unlimited */
 	size_t top;
-	bool json, all_locks;
+	bool json, all_locks, no_churn;
 	const char *tier;
 };
 
