@@ -163,11 +163,16 @@ fi
 rc=$?
 [ $rc = 0 ] && grep -q "via raw_tp/contention_begin" "$T/raw.err" && grep -q "^not recorded:" "$T/raw.out" &&
 	pass "raw_tp fallback tier runs" || fail "raw_tp fallback tier runs" "rc=$rc $(cat "$T/raw.err")"
-"$UEVSCOPE" locks --no-churn -j -d 0.5 >"$T/nochurn.json" 2>"$T/nochurn.err"
+"$UEVSCOPE" locks --no-churn -j -d 2 >"$T/nochurn.json" 2>"$T/nochurn.err" &
+lpid=$!
+PIDS="$PIDS $lpid"
+wait_for "timing lock contention via" "$T/nochurn.err" 150
+progs=$(bpftool prog show 2>/dev/null | grep -oE 'name (contention_begin_btf|net_alloc_btf)' | sort -u | tr '\n' ' ')
+wait $lpid
 [ "$(jq .netns_created "$T/nochurn.json")" = null ] && grep -q "netns churn not counted (--no-churn)" "$T/nochurn.err" &&
-	! bpftool prog show 2>/dev/null | grep -q net_alloc_btf &&
+	[ "$progs" = "name contention_begin_btf " ] &&
 	pass "--no-churn leaves the slab tracepoints alone and says so" ||
-	fail "--no-churn leaves the slab tracepoints alone and says so" "$(cat "$T/nochurn.err")"
+	fail "--no-churn leaves the slab tracepoints alone and says so" "programs: $progs; $(cat "$T/nochurn.err")"
 if command -v bpftool >/dev/null; then
 	n=0
 	while left=$(bpftool prog show 2>/dev/null | grep -cE 'contention_|net_alloc_btf|net_free_btf') &&
