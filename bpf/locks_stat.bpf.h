@@ -64,8 +64,6 @@ static __always_inline void stat_add(struct locks_stat *st, __u64 delta, __u32 f
 
 	st->count++;
 	st->total_ns += delta;
-	if (delta > st->max_ns)
-		st->max_ns = delta;
 	if (st->gen[slot] != gen) {
 		st->gen[slot] = gen;
 		st->gen_max_ns[slot] = 0;

@@ -45,7 +45,6 @@ enum locks_counter {
 struct locks_stat {
 	__u64 count;
 	__u64 total_ns;
-	__u64 max_ns; /* since the start */
 	__u64 gen_max_ns[2];
 	__u32 gen[2];
 	__u32 flags; /* LCB_F_* seen at contention_begin, ORed: says spinlock, mutex, rwsem... */

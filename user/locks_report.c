@@ -248,16 +248,6 @@ void lk_run_report(struct lk_run *run, struct strbuf *out, bool final)
 	lk_table_delta(&run->d_paths, &run->cur.paths, &base->paths);
 	lk_table_delta(&run->d_waiters, &run->cur.waiters, &base->waiters);
 	lk_stat_sub(&r.bcast, &run->cur.bcast, &base->bcast);
-	if (final) {
-		/* One report for the whole run: its maximum is the all-time one. */
-		for (size_t i = 0; i < run->d_locks.n; i++)
-			run->d_locks.e[i].st.max_ns =
-			    lk_table_find(&run->cur.locks, run->d_locks.e[i].key)->st.max_ns;
-		for (size_t i = 0; i < run->d_paths.n; i++)
-			run->d_paths.e[i].st.max_ns =
-			    lk_table_find(&run->cur.paths, run->d_paths.e[i].key)->st.max_ns;
-		r.bcast.max_ns = run->cur.bcast.max_ns;
-	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	r.wall_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	r.final = final;

@@ -46,8 +46,6 @@ void lk_stat_sum(struct lk_stat *out, const struct locks_stat *v, int ncpus, uin
 	for (int c = 0; c < ncpus; c++, v++) {
 		out->count += v->count;
 		out->total_ns += v->total_ns;
-		if (v->max_ns > out->max_ns)
-			out->max_ns = v->max_ns;
 		for (int s = 0; s < 2; s++)
 			if (gen_in(v->gen[s], lo, hi) && v->gen_max_ns[s] > out->ival_max_ns)
 				out->ival_max_ns = v->gen_max_ns[s];
@@ -141,6 +139,13 @@ void lk_stat_sub(struct lk_stat *out, const struct lk_stat *cur, const struct lk
 	out->total_ns -= prev->total_ns;
 	for (int s = 0; s < LOCKS_HIST_SLOTS; s++)
 		out->hist[s] -= prev->hist[s];
+	/*
+	 * A wait that ended while the previous report read the maps is in that
+	 * report's counts but may be in this report's maximum (its generation
+	 * had already advanced): no wait of this report exceeds their total.
+	 */
+	if (out->max_ns > out->total_ns)
+		out->max_ns = out->total_ns;
 }
 
 void lk_table_free(struct lk_table *t)

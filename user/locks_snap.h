@@ -21,7 +21,7 @@
 /* One map entry, summed over CPUs. */
 struct lk_stat {
 	uint64_t count, total_ns;
-	uint64_t max_ns;      /* since the start */
+	uint64_t max_ns;      /* set by lk_stat_sub() from ival_max_ns */
 	uint64_t ival_max_ns; /* of the generations asked for when read */
 	uint32_t flags;
 	uint64_t hist[LOCKS_HIST_SLOTS];
