@@ -196,10 +196,6 @@ static void build_views(struct lk_run *run, struct lk_report *r)
 		p->stack = lk_stack_get(&run->names, stacks_fd, k->stack_id);
 		if (p->stack && p->stack->pc.uevent_fn)
 			l->uevent_path = true;
-		if (p->stack && p->stack->pc.mutex_owner && !l->identified) {
-			l->identified = "uevent_sock_mutex";
-			l->identified_by = p->stack->pc.mutex_owner;
-		}
 	}
 	for (size_t i = 0; i < run->d_waiters.n; i++) {
 		const struct locks_waiter_key *k = (const void *)run->d_waiters.e[i].key;
@@ -219,6 +215,13 @@ static void build_views(struct lk_run *run, struct lk_report *r)
 		struct lk_lock_view *l = &r->locks[i];
 
 		qsort(l->paths, l->npaths, sizeof(*l->paths), cmp_path);
+		/* Named after its busiest path calling mutex_lock from a uevent function. */
+		for (size_t j = 0; j < l->npaths && !l->identified; j++) {
+			if (l->paths[j].stack && l->paths[j].stack->pc.mutex_owner) {
+				l->identified = "uevent_sock_mutex";
+				l->identified_by = l->paths[j].stack->pc.mutex_owner;
+			}
+		}
 		qsort(l->tasks, l->ntasks, sizeof(*l->tasks), cmp_task);
 		l->paths_shown = l->npaths < top ? l->npaths : top;
 		l->tasks_shown = l->ntasks < top ? l->ntasks : top;
