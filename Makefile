@@ -71,6 +71,11 @@ unit: $(UNIT_BINS)
 bench: $(OUTPUT)/uevscope $(HELPER_BINS)
 	bench/trace-rate.sh $(OUTPUT)
 
+# The global uevent lock under netns churn and uevent writers (uevscope locks, perf, klockstat).
+.PHONY: bench-locks
+bench-locks: $(OUTPUT)/uevscope $(HELPER_BINS)
+	bench/lock-storm.sh $(OUTPUT)
+
 # Tests under QEMU on Debian's own kernels (tests/vm/): the tool and the
 # helpers linked statically, so the initramfs needs nothing but busybox.
 VM_DIR	    := $(OUTPUT)/vm

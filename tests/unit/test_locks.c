@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Stack classification for uevscope locks, and kallsyms lookups. */
+/* uevscope locks, user-space parts: stack classification, kallsyms, report differences. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 #include "unit.h"
 #include "ksyms.h"
 #include "locks_paths.h"
+#include "locks_snap.h"
 
 #define CLASSIFY(pc, ...)                                             \
 	do {                                                          \
@@ -117,9 +118,70 @@ static void test_ksyms_hidden_addresses(void)
 	fclose(f);
 }
 
+static void test_stat_difference(void)
+{
+	struct lk_stat prev = {
+	    .count = 10, .total_ns = 1000, .ival_max_ns = 900, .hist = {[3] = 10}};
+	struct lk_stat cur = {
+	    .count = 13, .total_ns = 1600, .ival_max_ns = 400, .hist = {[3] = 11, [8] = 2}};
+	struct lk_stat d;
+
+	lk_stat_sub(&d, &cur, &prev);
+	CHECK_UINT(3, d.count);
+	CHECK_UINT(600, d.total_ns);
+	CHECK_UINT(400, d.max_ns); /* this generation's, not the all-time one */
+	CHECK_UINT(1, d.hist[3]);
+	CHECK_UINT(2, d.hist[8]);
+	/* A maximum from a wait counted in the previous report cannot exceed this total. */
+	cur.ival_max_ns = 5000;
+	lk_stat_sub(&d, &cur, &prev);
+	CHECK_UINT(600, d.max_ns);
+	lk_stat_sub(&d, &cur, NULL);
+	CHECK_UINT(13, d.count);
+}
+
+static void test_table_delta(void)
+{
+	struct lk_table prev = {}, cur = {}, d = {};
+	struct lk_entry e[3] = {}, now[3];
+	uint64_t a = 0x1000, b = 0x2000, c = 0x3000;
+
+	memcpy(e[0].key, &a, sizeof(a));
+	memcpy(e[1].key, &b, sizeof(b));
+	memcpy(e[2].key, &c, sizeof(c));
+	e[0].st.count = 5;
+	e[1].st.count = 7;
+	prev.e = e;
+	prev.n = 2;
+	prev.key_size = sizeof(uint64_t);
+	memcpy(now, e, sizeof(now));
+	now[0].st.count = 5; /* unchanged: left out */
+	now[1].st.count = 9;
+	now[2].st.count = 1; /* new key */
+	cur.e = now;
+	cur.n = 3;
+	cur.key_size = sizeof(uint64_t);
+	lk_table_delta(&d, &cur, &prev);
+	CHECK_UINT(2, d.n);
+	CHECK(lk_table_find(&d, &a) == NULL);
+	CHECK(lk_table_find(&d, &b) != NULL);
+	CHECK_UINT(2, lk_table_find(&d, &b)->st.count);
+	CHECK_UINT(1, lk_table_find(&d, &c)->st.count);
+	lk_table_free(&d);
+}
+
+static void test_lock_kind(void)
+{
+	CHECK_STR("mutex", lk_kind(LOCKS_F_MUTEX | LOCKS_F_SPIN));
+	CHECK_STR("spinlock", lk_kind(LOCKS_F_SPIN));
+	CHECK_STR("rwlock", lk_kind(LOCKS_F_SPIN | LOCKS_F_READ));
+	CHECK_STR("rwsem", lk_kind(LOCKS_F_WRITE));
+	CHECK_STR("rtmutex", lk_kind(LOCKS_F_RT));
+}
+
 int main(void)
 {
-	unit_suite("locks-paths");
+	unit_suite("locks-unit");
 	RUN(test_uevent_sock_mutex_from_kobject_uevent_env,
 	    "uevent sock mutex from kobject uevent env");
 	RUN(test_unnamed_bpf_program_frame, "unnamed bpf program frame");
@@ -128,6 +190,9 @@ int main(void)
 	    "other lock on uevent path is not the mutex");
 	RUN(test_unrelated_mutex, "unrelated mutex");
 	RUN(test_ksyms, "ksyms");
+	RUN(test_stat_difference, "report difference: counts, histogram, this generation's max");
+	RUN(test_table_delta, "table difference: unchanged keys left out, new keys kept");
+	RUN(test_lock_kind, "lock kind from LCB_F_* flags");
 	RUN(test_ksyms_hidden_addresses, "ksyms hidden addresses");
 	return unit_exit();
 }
