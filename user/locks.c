@@ -10,23 +10,15 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <linux/types.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "common.h"
-#include "locks.h"
 #include "locks_attach.h"
-#include "locks_print.h"
 #include "locks_report.h"
-#include "locks_snap.h"
 #include "strbuf.h"
 #include "subcommands.h"
-#include "locks.skel.h"
 
 #define POLL_NS	 (100 * 1000000ull)
 #define IDENT_NS (250 * 1000000ull) /* how often stacks are read until the lock is known */
