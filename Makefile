@@ -37,6 +37,9 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/uevscope.h $(VMLI
 	@rm -f $@.tmp
 
 $(OUTPUT)/bpf/devices.bpf.o: include/devices_abi.h
+# uevscope locks: its own shared header.
+$(OUTPUT)/bpf/locks.bpf.o: include/locks.h
+$(filter $(OUTPUT)/user/locks%,$(USER_OBJS)): include/locks.h
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
@@ -70,6 +73,11 @@ unit: $(UNIT_BINS)
 
 bench: $(OUTPUT)/uevscope $(HELPER_BINS)
 	bench/trace-rate.sh $(OUTPUT)
+
+# The global uevent lock under netns churn and uevent writers (uevscope locks, perf, klockstat).
+.PHONY: bench-locks
+bench-locks: $(OUTPUT)/uevscope $(HELPER_BINS)
+	bench/lock-storm.sh $(OUTPUT)
 
 # Tests under QEMU on Debian's own kernels (tests/vm/): the tool and the
 # helpers linked statically, so the initramfs needs nothing but busybox.

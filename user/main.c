@@ -17,6 +17,7 @@ static const struct subcommand {
     {"trace", cmd_trace, "print every uevent delivery, tagged with its namespaces"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
     {"devices", cmd_devices, "allow or deny device access per cgroup (cgroup/dev)"},
+    {"locks", cmd_locks, "lock contention on the uevent paths, beside uevent rate and netns churn"},
 };
 
 static void usage(FILE *f)
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 	      "  uevscope trace -j -p -c 5       # five deliveries as JSON, with properties\n"
 	      "  uevscope features               # what this kernel lets uevscope attach to\n"
 	      "  uevscope devices deny --cgroup /c1 c 1:3 rwm   # no /dev/null in cgroup /c1\n"
+	      "  uevscope locks -d 10            # who waits for the global uevent lock, and why\n"
 	      "\n"
 	      "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",
 	      f);

@@ -6,5 +6,6 @@
 int cmd_trace(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
+int cmd_locks(int argc, char **argv);
 
 #endif /* UEVSCOPE_SUBCOMMANDS_H */
