@@ -16,6 +16,9 @@ static const struct subcommand {
 } subcommands[] = {
     {"trace", cmd_trace, "print every uevent delivery, tagged with its namespaces"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
+    {"listeners", cmd_listeners, "every uevent socket, its namespaces and processes"},
+    {"report", cmd_report, "per-namespace deliveries, drops, fan-out, every interval"},
+    {"top", cmd_top, "live full-screen view of uevent deliveries per namespace"},
 };
 
 static void usage(FILE *f)
@@ -31,6 +34,9 @@ static void usage(FILE *f)
 	      "  uevscope trace                  # live trace of every uevent delivery\n"
 	      "  uevscope trace -j -p -c 5       # five deliveries as JSON, with properties\n"
 	      "  uevscope features               # what this kernel lets uevscope attach to\n"
+	      "  uevscope listeners              # who listens for uevents, in which netns\n"
+	      "  uevscope report -j 5            # per-namespace delivery every 5 s, as JSON\n"
+	      "  uevscope top                    # live view; q quits\n"
 	      "\n"
 	      "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",
 	      f);

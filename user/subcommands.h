@@ -5,5 +5,8 @@
 
 int cmd_trace(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_listeners(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif /* UEVSCOPE_SUBCOMMANDS_H */

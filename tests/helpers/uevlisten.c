@@ -2,12 +2,13 @@
 /*
  * uevlisten - minimal NETLINK_KOBJECT_UEVENT listener for uevscope tests.
  *
- * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S]
+ * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L]
  *
  * Prints "ready pid= portid= ino= netns= rcvbuf=" once the socket is bound, then one line per
  * uevent, then "total= enobufs= drops=" when it stops (COUNT reached, IDLE_MS without a
  * message, SIGTERM or SIGINT). -P waits for SIGUSR1 before reading at all, so a small -b
- * buffer can be overrun on purpose.
+ * buffer can be overrun on purpose. -F attaches a classic BPF socket filter that accepts every
+ * message (SO_ATTACH_FILTER), -L then locks it (SO_LOCK_FILTER), for `uevscope listeners`.
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 
 #ifndef NETLINK_KOBJECT_UEVENT
@@ -31,6 +33,10 @@
 /* Index into the SO_MEMINFO array (enum in linux/sock_diag.h), stable UAPI. */
 #define MEMINFO_DROPS 8
 #define MEMINFO_VARS  9
+
+#ifndef SO_LOCK_FILTER
+#define SO_LOCK_FILTER 44
+#endif
 
 #define RECV_BUF_SIZE (64 * 1024)
 
@@ -51,7 +57,7 @@ static void on_resume(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S]\n");
+	fprintf(stderr, "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L]\n");
 	exit(2);
 }
 
@@ -146,7 +152,7 @@ static long long read_drops(int fd)
 int main(int argc, char **argv)
 {
 	long long rcvbuf_req = -1, count = 0, idle_ms = -1, total = 0, enobufs = 0;
-	int paused = 0, quiet = 0, seq_only = 0;
+	int paused = 0, quiet = 0, seq_only = 0, filter = 0, lock = 0;
 	struct sockaddr_nl sa;
 	socklen_t sl;
 	struct stat st, nst;
@@ -157,7 +163,7 @@ int main(int argc, char **argv)
 	int fd, opt, rcvbuf = 0;
 	long long deadline;
 
-	while ((opt = getopt(argc, argv, "b:n:t:PqS")) != -1) {
+	while ((opt = getopt(argc, argv, "b:n:t:PqSFL")) != -1) {
 		switch (opt) {
 		case 'b':
 			rcvbuf_req = parse_num(optarg, "RCVBUF");
@@ -176,6 +182,12 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			seq_only = 1;
+			break;
+		case 'F':
+			filter = 1;
+			break;
+		case 'L':
+			lock = 1;
 			break;
 		default:
 			usage();
@@ -213,6 +225,24 @@ int main(int argc, char **argv)
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0 &&
 		    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0) {
 			perror("uevlisten: SO_RCVBUF");
+			return 1;
+		}
+	}
+	if (filter) {
+		/* One instruction: accept the whole message. */
+		struct sock_filter accept_all = BPF_STMT(BPF_RET | BPF_K, 0xffffffff);
+		struct sock_fprog prog = {.len = 1, .filter = &accept_all};
+
+		if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
+			perror("uevlisten: SO_ATTACH_FILTER");
+			return 1;
+		}
+	}
+	if (lock) {
+		int one = 1;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) < 0) {
+			perror("uevlisten: SO_LOCK_FILTER");
 			return 1;
 		}
 	}
