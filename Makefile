@@ -12,7 +12,7 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 
 CFLAGS	?= -g -O2
 CFLAGS	+= -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUTPUT) -D_GNU_SOURCE
-LDLIBS	+= -lbpf -lelf -lz
+LDLIBS	+= -lbpf -lelf -lz -lncurses -ltinfo
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Iinclude -Ibpf \
 	      -Wall -Wextra -Wno-unused-parameter
 
@@ -106,7 +106,7 @@ endef
 # use (jq, and QEMU with busybox for make vmtest), so a host that just traces
 # never gets an emulator. VM_DEPS go in without their recommendations: qemu
 # would pull in a desktop's worth of packages a headless test never uses.
-DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux
+DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux libncurses-dev
 TEST_DEPS := jq
 VM_DEPS := qemu-system-x86 busybox-static
 deps:
