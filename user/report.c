@@ -40,6 +40,9 @@ static const char report_usage[] =
     "  -j, --json            one JSON document per interval, on one line\n"
     "      --tier NAME       force a delivery or an emission attach tier\n"
     "      --no-emission     do not trace emissions even where the kernel allows it\n"
+    "      --max-entries N   entries of each aggregation map (default: 1024 namespaces,\n"
+    "                        4096 subsystem/action keys and sockets, 8192 SEQNUMs in\n"
+    "                        flight); what a full map cannot hold is counted and shown\n"
     "  -v, --verbose         say which attach tiers were refused and why\n"
     "  -h, --help            this help\n"
     "\n"
@@ -51,12 +54,13 @@ static const char report_usage[] =
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
     "2 bad usage.\n";
 
-enum { OPT_TIER = 256, OPT_NO_EMISSION };
+enum { OPT_TIER = 256, OPT_NO_EMISSION, OPT_MAX_ENTRIES };
 
 static const struct option report_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"tier", required_argument, NULL, OPT_TIER},
     {"no-emission", no_argument, NULL, OPT_NO_EMISSION},
+    {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {},
@@ -103,6 +107,14 @@ int report_parse_args(int argc, char **argv, struct report_args *a)
 		case OPT_NO_EMISSION:
 			a->no_emission = true;
 			break;
+		case OPT_MAX_ENTRIES:
+			if (!parse_u64(optarg, &count) || !count || count > 1000000)
+				return usage_error(a->cmd,
+						   "--max-entries wants a number from 1 to 1000000, "
+						   "not '%s'",
+						   optarg);
+			a->max_entries = count;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -142,7 +154,8 @@ int report_session_open(struct report_session *s, const struct report_args *a)
 	if (!require_root(a->cmd) || !require_btf())
 		return EXIT_ENV;
 	setup_libbpf_logging();
-	if (report_attach(&s->ra, a->force_tier, a->force_emission_tier, a->no_emission))
+	if (report_attach(&s->ra, a->force_tier, a->force_emission_tier, a->no_emission,
+			  a->max_entries))
 		return EXIT_ENV;
 	if (report_model_init(&s->model, s->ra.skel, s->ra.emission_tier != NULL)) {
 		uev_err("%s: out of memory", a->cmd);

@@ -47,7 +47,8 @@ static bool tier_has(const struct tier_progs *t, const char *name)
 
 /* One attempt: open, autoload the two tiers' programs, load, attach. */
 static int try_tiers(struct report_attached *ra, const struct tier_progs *delivery,
-		     const struct tier_progs *emission, char *why, size_t whylen)
+		     const struct tier_progs *emission, uint32_t max_entries, char *why,
+		     size_t whylen)
 {
 	struct report_bpf *skel = report_bpf__open();
 	struct bpf_program *prog;
@@ -57,6 +58,13 @@ static int try_tiers(struct report_attached *ra, const struct tier_progs *delive
 	if (!skel)
 		return -errno;
 	skel->rodata->emission_traced = emission != NULL;
+	if (max_entries) {
+		bpf_map__set_max_entries(skel->maps.netns_stats, max_entries);
+		bpf_map__set_max_entries(skel->maps.emit_stats, max_entries);
+		bpf_map__set_max_entries(skel->maps.sa_stats, max_entries);
+		bpf_map__set_max_entries(skel->maps.sock_stats, max_entries);
+		bpf_map__set_max_entries(skel->maps.fanout, max_entries);
+	}
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		const char *name = bpf_program__name(prog);
@@ -114,7 +122,7 @@ static void add_why(char *buf, size_t size, const char *name, const char *why)
 }
 
 int report_attach(struct report_attached *ra, const char *force_tier,
-		  const char *force_emission_tier, bool no_emission)
+		  const char *force_emission_tier, bool no_emission, uint32_t max_entries)
 {
 	const struct attach_plan *dplan = plan_get(PLAN_TRACE_DELIVERY);
 	const struct attach_plan *eplan = plan_get(PLAN_TRACE_EMISSION);
@@ -139,7 +147,7 @@ int report_attach(struct report_attached *ra, const char *force_tier,
 			    (!et || (force_emission_tier &&
 				     strcmp(force_emission_tier, probe_name(et->probe)))))
 				continue;
-			err = try_tiers(ra, dt, et, why, sizeof(why));
+			err = try_tiers(ra, dt, et, max_entries, why, sizeof(why));
 			if (!err) {
 				ra->delivery_tier = dname;
 				ra->emission_tier = et ? probe_name(et->probe) : NULL;

@@ -22,7 +22,7 @@ struct report_attached {
  * after printing one line saying why no delivery tier works.
  */
 int report_attach(struct report_attached *ra, const char *force_tier,
-		  const char *force_emission_tier, bool no_emission);
+		  const char *force_emission_tier, bool no_emission, uint32_t max_entries);
 void report_detach(struct report_attached *ra);
 
 /* A SEQNUM idle this long has reached every socket it will (see report_model.c). */
@@ -37,7 +37,8 @@ struct report_args {
 	const char *force_tier;
 	const char *force_emission_tier;
 	double interval_s;
-	uint64_t count; /* 0 = until interrupted */
+	uint64_t count;	      /* 0 = until interrupted */
+	uint32_t max_entries; /* entries of each aggregation map, 0 = the defaults */
 };
 
 /* Parses options and [INTERVAL [COUNT]]; -1 to go on, else the exit code. cmd, usage kept. */

@@ -28,6 +28,7 @@ static const char top_usage[] =
     "  -j, --json            without a terminal: report's JSON\n"
     "      --tier NAME       force a delivery or an emission attach tier\n"
     "      --no-emission     do not trace emissions even where the kernel allows it\n"
+    "      --max-entries N   entries of each aggregation map (see 'uevscope report --help')\n"
     "  -v, --verbose         say which attach tiers were refused and why\n"
     "  -h, --help            this help\n"
     "\n"
