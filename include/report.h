@@ -60,8 +60,8 @@ struct report_sock_val {
  */
 struct report_fanout {
 	__u64 last_ts_ns;
-	__u32 netns;	 /* namespaces reached */
-	__u32 sockets;	 /* sockets reached */
+	__u32 netns;   /* namespaces reached */
+	__u32 sockets; /* sockets reached */
 	__u32 last_netns;
 	__u32 injected;
 };
@@ -73,16 +73,16 @@ struct report_emit_val {
 };
 
 enum report_counter {
-	REP_CNT_DELIVERIES,    /* deliveries aggregated */
-	REP_CNT_UNICAST,       /* unicast skbs on uevent sockets (acks to injectors), skipped */
-	REP_CNT_NO_PAYLOAD,    /* skb gone before it was read: counted per netns, not parsed */
-	REP_CNT_NO_SEQNUM,     /* payload without SEQNUM=: no fan-out entry */
-	REP_CNT_NETNS_FULL,    /* netns map full: delivery not counted per netns */
-	REP_CNT_SA_FULL,       /* subsystem/action map full */
-	REP_CNT_SOCK_FULL,     /* socket map full */
-	REP_CNT_FANOUT_FULL,   /* fan-out map full */
-	REP_CNT_EMIT_FULL,     /* emission map full */
-	REP_CNT_EMISSIONS,     /* netlink_broadcast() calls on uevent sockets */
+	REP_CNT_DELIVERIES,	 /* deliveries aggregated */
+	REP_CNT_UNICAST,	 /* unicast skbs on uevent sockets (acks to injectors), skipped */
+	REP_CNT_NO_PAYLOAD,	 /* skb gone before it was read: counted per netns, not parsed */
+	REP_CNT_NO_SEQNUM,	 /* payload without SEQNUM=: no fan-out entry */
+	REP_CNT_NETNS_FULL,	 /* netns map full: delivery not counted per netns */
+	REP_CNT_SA_FULL,	 /* subsystem/action map full */
+	REP_CNT_SOCK_FULL,	 /* socket map full */
+	REP_CNT_FANOUT_FULL,	 /* fan-out map full */
+	REP_CNT_EMIT_FULL,	 /* emission map full */
+	REP_CNT_EMISSIONS,	 /* netlink_broadcast() calls on uevent sockets */
 	REP_CNT_LATENCY_NOSTART, /* delivery without a traced broadcast start */
 	REP_CNT_MAX,
 };

@@ -85,10 +85,12 @@ static void print_text(struct strbuf *sb, struct socks *socks, const struct sock
 
 		sb_printf(sb, "%-11u %-11u %-10u %08x %8u %8u %7u %-6s %-20s", s->netns_ino,
 			  s->userns_ino, s->portid, s->groups, s->rcvbuf, s->rmem_alloc,
-			  s->sk_drops, filter_state(s), netns_label(s->netns_ino, label, sizeof(label)));
+			  s->sk_drops, filter_state(s),
+			  netns_label(s->netns_ino, label, sizeof(label)));
 		for (j = 0; e && j < e->nowners; j++)
 			sb_printf(sb, "%s%u/%s:%s", j ? "," : " ", e->owners[j].tgid,
-				  e->owners[j].comm, e->owners[j].cgroup ? e->owners[j].cgroup : "?");
+				  e->owners[j].comm,
+				  e->owners[j].cgroup ? e->owners[j].cgroup : "?");
 		if (e && e->extra_owners)
 			sb_printf(sb, ",+%u more", e->extra_owners);
 		if (!e || !e->nowners)

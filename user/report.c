@@ -109,10 +109,11 @@ int report_parse_args(int argc, char **argv, struct report_args *a)
 			break;
 		case OPT_MAX_ENTRIES:
 			if (!parse_u64(optarg, &count) || !count || count > 1000000)
-				return usage_error(a->cmd,
-						   "--max-entries wants a number from 1 to 1000000, "
-						   "not '%s'",
-						   optarg);
+				return usage_error(
+				    a->cmd,
+				    "--max-entries wants a number from 1 to 1000000, "
+				    "not '%s'",
+				    optarg);
 			a->max_entries = count;
 			break;
 		case 'v':
@@ -132,7 +133,8 @@ int report_parse_args(int argc, char **argv, struct report_args *a)
 		}
 	}
 	if (optind < argc && !parse_seconds(argv[optind], &a->interval_s))
-		return usage_error(a->cmd, "the interval must be a positive number of seconds, not '%s'",
+		return usage_error(a->cmd,
+				   "the interval must be a positive number of seconds, not '%s'",
 				   argv[optind]);
 	if (optind < argc)
 		optind++;

@@ -69,7 +69,8 @@ static int try_tiers(struct report_attached *ra, const struct tier_progs *delive
 	{
 		const char *name = bpf_program__name(prog);
 
-		bpf_program__set_autoload(prog, tier_has(delivery, name) || tier_has(emission, name));
+		bpf_program__set_autoload(prog,
+					  tier_has(delivery, name) || tier_has(emission, name));
 	}
 	err = report_bpf__load(skel);
 	if (err) {

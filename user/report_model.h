@@ -22,13 +22,13 @@
 struct rm_netns {
 	uint32_t netns, userns;
 	uint64_t deliveries, bytes, injected;
-	uint64_t last_ts_ns;	/* CLOCK_MONOTONIC of the last delivery, 0 = none */
-	uint64_t last_seqnum;	/* of the last delivery seen on any of its sockets */
-	uint32_t listeners;	/* uevent sockets there now */
-	uint64_t drops;		/* receiver overruns since start (sk_drops growth) */
-	uint64_t broadcasts;	/* emission: netlink_broadcast() calls into it */
-	uint64_t no_listener;	/* emission: ... that found nobody listening */
-	bool isolated;		/* owned by a non-initial user namespace, has listeners */
+	uint64_t last_ts_ns;  /* CLOCK_MONOTONIC of the last delivery, 0 = none */
+	uint64_t last_seqnum; /* of the last delivery seen on any of its sockets */
+	uint32_t listeners;   /* uevent sockets there now */
+	uint64_t drops;	      /* receiver overruns since start (sk_drops growth) */
+	uint64_t broadcasts;  /* emission: netlink_broadcast() calls into it */
+	uint64_t no_listener; /* emission: ... that found nobody listening */
+	bool isolated;	      /* owned by a non-initial user namespace, has listeners */
 };
 
 struct rm_sa {
@@ -67,7 +67,7 @@ struct report_model {
 	struct rm_hist latency;			     /* log2 slots, ns */
 	uint64_t fanout_pending;		     /* SEQNUMs still being delivered */
 	uint64_t counters[REP_CNT_MAX];
-	bool emission; /* emission maps are filled on this kernel */
+	bool emission;	     /* emission maps are filled on this kernel */
 	bool sockets_listed; /* iter/netlink worked: listeners and drops are real */
 	uint32_t init_userns;
 

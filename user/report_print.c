@@ -336,9 +336,9 @@ void report_print_text(struct strbuf *sb, const struct report_model *m,
 	if (ctx->emission_tier)
 		for (i = 0; i < m->nnetns; i++)
 			if (m->netns[i].no_listener)
-				sb_printf(sb, "  netns %u: %llu uevent(s) emitted with no listener\n",
-					  m->netns[i].netns,
-					  (unsigned long long)m->netns[i].no_listener);
+				sb_printf(
+				    sb, "  netns %u: %llu uevent(s) emitted with no listener\n",
+				    m->netns[i].netns, (unsigned long long)m->netns[i].no_listener);
 	for (i = 0; i < ARRAY_SIZE(overflow_counters); i++)
 		overflow += m->counters[overflow_counters[i]];
 	if (overflow) {

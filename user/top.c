@@ -143,7 +143,8 @@ static void build_rows(struct top_state *t)
 			r->injected = e->injected;
 			r->last_seqnum = e->last_seqnum;
 			r->last_ts_ns = e->last_ts_ns;
-			/* netns and socket inodes never collide: both come from one inode allocator. */
+			/* netns and socket inodes never collide: both come from one inode
+			 * allocator. */
 			r->rate = rate_of(t, e->netns, e->deliveries, secs);
 		}
 	}

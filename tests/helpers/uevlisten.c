@@ -57,7 +57,8 @@ static void on_resume(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L]\n");
+	fprintf(stderr,
+		"usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L]\n");
 	exit(2);
 }
 
