@@ -110,12 +110,12 @@ got=$(tail -1 "$T/full.out" | jq -r '[.counters.deliveries, ([.netns[].delivered
 d=$(tail -1 "$T/full.out" | jq -r .counters.deliveries)
 [ "$got" = "$d $d true" ] && [ "$d" -ge 4 ] && pass "full netns map: overflow counted, deliveries add up" ||
 	fail "full netns map: overflow counted, deliveries add up" "got [$got]"
-"$UEVSCOPE" report --max-entries 1 0.3 1 >"$T/full.txt" 2>&1 &
+"$UEVSCOPE" report --max-entries 1 1 1 >"$T/full.txt" 2>"$T/full-txt.err" &
 P=$!
 PIDS="$PIDS $P"
-sleep 0.1
+wait_for "aggregating uevent deliveries" "$T/full-txt.err" 100
 fire_uevent "$(new_uuid 6)"
 fire_uevent "$(new_uuid 7)"
 wait $P
 grep -q "MAP FULL, detail lost: netns_map_full=[1-9]" "$T/full.txt" && pass "full map shown in the text output" ||
-	fail "full map shown in the text output" "$(cat "$T/full.txt")"
+	fail "full map shown in the text output" "$(cat "$T/full-txt.err" "$T/full.txt")"
