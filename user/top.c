@@ -143,8 +143,7 @@ static void build_rows(struct top_state *t)
 			r->injected = e->injected;
 			r->last_seqnum = e->last_seqnum;
 			r->last_ts_ns = e->last_ts_ns;
-			/* netns and socket inodes never collide: both come from one inode
-			 * allocator. */
+			/* prev holds one view's keys only: switching views clears it. */
 			r->rate = rate_of(t, e->netns, e->deliveries, secs);
 		}
 	}
