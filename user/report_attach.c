@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Probe, then choose, for the aggregation programs: the delivery and
- * emission tiers are those of trace's attach plans (user/probe.c), tried in
- * the same order, so `uevscope features` predicts what report uses. All
+ * emission tiers are report's attach plans (user/probe.c, the same tiers as
+ * trace's), tried in order, so `uevscope features` predicts what report uses. All
  * programs live in one object; a tier's programs are autoloaded, the others
  * never reach the kernel.
  */
@@ -125,8 +125,8 @@ static void add_why(char *buf, size_t size, const char *name, const char *why)
 int report_attach(struct report_attached *ra, const char *force_tier,
 		  const char *force_emission_tier, bool no_emission, uint32_t max_entries)
 {
-	const struct attach_plan *dplan = plan_get(PLAN_TRACE_DELIVERY);
-	const struct attach_plan *eplan = plan_get(PLAN_TRACE_EMISSION);
+	const struct attach_plan *dplan = plan_get(PLAN_REPORT_DELIVERY);
+	const struct attach_plan *eplan = plan_get(PLAN_REPORT_EMISSION);
 	char why[200], all[600] = "";
 	int d, e, err = -ENOENT;
 

@@ -2,13 +2,15 @@
 /*
  * uevlisten - minimal NETLINK_KOBJECT_UEVENT listener for uevscope tests.
  *
- * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L]
+ * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L] [-K]
  *
  * Prints "ready pid= portid= ino= netns= rcvbuf=" once the socket is bound, then one line per
  * uevent, then "total= enobufs= drops=" when it stops (COUNT reached, IDLE_MS without a
  * message, SIGTERM or SIGINT). -P waits for SIGUSR1 before reading at all, so a small -b
  * buffer can be overrun on purpose. -F attaches a classic BPF socket filter that accepts every
  * message (SO_ATTACH_FILTER), -L then locks it (SO_LOCK_FILTER), for `uevscope listeners`.
+ * -K forks a child that only keeps the socket open (a socket two processes hold) and dies
+ * with its parent; the ready line then ends with child=PID.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/filter.h>
@@ -57,8 +60,9 @@ static void on_resume(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L]\n");
+	fprintf(
+	    stderr,
+	    "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L] [-K]\n");
 	exit(2);
 }
 
@@ -153,7 +157,7 @@ static long long read_drops(int fd)
 int main(int argc, char **argv)
 {
 	long long rcvbuf_req = -1, count = 0, idle_ms = -1, total = 0, enobufs = 0;
-	int paused = 0, quiet = 0, seq_only = 0, filter = 0, lock = 0;
+	int paused = 0, quiet = 0, seq_only = 0, filter = 0, lock = 0, keeper = 0;
 	struct sockaddr_nl sa;
 	socklen_t sl;
 	struct stat st, nst;
@@ -164,7 +168,7 @@ int main(int argc, char **argv)
 	int fd, opt, rcvbuf = 0;
 	long long deadline;
 
-	while ((opt = getopt(argc, argv, "b:n:t:PqSFL")) != -1) {
+	while ((opt = getopt(argc, argv, "b:n:t:PqSFLK")) != -1) {
 		switch (opt) {
 		case 'b':
 			rcvbuf_req = parse_num(optarg, "RCVBUF");
@@ -189,6 +193,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			lock = 1;
+			break;
+		case 'K':
+			keeper = 1;
 			break;
 		default:
 			usage();
@@ -275,8 +282,28 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("ready pid=%d portid=%u ino=%llu netns=%llu rcvbuf=%d\n", (int)getpid(), sa.nl_pid,
+	if (keeper) {
+		pid_t parent = getpid(), child = fork();
+
+		if (child < 0) {
+			perror("uevlisten: fork");
+			return 1;
+		}
+		if (child == 0) {
+			/* Hold the inherited socket, never read it; go when the parent goes. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(0);
+			for (;;)
+				pause();
+		}
+		keeper = child;
+	}
+	printf("ready pid=%d portid=%u ino=%llu netns=%llu rcvbuf=%d", (int)getpid(), sa.nl_pid,
 	       (unsigned long long)st.st_ino, netns, rcvbuf);
+	if (keeper)
+		printf(" child=%d", keeper);
+	printf("\n");
 	fflush(stdout);
 
 	/*

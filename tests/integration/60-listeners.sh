@@ -14,6 +14,8 @@ start_listener filt ip netns exec "$NSA" -- -F || fail "setup" "filtered listene
 start_listener locked ip netns exec "$NSA" -- -F -L || fail "setup" "locked listener"
 start_listener tiny ip netns exec "$NSA" -- -P -b 1 -q || fail "setup" "tiny listener"
 start_listener host -- || fail "setup" "host listener"
+start_listener shared ip netns exec "$NSA" -- -K -q || fail "setup" "shared listener"
+shared_child=$(sed -n 's/^ready.* child=\([0-9]*\).*/\1/p' "$T/shared.out")
 start_listener userns unshare -Urn -- || fail "setup" "user-namespaced listener"
 "$H/uevgen" -n 50 >/dev/null
 
@@ -37,8 +39,8 @@ tool_rows() {
 want=$(proc_rows ip netns exec "$NSA")
 got=$(tool_rows "$plain_netns")
 n=$(echo "$got" | grep -c .)
-[ "$got" = "$want" ] && [ "$n" = 4 ] && pass "named netns: the 4 sockets match its /proc/net/netlink" ||
-	fail "named netns: the 4 sockets match its /proc/net/netlink" "want [$want] got [$got]"
+[ "$got" = "$want" ] && [ "$n" = 5 ] && pass "named netns: the 5 sockets match its /proc/net/netlink" ||
+	fail "named netns: the 5 sockets match its /proc/net/netlink" "want [$want] got [$got]"
 
 drops=$(ip netns exec "$NSA" awk -v p="$tiny_portid" '$2 == 15 && $3 == p { print $9 }' /proc/net/netlink)
 got=$(jq -r ".sockets[] | select(.portid == $tiny_portid and .netns.inode == $tiny_netns) | \"\\(.drops) \\(.rcvbuf) \\(.rmem_alloc > 0)\"" "$T/l.json")
@@ -76,6 +78,12 @@ got=$(jq -r ".sockets[] | select(.netns.inode == $plain_netns) | \"\\(.userns) \
 [ "$got" = "$init_userns $NSA" ] && pass "named netns: /run/netns name and initial userns" ||
 	fail "named netns: /run/netns name and initial userns" "got [$got]"
 
+got=$(jq -r ".sockets[] | select(.portid == $shared_portid and .netns.inode == $shared_netns) |
+	[.processes[] | \"\\(.pid)/\\(.comm)\"] | sort | join(\" \")" "$T/l.json")
+want=$(printf '%s/uevlisten\n%s/uevlisten\n' "$shared_pid" "$shared_child" | sort | tr '\n' ' ' | sed 's/ $//')
+[ -n "$shared_child" ] && [ "$got" = "$want" ] && pass "a socket two processes hold lists both" ||
+	fail "a socket two processes hold lists both" "want [$want] got [$got]"
+
 # Socket filters: none, attached, attached and locked (SO_LOCK_FILTER).
 got=""
 for l in plain filt locked; do
@@ -94,4 +102,4 @@ case "$got" in
 esac
 n=$(jq '.count' "$T/l.json")
 m=$(jq '.sockets | length' "$T/l.json")
-[ "$n" = "$m" ] && [ "$n" -ge 6 ] && pass "count matches the list" || fail "count matches the list" "count=$n list=$m"
+[ "$n" = "$m" ] && [ "$n" -ge 7 ] && pass "count matches the list" || fail "count matches the list" "count=$n list=$m"

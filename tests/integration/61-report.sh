@@ -66,8 +66,10 @@ drops=$(ip netns exec "$NSD" awk -v p="$tiny_portid" '$2 == 15 && $3 == p { prin
 [ $rc = 0 ] && pass "SIGINT ends report with exit 0" || fail "SIGINT ends report with exit 0" "exit $rc"
 bad=$(jq -r '.type' "$T/r.out" | grep -vc '^report$')
 [ "$bad" = 0 ] && pass "one JSON document per interval" || fail "one JSON document per interval" "$bad bad lines"
-grep -q "aggregating uevent deliveries via tp_btf/sk_data_ready" "$T/r.err" &&
-	pass "says its delivery tier" || fail "says its delivery tier" "$(cat "$T/r.err")"
+planned=$("$UEVSCOPE" features -j | jq -r '.plans[] | select(.subcommand=="report" and .job=="delivery") | .uses')
+grep -q "aggregating uevent deliveries via $planned\$" "$T/r.err" &&
+	pass "says its delivery tier, the one features predicts ($planned)" ||
+	fail "says its delivery tier, the one features predicts ($planned)" "$(cat "$T/r.err")"
 
 # netns FIELD INODE
 netns() {
