@@ -193,8 +193,16 @@ const char *netns_label(uint32_t inode, char *buf, size_t len)
 	c = netns_container(inode);
 	if (!c)
 		return "-";
-	snprintf(buf, len, "%s[%u]:%s", c->comm, c->pid, c->cgroup ? c->cgroup : "?");
+	snprintf(buf, len, "%u/%s:%s", c->pid, c->comm, c->cgroup ? c->cgroup : "?");
 	return buf;
+}
+
+const char *netns_display(uint32_t inode)
+{
+	static char buf[300];
+	const char *label = netns_label(inode, buf, sizeof(buf));
+
+	return strcmp(label, "-") ? label : NULL;
 }
 
 void netns_names_free(void)

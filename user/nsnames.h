@@ -35,9 +35,12 @@ const struct netns_container *netns_container(uint32_t inode);
 
 /*
  * One label for people, the same in every subcommand: the /run/netns name,
- * "init", or "COMM[PID]:CGROUP" of the container; "-" when nothing is known.
+ * "init", or "PID/COMM:CGROUP" of the container; "-" when nothing is known.
  */
 const char *netns_label(uint32_t inode, char *buf, size_t len);
+
+/* netns_label() in a static buffer, NULL when nothing is known (trace's [NAME]). */
+const char *netns_display(uint32_t inode);
 
 void netns_names_free(void);
 

@@ -321,8 +321,8 @@ void report_print_text(struct strbuf *sb, const struct report_model *m,
 		c = netns_container(e->netns);
 		sb_printf(sb,
 			  "  isolated: netns %u (userns %u) has %u listener(s), gets no kernel "
-			  "uevents; container %s[%u] %s; injected %llu\n",
-			  e->netns, e->userns, e->listeners, c ? c->comm : "?", c ? c->pid : 0,
+			  "uevents; container %u/%s:%s; injected %llu\n",
+			  e->netns, e->userns, e->listeners, c ? c->pid : 0, c ? c->comm : "?",
 			  c && c->cgroup ? c->cgroup : "?", (unsigned long long)e->injected);
 	}
 	if (ctx->emission_tier && m->latency.total) {
