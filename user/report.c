@@ -200,8 +200,6 @@ void report_announce(const struct report_session *s, const char *cmd)
 			"uevscope: %s: emission unavailable on this kernel: no count of uevents "
 			"with no listener, no latency (-v says why)\n",
 			cmd);
-	if (!s->ra.emission_tier && s->ra.emission_why[0])
-		uev_dbg("emission refused: %s", s->ra.emission_why);
 }
 
 int report_loop(const struct report_args *a)

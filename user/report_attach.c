@@ -138,7 +138,6 @@ int report_attach(struct report_attached *ra, const char *force_tier,
 
 		if (!dt || (force_tier && strcmp(force_tier, dname)))
 			continue;
-		ra->emission_why[0] = '\0';
 		/* Each emission tier with this delivery tier, then the delivery tier alone. */
 		for (e = 0; e <= eplan->ntiers && !ra->skel; e++) {
 			const struct tier_progs *et =
@@ -154,8 +153,6 @@ int report_attach(struct report_attached *ra, const char *force_tier,
 				ra->emission_tier = et ? probe_name(et->probe) : NULL;
 			} else if (et) {
 				uev_dbg("emission tier %s refused: %s", probe_name(et->probe), why);
-				add_why(ra->emission_why, sizeof(ra->emission_why),
-					probe_name(et->probe), why);
 			} else {
 				uev_dbg("delivery tier %s refused: %s", dname, why);
 				add_why(all, sizeof(all), dname, why);

@@ -12,7 +12,6 @@ struct report_attached {
 	struct report_bpf *skel;
 	const char *delivery_tier; /* e.g. "tp_btf/sk_data_ready" */
 	const char *emission_tier; /* NULL when emission is not traceable here */
-	char emission_why[512];	   /* each refused emission tier and its reason */
 };
 
 /*
