@@ -197,14 +197,6 @@ const char *netns_label(uint32_t inode, char *buf, size_t len)
 	return buf;
 }
 
-const char *netns_display(uint32_t inode)
-{
-	static char buf[300];
-	const char *label = netns_label(inode, buf, sizeof(buf));
-
-	return strcmp(label, "-") ? label : NULL;
-}
-
 void netns_names_free(void)
 {
 	idmap_free(&names, free);

@@ -39,8 +39,6 @@ const struct netns_container *netns_container(uint32_t inode);
  */
 const char *netns_label(uint32_t inode, char *buf, size_t len);
 
-/* netns_label() in a static buffer, NULL when nothing is known (trace's [NAME]). */
-const char *netns_display(uint32_t inode);
 
 void netns_names_free(void);
 

@@ -249,7 +249,7 @@ static void emit_overrun(struct tracer *t, const struct uev_sock_info *info, uin
 	    .sock = info,
 	    .wall_ns = now_monotonic_ns() + t->clock_offset,
 	    .lost = lost,
-	    .netns_name = netns_display(info->netns_ino),
+	    .netns_name = netns_name(info->netns_ino),
 	    .owners = socks_owners(t->socks, info->sock_ino),
 	};
 
@@ -295,7 +295,7 @@ static void on_delivery(struct tracer *t, const struct uev_record *rec)
 	    .rec = rec,
 	    .ev = ev,
 	    .wall_ns = rec->ts_ns + t->clock_offset,
-	    .netns_name = netns_display(rec->netns_ino),
+	    .netns_name = netns_name(rec->netns_ino),
 	    .owners = socks_owners(t->socks, rec->sock_ino),
 	};
 	print_delivery(&t->out, &v, &t->args->print);
@@ -335,7 +335,7 @@ static void on_emission_done(struct tracer *t, const struct uev_record *done)
 		    .rec = pe->rec,
 		    .ev = ev,
 		    .wall_ns = pe->rec->ts_ns + t->clock_offset,
-		    .netns_name = netns_display(pe->rec->netns_ino),
+		    .netns_name = netns_name(pe->rec->netns_ino),
 		    .retval = done->retval,
 		    .deliveries = pe->deliveries,
 		};

@@ -104,17 +104,3 @@ n=$(jq '.count' "$T/l.json")
 m=$(jq '.sockets | length' "$T/l.json")
 [ "$n" = "$m" ] && [ "$n" -ge 7 ] && pass "count matches the list" || fail "count matches the list" "count=$n list=$m"
 
-# trace names an unnamed netns by its container too, with the same resolver.
-if start_trace tr -j --netns "/proc/$userns_pid/ns/net"; then
-	nsenter -t "$userns_pid" -U -n --preserve-credentials "$H/uevinject" add /devices/virtual/uevtest/l uevtest \
-		>"$T/inject.out" 2>&1 || fail "setup" "injection: $(cat "$T/inject.out")"
-	wait_for '"type":"delivery"' "$T/tr.out" 50
-	stop_trace
-	got=$(jq -r 'select(.type == "delivery") | .netns.name' "$T/tr.out")
-	case "$got" in
-	"$userns_pid/uevlisten:/"*) pass "trace names the netns by its container" ;;
-	*) fail "trace names the netns by its container" "got [$got]" ;;
-	esac
-else
-	fail "trace names the netns by its container" "trace: $(cat "$T/tr.err")"
-fi
