@@ -39,7 +39,6 @@ const struct netns_container *netns_container(uint32_t inode);
  */
 const char *netns_label(uint32_t inode, char *buf, size_t len);
 
-
 void netns_names_free(void);
 
 #endif /* UEVSCOPE_NSNAMES_H */
