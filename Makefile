@@ -12,7 +12,7 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 
 CFLAGS	?= -g -O2
 CFLAGS	+= -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUTPUT) -D_GNU_SOURCE
-LDLIBS	+= -lbpf -lelf -lz
+LDLIBS	+= -lbpf -lelf -lz -lncurses -ltinfo
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Iinclude -Ibpf \
 	      -Wall -Wextra -Wno-unused-parameter
 
@@ -30,7 +30,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/h
 
 all: $(OUTPUT)/uevscope
 
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/uevscope.h $(VMLINUX_DIR)/vmlinux.h
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) $(VMLINUX_DIR)/vmlinux.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	$(STRIP) -g $@.tmp -o $@ 2>/dev/null || mv $@.tmp $@
@@ -44,7 +44,7 @@ $(filter $(OUTPUT)/user/locks%,$(USER_OBJS)): include/locks.h
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) include/uevscope.h $(SKELS)
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -118,7 +118,7 @@ endef
 # use (jq, and QEMU with busybox for make vmtest), so a host that just traces
 # never gets an emulator. VM_DEPS go in without their recommendations: qemu
 # would pull in a desktop's worth of packages a headless test never uses.
-DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux
+DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux libncurses-dev
 TEST_DEPS := jq
 VM_DEPS := qemu-system-x86 busybox-static
 deps:

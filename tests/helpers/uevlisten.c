@@ -2,12 +2,15 @@
 /*
  * uevlisten - minimal NETLINK_KOBJECT_UEVENT listener for uevscope tests.
  *
- * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S]
+ * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L] [-K]
  *
  * Prints "ready pid= portid= ino= netns= rcvbuf=" once the socket is bound, then one line per
  * uevent, then "total= enobufs= drops=" when it stops (COUNT reached, IDLE_MS without a
  * message, SIGTERM or SIGINT). -P waits for SIGUSR1 before reading at all, so a small -b
- * buffer can be overrun on purpose.
+ * buffer can be overrun on purpose. -F attaches a classic BPF socket filter that accepts every
+ * message (SO_ATTACH_FILTER), -L then locks it (SO_LOCK_FILTER), for `uevscope listeners`.
+ * -K forks a child that only keeps the socket open (a socket two processes hold) and dies
+ * with its parent; the ready line then ends with child=PID.
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,8 +21,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 
 #ifndef NETLINK_KOBJECT_UEVENT
@@ -31,6 +36,10 @@
 /* Index into the SO_MEMINFO array (enum in linux/sock_diag.h), stable UAPI. */
 #define MEMINFO_DROPS 8
 #define MEMINFO_VARS  9
+
+#ifndef SO_LOCK_FILTER
+#define SO_LOCK_FILTER 44
+#endif
 
 #define RECV_BUF_SIZE (64 * 1024)
 
@@ -51,7 +60,9 @@ static void on_resume(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S]\n");
+	fprintf(
+	    stderr,
+	    "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L] [-K]\n");
 	exit(2);
 }
 
@@ -146,7 +157,7 @@ static long long read_drops(int fd)
 int main(int argc, char **argv)
 {
 	long long rcvbuf_req = -1, count = 0, idle_ms = -1, total = 0, enobufs = 0;
-	int paused = 0, quiet = 0, seq_only = 0;
+	int paused = 0, quiet = 0, seq_only = 0, filter = 0, lock = 0, keeper = 0;
 	struct sockaddr_nl sa;
 	socklen_t sl;
 	struct stat st, nst;
@@ -157,7 +168,7 @@ int main(int argc, char **argv)
 	int fd, opt, rcvbuf = 0;
 	long long deadline;
 
-	while ((opt = getopt(argc, argv, "b:n:t:PqS")) != -1) {
+	while ((opt = getopt(argc, argv, "b:n:t:PqSFLK")) != -1) {
 		switch (opt) {
 		case 'b':
 			rcvbuf_req = parse_num(optarg, "RCVBUF");
@@ -176,6 +187,15 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			seq_only = 1;
+			break;
+		case 'F':
+			filter = 1;
+			break;
+		case 'L':
+			lock = 1;
+			break;
+		case 'K':
+			keeper = 1;
 			break;
 		default:
 			usage();
@@ -216,6 +236,24 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (filter) {
+		/* One instruction: accept the whole message. */
+		struct sock_filter accept_all = BPF_STMT(BPF_RET | BPF_K, 0xffffffff);
+		struct sock_fprog prog = {.len = 1, .filter = &accept_all};
+
+		if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
+			perror("uevlisten: SO_ATTACH_FILTER");
+			return 1;
+		}
+	}
+	if (lock) {
+		int one = 1;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) < 0) {
+			perror("uevlisten: SO_LOCK_FILTER");
+			return 1;
+		}
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
 	sa.nl_groups = 1;
@@ -244,8 +282,28 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("ready pid=%d portid=%u ino=%llu netns=%llu rcvbuf=%d\n", (int)getpid(), sa.nl_pid,
+	if (keeper) {
+		pid_t parent = getpid(), child = fork();
+
+		if (child < 0) {
+			perror("uevlisten: fork");
+			return 1;
+		}
+		if (child == 0) {
+			/* Hold the inherited socket, never read it; go when the parent goes. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(0);
+			for (;;)
+				pause();
+		}
+		keeper = child;
+	}
+	printf("ready pid=%d portid=%u ino=%llu netns=%llu rcvbuf=%d", (int)getpid(), sa.nl_pid,
 	       (unsigned long long)st.st_ino, netns, rcvbuf);
+	if (keeper)
+		printf(" child=%d", keeper);
+	printf("\n");
 	fflush(stdout);
 
 	/*
