@@ -62,14 +62,6 @@ static const char locks_usage[] =
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
     "2 bad usage.\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("uevscope: locks: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("; see 'uevscope locks --help'\n", stderr);
-	return EXIT_USAGE;
-}
-
 enum { OPT_TOP = 256, OPT_TIER, OPT_NO_CHURN };
 
 static const struct option locks_options[] = {
@@ -87,7 +79,6 @@ static const struct option locks_options[] = {
 /* Returns -1 to go on, or the exit code. */
 static int parse_args(int argc, char **argv, struct lk_args *a)
 {
-	char optbuf[3] = "-?";
 	uint64_t v;
 	int opt;
 
@@ -98,8 +89,9 @@ static int parse_args(int argc, char **argv, struct lk_args *a)
 		switch (opt) {
 		case 'd':
 			if (!parse_seconds(optarg, &a->duration))
-				return usage_error(
-				    "-d wants a positive number of seconds, not '%s'", optarg);
+				return cmd_usage_error(
+				    "locks", "-d wants a positive number of seconds, not '%s'",
+				    optarg);
 			break;
 		case 'j':
 			a->json = true;
@@ -109,8 +101,9 @@ static int parse_args(int argc, char **argv, struct lk_args *a)
 			break;
 		case OPT_TOP:
 			if (!parse_u64(optarg, &v) || !v || v > 1000)
-				return usage_error("--top wants a count from 1 to 1000, not '%s'",
-						   optarg);
+				return cmd_usage_error(
+				    "locks", "--top wants a count from 1 to 1000, not '%s'",
+				    optarg);
 			a->top = (size_t)v;
 			break;
 		case OPT_TIER:
@@ -132,23 +125,19 @@ static int parse_args(int argc, char **argv, struct lk_args *a)
 		case 'h':
 			fputs(locks_usage, stdout);
 			return EXIT_OK;
-		case ':':
-			optbuf[1] = (char)optopt;
-			return usage_error("option '%s' needs a value",
-					   optopt ? optbuf : argv[optind - 1]);
-		default:
-			optbuf[1] = (char)optopt;
-			return usage_error("unknown option '%s'",
-					   optopt ? optbuf : argv[optind - 1]);
+		default: /* ':' or '?' */
+			return cmd_getopt_error("locks", opt, argv);
 		}
 	}
 	if (optind < argc && !parse_seconds(argv[optind++], &a->interval))
-		return usage_error("INTERVAL wants a positive number of seconds, not '%s'",
-				   argv[optind - 1]);
+		return cmd_usage_error("locks",
+				       "INTERVAL wants a positive number of seconds, not '%s'",
+				       argv[optind - 1]);
 	if (optind < argc && (!parse_u64(argv[optind++], &a->count) || !a->count))
-		return usage_error("COUNT wants a positive number, not '%s'", argv[optind - 1]);
+		return cmd_usage_error("locks", "COUNT wants a positive number, not '%s'",
+				       argv[optind - 1]);
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return cmd_usage_error("locks", "unexpected argument '%s'", argv[optind]);
 	return -1;
 }
 

@@ -66,17 +66,8 @@ static const struct option report_options[] = {
     {},
 };
 
-static int usage_error(const char *cmd, const char *fmt, const char *arg)
-{
-	fprintf(stderr, "uevscope: %s: ", cmd);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "; see 'uevscope %s --help'\n", cmd);
-	return EXIT_USAGE;
-}
-
 int report_parse_args(int argc, char **argv, struct report_args *a)
 {
-	char optbuf[3] = "-?";
 	uint64_t count;
 	int opt;
 	const char *cmd = a->cmd, *usage = a->usage;
@@ -109,7 +100,7 @@ int report_parse_args(int argc, char **argv, struct report_args *a)
 			break;
 		case OPT_MAX_ENTRIES:
 			if (!parse_u64(optarg, &count) || !count || count > 1000000)
-				return usage_error(
+				return cmd_usage_error(
 				    a->cmd,
 				    "--max-entries wants a number from 1 to 1000000, "
 				    "not '%s'",
@@ -122,31 +113,25 @@ int report_parse_args(int argc, char **argv, struct report_args *a)
 		case 'h':
 			fputs(a->usage, stdout);
 			return EXIT_OK;
-		case ':':
-			optbuf[1] = optopt;
-			return usage_error(a->cmd, "option '%s' needs a value",
-					   optopt ? optbuf : argv[optind - 1]);
-		default:
-			optbuf[1] = optopt;
-			return usage_error(a->cmd, "unknown option '%s'",
-					   optopt ? optbuf : argv[optind - 1]);
+		default: /* ':' or '?' */
+			return cmd_getopt_error(a->cmd, opt, argv);
 		}
 	}
 	if (optind < argc && !parse_seconds(argv[optind], &a->interval_s))
-		return usage_error(a->cmd,
-				   "the interval must be a positive number of seconds, not '%s'",
-				   argv[optind]);
+		return cmd_usage_error(
+		    a->cmd, "the interval must be a positive number of seconds, not '%s'",
+		    argv[optind]);
 	if (optind < argc)
 		optind++;
 	if (optind < argc) {
 		if (!parse_u64(argv[optind], &count) || !count)
-			return usage_error(a->cmd, "the count must be a positive number, not '%s'",
-					   argv[optind]);
+			return cmd_usage_error(
+			    a->cmd, "the count must be a positive number, not '%s'", argv[optind]);
 		a->count = count;
 		optind++;
 	}
 	if (optind < argc)
-		return usage_error(a->cmd, "unexpected argument '%s'", argv[optind]);
+		return cmd_usage_error(a->cmd, "unexpected argument '%s'", argv[optind]);
 	return -1;
 }
 
