@@ -12,7 +12,7 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 
 CFLAGS	?= -g -O2
 CFLAGS	+= -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUTPUT) -D_GNU_SOURCE
-LDLIBS	+= -lbpf -lelf -lz
+LDLIBS	+= -lbpf -lelf -lz -lncurses -ltinfo
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Iinclude -Ibpf \
 	      -Wall -Wextra -Wno-unused-parameter
 
@@ -37,6 +37,9 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/*.h) $
 	@rm -f $@.tmp
 
 $(OUTPUT)/bpf/devices.bpf.o: include/devices_abi.h
+# uevscope locks: its own shared header.
+$(OUTPUT)/bpf/locks.bpf.o: include/locks.h
+$(filter $(OUTPUT)/user/locks%,$(USER_OBJS)): include/locks.h
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
@@ -70,6 +73,11 @@ unit: $(UNIT_BINS)
 
 bench: $(OUTPUT)/uevscope $(HELPER_BINS)
 	bench/trace-rate.sh $(OUTPUT)
+
+# The global uevent lock under netns churn and uevent writers (uevscope locks, perf, klockstat).
+.PHONY: bench-locks
+bench-locks: $(OUTPUT)/uevscope $(HELPER_BINS)
+	bench/lock-storm.sh $(OUTPUT)
 
 # Tests under QEMU on Debian's own kernels (tests/vm/): the tool and the
 # helpers linked statically, so the initramfs needs nothing but busybox.
@@ -110,7 +118,7 @@ endef
 # use (jq, and QEMU with busybox for make vmtest), so a host that just traces
 # never gets an emulator. VM_DEPS go in without their recommendations: qemu
 # would pull in a desktop's worth of packages a headless test never uses.
-DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux
+DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux libncurses-dev
 TEST_DEPS := jq
 VM_DEPS := qemu-system-x86 busybox-static
 deps:

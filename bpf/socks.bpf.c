@@ -42,6 +42,12 @@ int dump_uevent_socks(struct bpf_iter__netlink *ctx)
 	info.rmem_alloc = sk->sk_backlog.rmem_alloc.counter;
 	info.rcvbuf = sk->sk_rcvbuf;
 	info.has_filter = sk->sk_filter != NULL;
+	/* sock_setsockopt(SO_LOCK_FILTER) sets this flag; SO_ATTACH_FILTER then fails with EPERM.
+	 */
+	info.filter_locked = (sk->__sk_common.skc_flags >>
+			      bpf_core_enum_value(enum sock_flags, SOCK_FILTER_LOCKED)) &
+			     1;
+	info.ngroups = nlk->ngroups;
 	info.cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 	bpf_seq_write(ctx->meta->seq, &info, sizeof(info));
 	return 0;

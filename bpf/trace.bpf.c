@@ -35,26 +35,6 @@ static __always_inline bool sk_in_target_cgroup(const struct sock *sk, bool dire
 }
 
 /*
- * The socket's inode number, which /proc/PID/fd shows as socket:[ino]. With
- * BTF pointers it is three plain loads through the socket's file; otherwise
- * one probe read through SOCK_INODE() (struct socket is the first member of
- * struct socket_alloc). The kernel's own uevent sockets have no file.
- */
-static __always_inline __u32 sock_inode(const struct sock *sk, bool direct)
-{
-	struct socket *sock = UEV_LOAD(direct, sk, sk_socket);
-
-	if (!sock)
-		return 0;
-	if (direct) {
-		struct file *file = sock->file;
-
-		return file ? file->f_inode->i_ino : 0;
-	}
-	return BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino);
-}
-
-/*
  * skb is the queued uevent, or NULL to take it from the tail of the receive
  * queue. sk_data_ready fires just after skb_queue_tail(), so the tail is ours
  * unless a reader busy in recv() on another CPU already dequeued it (the tail
@@ -111,7 +91,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	cg = UEV_LOAD(direct, sk, sk_cgrp_data.cgroup);
 	kn = UEV_LOAD(direct, cg, kn);
 	rec->cgroup_id = UEV_LOAD(direct, kn, id);
-	rec->sock_ino = sock_inode(sk, direct);
+	rec->sock_ino = uev_sock_inode(sk, direct);
 	/* The netlink_sock cast reaches past what the verifier knows sk as: a probe read. */
 	rec->portid = BPF_CORE_READ((struct netlink_sock *)sk, portid);
 	rec->sk_drops = UEV_LOAD(direct, sk, sk_drops.counter);

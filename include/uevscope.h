@@ -75,6 +75,8 @@ struct uev_sock_info {
 	__u32 rcvbuf;
 	__u32 has_filter; /* a socket filter is attached */
 	__u32 reserved;
+	__u32 filter_locked; /* SO_LOCK_FILTER: the filter can no longer be changed */
+	__u32 ngroups;	     /* multicast groups the socket may join (bits in its bitmap) */
 };
 
 #endif /* UEVSCOPE_H */

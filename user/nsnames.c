@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <ctype.h>
+#include "cgroupfs.h"
 #include "common.h"
 #include "idmap.h"
 #include "nsnames.h"
@@ -104,8 +106,101 @@ int netns_resolve(const char *arg, uint32_t *inode, char *err, size_t errlen)
 	return 0;
 }
 
+static struct idmap containers; /* netns inode -> struct netns_container */
+static uint64_t last_proc_scan_ns;
+
+static void free_container(void *p)
+{
+	struct netns_container *c = p;
+
+	free(c->cgroup);
+	free(c);
+}
+
+static void read_comm(uint32_t pid, char *comm, size_t len)
+{
+	char fn[64];
+	FILE *f;
+
+	snprintf(fn, sizeof(fn), "/proc/%u/comm", pid);
+	comm[0] = '\0';
+	f = fopen(fn, "re");
+	if (!f)
+		return;
+	if (fgets(comm, len, f))
+		comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
+}
+
+/*
+ * Maps every netns that has a process to the lowest pid in it: /proc lists
+ * pids in ascending order, so the first one found is the container's init
+ * (or the oldest surviving process), which is what names the container.
+ */
+static void scan_proc(void)
+{
+	struct netns_container *c;
+	struct dirent *de;
+	char path[300];
+	struct stat st;
+	DIR *dir;
+
+	idmap_clear(&containers, free_container);
+	last_proc_scan_ns = now_monotonic_ns();
+	dir = opendir("/proc");
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+		if (stat(path, &st) || idmap_get(&containers, st.st_ino))
+			continue;
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			break;
+		c->pid = atoi(de->d_name);
+		read_comm(c->pid, c->comm, sizeof(c->comm));
+		c->cgroup = cgroup_of_pid(c->pid);
+		idmap_put(&containers, st.st_ino, c);
+	}
+	closedir(dir);
+}
+
+const struct netns_container *netns_container(uint32_t inode)
+{
+	const struct netns_container *c;
+
+	if (!containers.cap)
+		idmap_init(&containers);
+	c = idmap_get(&containers, inode);
+	if (c || !inode)
+		return c;
+	if (!containers.len || now_monotonic_ns() - last_proc_scan_ns > 200000000ull) {
+		scan_proc();
+		c = idmap_get(&containers, inode);
+	}
+	return c;
+}
+
+const char *netns_label(uint32_t inode, char *buf, size_t len)
+{
+	const struct netns_container *c;
+	const char *name = netns_name(inode);
+
+	if (name)
+		return name;
+	c = netns_container(inode);
+	if (!c)
+		return "-";
+	snprintf(buf, len, "%u/%s:%s", c->pid, c->comm, c->cgroup ? c->cgroup : "?");
+	return buf;
+}
+
 void netns_names_free(void)
 {
 	idmap_free(&names, free);
 	scanned = false;
+	if (containers.cap)
+		idmap_free(&containers, free_container);
 }

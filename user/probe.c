@@ -104,6 +104,27 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .requires = {N},
 	    .ntiers = 1,
 	},
+    /* report and top attach where trace does, in the same order (user/report_attach.c). */
+    [PLAN_REPORT_DELIVERY] =
+	{
+	    .subcommand = "report",
+	    .job = "delivery",
+	    .desc = "per-namespace delivery counts",
+	    .tiers = {PROBE_TP_BTF_SK_DATA_READY, PROBE_RAW_TP_SK_DATA_READY,
+		      PROBE_FENTRY_NETLINK_SENDSKB, PROBE_KPROBE_NETLINK_SENDSKB},
+	    .requires = {N, N, N, N},
+	    .ntiers = 4,
+	},
+    [PLAN_REPORT_EMISSION] =
+	{
+	    .subcommand = "report",
+	    .job = "emission",
+	    .desc = "no-listener counts and emit-to-delivery latency",
+	    .tiers = {PROBE_FEXIT_NETLINK_BROADCAST, PROBE_KPROBE_NETLINK_BROADCAST},
+	    .requires = {N, N},
+	    .ntiers = 2,
+	    .optional = true,
+	},
 };
 #undef N
 

@@ -81,6 +81,8 @@ enum plan_id {
 	PLAN_LOCKS,
 	PLAN_FILTER,
 	PLAN_DEVICES,
+	PLAN_REPORT_DELIVERY, /* report and top: trace's delivery tiers, aggregated in the kernel */
+	PLAN_REPORT_EMISSION,
 	PLAN__COUNT
 };
 

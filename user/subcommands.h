@@ -5,7 +5,11 @@
 
 int cmd_trace(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_listeners(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
+int cmd_locks(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 

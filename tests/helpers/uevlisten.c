@@ -2,19 +2,21 @@
 /*
  * uevlisten - minimal NETLINK_KOBJECT_UEVENT listener for uevscope tests.
  *
- * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S]
+ * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L] [-K]
+ *                  [--own-filter] [--try-detach]
  *
  * Prints "ready pid= portid= ino= netns= rcvbuf=" once the socket is bound, then one line per
  * uevent, then "total= enobufs= drops=" when it stops (COUNT reached, IDLE_MS without a
  * message, SIGTERM or SIGINT). -P waits for SIGUSR1 before reading at all, so a small -b
- * buffer can be overrun on purpose.
- * --own-filter attaches a classic accept-all socket filter before bind() (a listener with a
- * filter of its own, like udevd). --try-detach makes SIGUSR2 try SO_DETACH_FILTER and print
- * "detach=ok" or "detach=ERRNO-NAME".
+ * buffer can be overrun on purpose. -F attaches a classic BPF socket filter that accepts every
+ * message (SO_ATTACH_FILTER), -L then locks it (SO_LOCK_FILTER), for `uevscope listeners`.
+ * -K forks a child that only keeps the socket open (a socket two processes hold) and dies
+ * with its parent; the ready line then ends with child=PID.
+ * --own-filter is -F (a listener with a filter of its own, like udevd). --try-detach makes
+ * SIGUSR2 try SO_DETACH_FILTER and print "detach=ok" or "detach=ERRNO-NAME".
  */
 #include <errno.h>
 #include <getopt.h>
-#include <linux/filter.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -23,8 +25,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 
 #ifndef NETLINK_KOBJECT_UEVENT
@@ -36,6 +40,10 @@
 /* Index into the SO_MEMINFO array (enum in linux/sock_diag.h), stable UAPI. */
 #define MEMINFO_DROPS 8
 #define MEMINFO_VARS  9
+
+#ifndef SO_LOCK_FILTER
+#define SO_LOCK_FILTER 44
+#endif
 
 #define RECV_BUF_SIZE (64 * 1024)
 
@@ -49,7 +57,7 @@ static void on_detach(int sig)
 	detach_req = 1;
 }
 
-/* SO_DETACH_FILTER as the socket's owner would try it. */
+/* SO_DETACH_FILTER as the socket's owner would try it (the kernel wants an int). */
 static void try_detach(int fd)
 {
 	int unused = 0, ret = setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused));
@@ -59,15 +67,6 @@ static void try_detach(int fd)
 			      : errno == ENOENT ? "ENOENT"
 						: strerror(errno));
 	fflush(stdout);
-}
-
-/* A classic BPF program accepting every packet whole. */
-static int attach_own_filter(int fd)
-{
-	struct sock_filter accept_all[] = {BPF_STMT(BPF_RET | BPF_K, 0xffff)};
-	struct sock_fprog prog = {.len = 1, .filter = accept_all};
-
-	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
 static void on_stop(int sig)
@@ -86,8 +85,8 @@ static void usage(void)
 {
 	fprintf(
 	    stderr,
-	    "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [--own-filter] "
-	    "[--try-detach]\n");
+	    "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L] [-K] "
+	    "[--own-filter] [--try-detach]\n");
 	exit(2);
 }
 
@@ -182,10 +181,10 @@ static long long read_drops(int fd)
 int main(int argc, char **argv)
 {
 	long long rcvbuf_req = -1, count = 0, idle_ms = -1, total = 0, enobufs = 0;
-	int paused = 0, quiet = 0, seq_only = 0, own_filter = 0, detach_opt = 0;
+	int paused = 0, quiet = 0, seq_only = 0, filter = 0, lock = 0, keeper = 0, detach_opt = 0;
 	static const struct option longopts[] = {
 	    {"own-filter", no_argument, NULL, 'F'},
-	    {"try-detach", no_argument, NULL, 'D'},
+	    {"try-detach", no_argument, NULL, 256},
 	    {NULL, 0, NULL, 0},
 	};
 	struct sockaddr_nl sa;
@@ -198,12 +197,9 @@ int main(int argc, char **argv)
 	int fd, opt, rcvbuf = 0;
 	long long deadline;
 
-	while ((opt = getopt_long(argc, argv, "b:n:t:PqS", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "b:n:t:PqSFLK", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'F':
-			own_filter = 1;
-			break;
-		case 'D':
+		case 256:
 			detach_opt = 1;
 			break;
 		case 'b':
@@ -223,6 +219,15 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			seq_only = 1;
+			break;
+		case 'F':
+			filter = 1;
+			break;
+		case 'L':
+			lock = 1;
+			break;
+		case 'K':
+			keeper = 1;
 			break;
 		default:
 			usage();
@@ -266,9 +271,23 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (own_filter && attach_own_filter(fd) < 0) {
-		perror("uevlisten: SO_ATTACH_FILTER");
-		return 1;
+	if (filter) {
+		/* One instruction: accept the whole message. */
+		struct sock_filter accept_all = BPF_STMT(BPF_RET | BPF_K, 0xffffffff);
+		struct sock_fprog prog = {.len = 1, .filter = &accept_all};
+
+		if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
+			perror("uevlisten: SO_ATTACH_FILTER");
+			return 1;
+		}
+	}
+	if (lock) {
+		int one = 1;
+
+		if (setsockopt(fd, SOL_SOCKET, SO_LOCK_FILTER, &one, sizeof(one)) < 0) {
+			perror("uevlisten: SO_LOCK_FILTER");
+			return 1;
+		}
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
@@ -298,8 +317,28 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	printf("ready pid=%d portid=%u ino=%llu netns=%llu rcvbuf=%d\n", (int)getpid(), sa.nl_pid,
+	if (keeper) {
+		pid_t parent = getpid(), child = fork();
+
+		if (child < 0) {
+			perror("uevlisten: fork");
+			return 1;
+		}
+		if (child == 0) {
+			/* Hold the inherited socket, never read it; go when the parent goes. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(0);
+			for (;;)
+				pause();
+		}
+		keeper = child;
+	}
+	printf("ready pid=%d portid=%u ino=%llu netns=%llu rcvbuf=%d", (int)getpid(), sa.nl_pid,
 	       (unsigned long long)st.st_ino, netns, rcvbuf);
+	if (keeper)
+		printf(" child=%d", keeper);
+	printf("\n");
 	fflush(stdout);
 
 	/*

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types shared by bpf/locks.bpf.c and user/locks*.c: the in-kernel
+ * aggregation of lock contention (uevscope locks). Fixed-width fields, laid
+ * out with no hidden padding; every value map is per CPU, summed in user space.
+ */
+#ifndef UEVSCOPE_LOCKS_H
+#define UEVSCOPE_LOCKS_H
+
+/* Uses __u64 and friends: include vmlinux.h (BPF) or <linux/types.h> (user space) first. */
+
+#define LOCKS_HIST_SLOTS  32 /* log2(ns) buckets; the last one also takes everything longer */
+#define LOCKS_COMM_LEN	  16
+#define LOCKS_STACK_DEPTH 32
+
+/* Map sizes: when one is full the update fails and a counter below says so. */
+#define LOCKS_MAX_TASKS	  16384 /* tasks waiting at the same time */
+#define LOCKS_MAX_LOCKS	  4096
+#define LOCKS_MAX_PATHS	  8192 /* (lock, stack) pairs */
+#define LOCKS_MAX_WAITERS 4096 /* (lock, comm, cgroup) triples */
+#define LOCKS_MAX_STACKS  8192
+
+/* Counters of what the kernel side could not record (per-CPU array, by index). */
+enum locks_counter {
+	LOCKS_CNT_STACK_FAIL,	/* bpf_get_stackid() failed: path shown as "stack unavailable" */
+	LOCKS_CNT_TASK_FULL,	/* per-task begin map full: the contention was not timed */
+	LOCKS_CNT_LOCK_FULL,	/* per-lock map full: contention missing from the lock totals */
+	LOCKS_CNT_PATH_FULL,	/* per-path map full */
+	LOCKS_CNT_WAITER_FULL,	/* per-task-name map full */
+	LOCKS_CNT_NET_ALLOC,	/* struct net allocated: a network namespace created */
+	LOCKS_CNT_NET_FREE,	/* struct net freed: a network namespace destroyed */
+	LOCKS_CNT_FILTERED_OUT, /* contentions on other locks skipped once a lock filter is set */
+	LOCKS_CNT_BCAST_TASK_FULL, /* broadcast start map full: a broadcast was not timed */
+	LOCKS_CNT__COUNT
+};
+
+/*
+ * Wait statistics; the same shape per lock and per (lock, stack). Counts,
+ * totals and the histogram only grow: user space reports differences between
+ * two reads, so nothing is ever reset (a reset would race with updates). A
+ * maximum cannot be differenced, so each update also keeps the maximum of its
+ * generation (locks_gen, bumped by user space every interval) in the slot
+ * gen & 1, with the generation it belongs to beside it.
+ */
+struct locks_stat {
+	__u64 count;
+	__u64 total_ns;
+	__u64 gen_max_ns[2];
+	__u32 gen[2];
+	__u32 flags; /* LCB_F_* seen at contention_begin, ORed: says spinlock, mutex, rwsem... */
+	__u32 pad;
+	__u64 hist[LOCKS_HIST_SLOTS];
+};
+
+struct locks_path_key {
+	__u64 lock;
+	__s32 stack_id; /* < 0: capture failed (-errno) */
+	__u32 pad;
+};
+
+/* Contending tasks by name and cgroup: count and total wait. */
+struct locks_waiter_val {
+	__u64 count;
+	__u64 total_ns;
+};
+
+struct locks_waiter_key {
+	__u64 lock;
+	__u64 cgroup_id;
+	char comm[LOCKS_COMM_LEN];
+};
+
+/* Kernel's LCB_F_* (include/trace/events/lock.h), not in vmlinux.h: they are macros. */
+#define LOCKS_F_SPIN   (1U << 0)
+#define LOCKS_F_READ   (1U << 1)
+#define LOCKS_F_WRITE  (1U << 2)
+#define LOCKS_F_RT     (1U << 3)
+#define LOCKS_F_PERCPU (1U << 4)
+#define LOCKS_F_MUTEX  (1U << 5)
+
+#endif /* UEVSCOPE_LOCKS_H */

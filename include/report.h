@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Map keys and values of the in-kernel aggregation behind `uevscope report`
+ * and `uevscope top` (bpf/report.bpf.c). Fixed-width fields, no hidden
+ * padding: every struct is a multiple of 8 bytes with 8-byte fields first.
+ */
+#ifndef UEVSCOPE_REPORT_H
+#define UEVSCOPE_REPORT_H
+
+#define REPORT_SUBSYS_LEN 24
+#define REPORT_ACTION_LEN 16
+#define REPORT_HIST_SLOTS 32 /* log2 buckets: slot i counts values in [2^i, 2^(i+1)) */
+
+/* Map sizes; the loader may change them before load. A full map is counted, not silent. */
+#define REPORT_MAX_NETNS  1024
+#define REPORT_MAX_SA	  4096
+#define REPORT_MAX_SOCKS  4096
+#define REPORT_MAX_FANOUT 8192
+
+/* Per network namespace that received uevents (per-CPU hash). */
+struct report_netns_key {
+	__u32 netns_ino;
+	__u32 userns_ino; /* owner of netns_ino */
+};
+
+struct report_netns_val {
+	__u64 deliveries; /* uevents queued on a socket in this netns */
+	__u64 bytes;	  /* their payload bytes */
+	__u64 injected;	  /* of which were sent by a process, not the kernel */
+	__u64 last_ts_ns; /* bpf_ktime_get_ns() of the last one on this CPU */
+};
+
+/* Per netns x origin x SUBSYSTEM x ACTION (per-CPU hash of __u64 counts). */
+struct report_sa_key {
+	__u32 netns_ino;
+	__u32 injected; /* 1: sent by a process */
+	char subsystem[REPORT_SUBSYS_LEN];
+	char action[REPORT_ACTION_LEN];
+};
+
+/* Per receiving socket (per-CPU hash). */
+struct report_sock_key {
+	__u32 sock_ino;
+	__u32 netns_ino;
+};
+
+struct report_sock_val {
+	__u64 deliveries;
+	__u64 bytes;
+	__u64 last_ts_ns;
+	__u64 last_seqnum;
+};
+
+/*
+ * Fan-out of one SEQNUM while it is being delivered (plain hash keyed by
+ * SEQNUM). One broadcast runs in one task, netns after netns, so a netns
+ * change means one more namespace reached. The loader folds an entry into
+ * its histograms once, after it has been idle long enough to be complete,
+ * and deletes it.
+ */
+struct report_fanout {
+	__u64 last_ts_ns;
+	__u32 netns;   /* namespaces reached */
+	__u32 sockets; /* sockets reached */
+	__u32 last_netns;
+	__u32 injected;
+};
+
+/* Emission (netlink_broadcast() of a uevent into one netns), where traceable. */
+struct report_emit_val {
+	__u64 broadcasts;  /* netlink_broadcast() calls into this netns */
+	__u64 no_listener; /* ... that returned -ESRCH: nobody there listened */
+};
+
+enum report_counter {
+	REP_CNT_DELIVERIES,	 /* deliveries aggregated */
+	REP_CNT_UNICAST,	 /* unicast skbs on uevent sockets (acks to injectors), skipped */
+	REP_CNT_NO_PAYLOAD,	 /* skb gone before it was read: counted per netns, not parsed */
+	REP_CNT_NO_SEQNUM,	 /* payload without SEQNUM=: no fan-out entry */
+	REP_CNT_NETNS_FULL,	 /* netns map full: delivery not counted per netns */
+	REP_CNT_SA_FULL,	 /* subsystem/action map full */
+	REP_CNT_SOCK_FULL,	 /* socket map full */
+	REP_CNT_FANOUT_FULL,	 /* fan-out map full */
+	REP_CNT_EMIT_FULL,	 /* emission map full */
+	REP_CNT_EMISSIONS,	 /* netlink_broadcast() calls on uevent sockets */
+	REP_CNT_LATENCY_NOSTART, /* delivery without a traced broadcast start */
+	REP_CNT_MAX,
+};
+
+#endif /* UEVSCOPE_REPORT_H */

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-2.0
+# uevscope report -j: exact counts per netns, per subsystem/action and the
+# fan-out histogram for uevents the test makes itself; receiver overruns
+# equal to /proc/net/netlink; an injection into a user-namespaced netns
+# counted there only, which is listed under isolation.
+SUITE=report
+. "$(dirname "$0")/lib.sh"
+require_root
+require_jq
+
+new_netns uevrpa
+NSA=$NS
+new_netns uevrpb
+NSB=$NS
+new_netns uevrpd
+NSD=$NS
+start_listener a1 ip netns exec "$NSA" -- -q || fail "setup" "listener a1"
+start_listener a2 ip netns exec "$NSA" -- -q || fail "setup" "listener a2"
+start_listener b1 ip netns exec "$NSB" -- || fail "setup" "listener b1"
+start_listener host -- -q || fail "setup" "host listener"
+start_listener tiny ip netns exec "$NSD" -- -P -b 1 -q || fail "setup" "tiny listener"
+start_listener c unshare -Urn -- || fail "setup" "user-namespaced listener"
+c_userns=$(stat -L -c %i "/proc/$c_pid/ns/user")
+init_userns=$(stat -L -c %i "/proc/$host_pid/ns/user")
+
+# Every listener that kernel uevents reach, ours and any other (checked
+# against /proc/net/netlink by the listeners suite): the expected fan-out.
+"$UEVSCOPE" listeners -j >"$T/l.json" || { fail "setup" "listeners"; exit 0; }
+S_ALL=$(jq "[.sockets[] | select(.userns == $init_userns)] | length" "$T/l.json")
+N_ALL=$(jq "[.sockets[] | select(.userns == $init_userns) | .netns.inode] | unique | length" "$T/l.json")
+HOST_SOCKS=$(jq "[.sockets[] | select(.netns.inode == $host_netns)] | length" "$T/l.json")
+
+"$UEVSCOPE" report -j 1 >"$T/r.out" 2>"$T/r.err" &
+R=$!
+PIDS="$PIDS $R"
+wait_for '"type":"report"' "$T/r.out" 100 || { fail "setup" "report did not start: $(cat "$T/r.err")"; exit 0; }
+
+K=5
+i=0
+while [ $i -lt $K ]; do
+	fire_uevent "$(new_uuid $i)"
+	i=$((i + 1))
+done
+BURST=100
+"$H/uevgen" -n $BURST >/dev/null
+KT=$((K + BURST))
+nsenter -t "$c_pid" -U -n --preserve-credentials "$H/uevinject" add /devices/virtual/uevtest/rep uevtest \
+	A=1 >"$T/inject.out" 2>&1 || fail "setup" "injection: $(cat "$T/inject.out")"
+
+# last_doc JQ: the field of the newest document.
+last_doc() {
+	tail -1 "$T/r.out" | jq -r "$1"
+}
+n=0
+while [ "$(last_doc '.fanout.seqnums')" != $((KT + 1)) ] && [ $n -lt 80 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+sleep 1.2 # one more interval: nothing may change any more
+kill -INT $R
+wait $R
+rc=$?
+tail -1 "$T/r.out" >"$T/last.json"
+drops=$(ip netns exec "$NSD" awk -v p="$tiny_portid" '$2 == 15 && $3 == p { print $9 }' /proc/net/netlink)
+
+[ $rc = 0 ] && pass "SIGINT ends report with exit 0" || fail "SIGINT ends report with exit 0" "exit $rc"
+bad=$(jq -r '.type' "$T/r.out" | grep -vc '^report$')
+[ "$bad" = 0 ] && pass "one JSON document per interval" || fail "one JSON document per interval" "$bad bad lines"
+planned=$("$UEVSCOPE" features -j | jq -r '.plans[] | select(.subcommand=="report" and .job=="delivery") | .uses')
+grep -q "aggregating uevent deliveries via $planned\$" "$T/r.err" &&
+	pass "says its delivery tier, the one features predicts ($planned)" ||
+	fail "says its delivery tier, the one features predicts ($planned)" "$(cat "$T/r.err")"
+
+# netns FIELD INODE
+netns() {
+	jq -r ".netns[] | select(.inode == $2) | $1" "$T/last.json"
+}
+b_bytes=$(sed -n 's/^uevent .* len=\([0-9]*\)$/\1/p' "$T/b1.out" | awk '{ s += $1 } END { print s }')
+got=$(netns '"\(.delivered) \(.kernel) \(.injected) \(.listeners) \(.bytes)"' "$a1_netns")
+want="$((2 * KT)) $((2 * KT)) 0 2 $((2 * b_bytes))"
+[ "$got" = "$want" ] && pass "netns with 2 listeners: delivered, kernel, injected, listeners, bytes" ||
+	fail "netns with 2 listeners: delivered, kernel, injected, listeners, bytes" "want [$want] got [$got]"
+got=$(netns '"\(.delivered) \(.bytes) \(.name)"' "$b1_netns")
+[ "$got" = "$KT $b_bytes $NSB" ] && pass "netns with 1 listener: delivered, bytes (as received), name" ||
+	fail "netns with 1 listener: delivered, bytes (as received), name" "want [$KT $b_bytes $NSB] got [$got]"
+got=$(netns '.delivered' "$host_netns")
+[ "$got" = $((KT * HOST_SOCKS)) ] && pass "initial netns: delivered to its $HOST_SOCKS listener(s)" ||
+	fail "initial netns: delivered to its $HOST_SOCKS listener(s)" "want $((KT * HOST_SOCKS)) got $got"
+
+got=$(netns '"\(.delivered) \(.drops)"' "$tiny_netns")
+if [ -n "$drops" ] && [ "$drops" -gt 0 ] && [ "$got" = "$((KT - drops)) $drops" ]; then
+	pass "overrun listener: drops equal /proc/net/netlink, delivered + drops = uevents"
+else
+	fail "overrun listener: drops equal /proc/net/netlink, delivered + drops = uevents" "proc drops=$drops, got [$got], $KT uevents"
+fi
+
+got=$(netns '"\(.delivered) \(.injected) \(.kernel) \(.userns)"' "$c_netns")
+[ "$got" = "1 1 0 $c_userns" ] && pass "user-namespaced netns: the injected uevent only, counted as injected" ||
+	fail "user-namespaced netns: the injected uevent only, counted as injected" "got [$got]"
+got=$(jq '[.netns[] | select(.injected > 0) | .inode]' -c "$T/last.json")
+[ "$got" = "[$c_netns]" ] && pass "injected counted nowhere else" || fail "injected counted nowhere else" "got $got"
+
+got=$(jq -r ".events[] | select(.netns == $a1_netns or .netns == $c_netns) | \"\\(.netns) \\(.origin) \\(.subsystem) \\(.action) \\(.count)\"" "$T/last.json" | sort)
+want=$(printf '%s kernel mem change %s\n%s injected uevtest add 1\n' "$a1_netns" $((2 * KT)) "$c_netns" | sort)
+[ "$got" = "$want" ] && pass "per netns x subsystem x action counts" ||
+	fail "per netns x subsystem x action counts" "want [$want] got [$got]"
+
+# Fan-out: every kernel uevent reached all N_ALL namespaces and S_ALL sockets,
+# except those the full listener lost (one netns and one socket fewer); the
+# injection reached one of each.
+hist() {
+	jq -r ".fanout.$1[] | \"\\(.value):\\(.count)\"" "$T/last.json" | sort -n | tr '\n' ' '
+}
+expect_hist() {
+	{
+		echo "$1:$((KT - drops))"
+		[ "$drops" -gt 0 ] && echo "$(($1 - 1)):$drops"
+		echo "1:1"
+	} | sort -n | tr '\n' ' '
+}
+got=$(hist netns)
+want=$(expect_hist "$N_ALL")
+[ "$got" = "$want" ] && pass "fan-out histogram: namespaces reached per SEQNUM" ||
+	fail "fan-out histogram: namespaces reached per SEQNUM" "want [$want] got [$got]"
+got=$(hist sockets)
+want=$(expect_hist "$S_ALL")
+[ "$got" = "$want" ] && pass "fan-out histogram: sockets reached per SEQNUM" ||
+	fail "fan-out histogram: sockets reached per SEQNUM" "want [$want] got [$got]"
+got=$(last_doc '"\(.fanout.seqnums) \(.fanout.pending)"')
+[ "$got" = "$((KT + 1)) 0" ] && pass "each SEQNUM counted once, none pending" ||
+	fail "each SEQNUM counted once, none pending" "want [$((KT + 1)) 0] got [$got]"
+
+got=$(jq -r ".isolation[] | select(.netns == $c_netns) | \"\\(.userns) \\(.listeners) \\(.injected) \\(.kernel) \\(.container.pid) \\(.container.comm)\"" "$T/last.json")
+[ "$got" = "$c_userns 1 1 0 $c_pid uevlisten" ] &&
+	pass "isolation lists the user-namespaced netns, its container and what was injected" ||
+	fail "isolation lists the user-namespaced netns, its container and what was injected" "got [$got]"
+got=$(jq -c "[.isolation[] | select(.netns == $a1_netns or .netns == $b1_netns or .netns == $host_netns or .netns == $tiny_netns)]" "$T/last.json")
+[ "$got" = "[]" ] && pass "isolation lists no initial-userns netns" || fail "isolation lists no initial-userns netns" "$got"
+
+got=$(last_doc '[.counters.netns_map_full, .counters.event_map_full, .counters.socket_map_full, .counters.fanout_map_full, .counters.no_seqnum] | add')
+[ "$got" = 0 ] && pass "no map full, every payload parsed" || fail "no map full, every payload parsed" "$(last_doc -c .counters)"
+got=$(last_doc '"\(.emission.traced) \(.emission_tier)"')
+[ "$got" = "false null" ] && grep -q "emission unavailable" "$T/r.err" &&
+	pass "emission: not traceable here, and said so" || fail "emission: not traceable here, and said so" "got [$got]"
+
+# The fallback tier counts the same.
+"$UEVSCOPE" report -j --tier raw_tp/sk_data_ready 0.5 >"$T/raw.out" 2>"$T/raw.err" &
+R=$!
+PIDS="$PIDS $R"
+wait_for '"type":"report"' "$T/raw.out" 100
+fire_uevent "$(new_uuid 9)"
+sleep 1.3
+kill -INT $R
+wait $R
+got=$(tail -1 "$T/raw.out" | jq -r ".delivery_tier, (.netns[] | select(.inode == $a1_netns) | .delivered), (.events[] | select(.netns == $b1_netns) | .subsystem)" | tr '\n' ' ')
+[ "$got" = "raw_tp/sk_data_ready 2 mem " ] && pass "raw_tp tier: same counts" || fail "raw_tp tier: same counts" "got [$got] $(cat "$T/raw.err")"
+
+# Plain text: a header and one row per netns, the isolated one said so.
+"$UEVSCOPE" report 0.3 1 >"$T/text.out" 2>&1
+grep -q "NETNS .*USERNS .*LISTENERS .*DELIVERED" "$T/text.out" &&
+	grep -q "^ *$b1_netns .* $NSB\$" "$T/text.out" && grep -q "isolated: netns $c_netns " "$T/text.out" &&
+	pass "text output: header, named rows, isolation" || fail "text output: header, named rows, isolation" "$(head -5 "$T/text.out")"

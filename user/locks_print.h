@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* uevscope locks: one report (an interval, or the whole run) as text or JSON. */
+#ifndef UEVSCOPE_LOCKS_PRINT_H
+#define UEVSCOPE_LOCKS_PRINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "locks_snap.h"
+#include "strbuf.h"
+
+struct lk_path_view {
+	const struct lk_stat *st;
+	int32_t stack_id;
+	const struct lk_stack *stack; /* NULL: capture failed or stack gone */
+};
+
+struct lk_task_view {
+	const char *comm; /* not NUL-terminated beyond LOCKS_COMM_LEN */
+	uint64_t cgroup_id;
+	const char *cgroup; /* NULL: unknown */
+	const struct lk_stat *st;
+};
+
+struct lk_lock_view {
+	uint64_t addr;
+	const struct lk_stat *st;
+	const char *symbol;	   /* data symbol from kallsyms, or NULL */
+	const char *identified;	   /* "uevent_sock_mutex" when recognised by its stacks, or NULL */
+	const char *identified_by; /* the function seen calling mutex_lock on it */
+	bool uevent_path;	   /* one of its stacks goes through a uevent function */
+	struct lk_path_view *paths;
+	size_t npaths, paths_shown;
+	struct lk_task_view *tasks;
+	size_t ntasks, tasks_shown;
+};
+
+struct lk_report {
+	uint64_t wall_ns;
+	double seconds;
+	bool final; /* the whole run, not one interval */
+	bool seqnum_ok;
+	uint64_t uevents;
+	bool churn_ok;
+	uint64_t netns_created, netns_destroyed;
+	uint64_t contentions;	/* every lock, this report's span */
+	const char *bcast_tier; /* NULL: broadcast not timed here */
+	struct lk_stat bcast;	/* netlink_broadcast() calls on uevent sockets */
+	struct lk_lock_view *locks;
+	size_t nlocks, locks_shown;
+	uint64_t counters[LOCKS_CNT__COUNT]; /* this report's span */
+	uint64_t missed_runs;		     /* since the start */
+	uint64_t filter_lock;		     /* 0: every lock counted */
+	double filter_since;		     /* seconds after start */
+};
+
+void lk_print_text(struct strbuf *out, const struct lk_report *r);
+void lk_print_json(struct strbuf *out, const struct lk_report *r);
+
+#endif /* UEVSCOPE_LOCKS_PRINT_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One run of uevscope locks: the reads at each report, the differences
+ * between them, recognising uevent_sock_mutex and turning on the in-kernel
+ * lock filter, and assembling a report for the printers.
+ */
+#ifndef UEVSCOPE_LOCKS_REPORT_H
+#define UEVSCOPE_LOCKS_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "locks_attach.h"
+#include "locks_snap.h"
+#include "strbuf.h"
+
+struct lk_args {
+	double duration; /* seconds, 0 = until SIGINT */
+	double interval; /* seconds, 0 = one report at the end */
+	uint64_t count;	 /* reports, 0 = unlimited */
+	size_t top;
+	bool json, all_locks, no_churn;
+	const char *tier;
+};
+
+/* What one report is differenced against. */
+struct lk_mark {
+	uint64_t ns, seqnum;
+	uint64_t counters[LOCKS_CNT__COUNT];
+	struct lk_table locks, paths, waiters;
+	struct lk_stat bcast;
+};
+
+struct lk_run {
+	const struct lk_args *args;
+	struct locks_attached la;
+	struct lk_names names;
+	bool seqnum_ok;
+	uint64_t start_ns, last_report_ns, reports;
+	uint32_t gen;
+	struct lk_mark prev, cur;
+	struct lk_table d_locks, d_paths, d_waiters; /* cur - prev */
+	uint64_t filter_lock;
+	double filter_since;
+};
+
+void lk_run_start(struct lk_run *run);
+/* Reads the stacks seen so far; once uevent_sock_mutex shows, filters on it (unless -a). */
+void lk_run_identify(struct lk_run *run);
+/* Appends one report to out: since the last one, or since the start when final. */
+void lk_run_report(struct lk_run *run, struct strbuf *out, bool final);
+void lk_run_free(struct lk_run *run);
+
+#endif /* UEVSCOPE_LOCKS_REPORT_H */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef UEVSCOPE_REPORT_ATTACH_H
+#define UEVSCOPE_REPORT_ATTACH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "report_model.h"
+
+struct report_bpf;
+
+struct report_attached {
+	struct report_bpf *skel;
+	const char *delivery_tier; /* e.g. "tp_btf/sk_data_ready" */
+	const char *emission_tier; /* NULL when emission is not traceable here */
+};
+
+/*
+ * Loads the aggregation programs at the first delivery tier of the trace
+ * plan that loads and attaches (force_tier: only that one), with the first
+ * emission tier that works too, unless no_emission. Returns 0, or -errno
+ * after printing one line saying why no delivery tier works.
+ */
+int report_attach(struct report_attached *ra, const char *force_tier,
+		  const char *force_emission_tier, bool no_emission, uint32_t max_entries);
+void report_detach(struct report_attached *ra);
+
+/* A SEQNUM idle this long has reached every socket it will (see report_model.c). */
+#define REPORT_SETTLE_NS (200 * 1000000ull)
+
+/* Command line shared by report and top. */
+struct report_args {
+	const char *cmd;   /* "report" or "top", for messages */
+	const char *usage; /* its --help text */
+	bool json;
+	bool no_emission;
+	const char *force_tier;
+	const char *force_emission_tier;
+	double interval_s;
+	uint64_t count;	      /* 0 = until interrupted */
+	uint32_t max_entries; /* entries of each aggregation map, 0 = the defaults */
+};
+
+/* Parses options and [INTERVAL [COUNT]]; -1 to go on, else the exit code. cmd, usage kept. */
+int report_parse_args(int argc, char **argv, struct report_args *a);
+
+/* What report and top share: the attached programs and the model reading them. */
+struct report_session {
+	struct report_attached ra;
+	struct report_model model;
+};
+
+/* Checks privileges, attaches, starts the model; returns an exit code (0 = ready). */
+int report_session_open(struct report_session *s, const struct report_args *a);
+void report_session_close(struct report_session *s);
+/* The tiers in use, on stderr. */
+void report_announce(const struct report_session *s, const char *cmd);
+/* report's plain periodic output; top's fallback without a terminal. */
+int report_loop(const struct report_args *a);
+
+#endif /* UEVSCOPE_REPORT_ATTACH_H */

@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "common.h"
+#include "report_model.h"
+#include "socks.h"
+#include "report.skel.h"
+
+/* init_user_ns's inode, fixed by the kernel (PROC_USER_INIT_INO in include/linux/proc_ns.h). */
+#define PROC_USER_INIT_INO 0xEFFFFFFDU
+
+#define STORED(v) ((void *)(uintptr_t)((v) + 1))
+#define LOADED(p) ((uint64_t)(uintptr_t)(p)-1)
+
+static int ncpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > 0 ? n : 1;
+}
+
+static void baseline_cb(const struct uev_sock_info *info, void *ctx)
+{
+	overrun_baseline(ctx, info->sock_ino, info->sk_drops);
+}
+
+int report_model_init(struct report_model *m, struct report_bpf *skel, bool emission)
+{
+	struct stat st;
+
+	memset(m, 0, sizeof(*m));
+	m->skel = skel;
+	m->emission = emission;
+	/* pid 1 may be out of reach (a sandbox); the constant is what it would show. */
+	m->init_userns = stat("/proc/1/ns/user", &st) ? PROC_USER_INIT_INO : st.st_ino;
+	overrun_init(&m->overruns);
+	idmap_init(&m->netns_drops);
+	idmap_init(&m->sock_drops);
+	m->inventory = socks_open();
+	if (!m->inventory)
+		return -ENOMEM;
+	/* Drops from before we started are history: only growth counts. */
+	m->sockets_listed = socks_list(m->inventory, baseline_cb, &m->overruns) >= 0;
+	overrun_baseline_done(&m->overruns);
+	return 0;
+}
+
+static struct rm_netns *netns_entry(struct report_model *m, uint32_t netns, uint32_t userns)
+{
+	size_t i;
+
+	for (i = 0; i < m->nnetns; i++)
+		if (m->netns[i].netns == netns)
+			return &m->netns[i];
+	m->netns = realloc(m->netns, (m->nnetns + 1) * sizeof(*m->netns));
+	if (!m->netns)
+		abort();
+	memset(&m->netns[m->nnetns], 0, sizeof(*m->netns));
+	m->netns[m->nnetns].netns = netns;
+	m->netns[m->nnetns].userns = userns;
+	return &m->netns[m->nnetns++];
+}
+
+const struct rm_netns *rm_find_netns(const struct report_model *m, uint32_t netns)
+{
+	size_t i;
+
+	for (i = 0; i < m->nnetns; i++)
+		if (m->netns[i].netns == netns)
+			return &m->netns[i];
+	return NULL;
+}
+
+static void read_netns(struct report_model *m)
+{
+	int fd = bpf_map__fd(m->skel->maps.netns_stats), n = ncpus(), c;
+	struct report_netns_key key, next, *prev = NULL;
+	struct report_netns_val vals[n];
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		struct rm_netns *e = netns_entry(m, key.netns_ino, key.userns_ino);
+
+		for (c = 0; c < n; c++) {
+			e->deliveries += vals[c].deliveries;
+			e->bytes += vals[c].bytes;
+			e->injected += vals[c].injected;
+			if (vals[c].last_ts_ns > e->last_ts_ns)
+				e->last_ts_ns = vals[c].last_ts_ns;
+		}
+	}
+}
+
+static void read_emissions(struct report_model *m)
+{
+	int fd = bpf_map__fd(m->skel->maps.emit_stats), n = ncpus(), c;
+	struct report_netns_key key, next, *prev = NULL;
+	struct report_emit_val vals[n];
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		struct rm_netns *e = netns_entry(m, key.netns_ino, key.userns_ino);
+
+		for (c = 0; c < n; c++) {
+			e->broadcasts += vals[c].broadcasts;
+			e->no_listener += vals[c].no_listener;
+		}
+	}
+}
+
+static void read_sa(struct report_model *m)
+{
+	int fd = bpf_map__fd(m->skel->maps.sa_stats), n = ncpus(), c;
+	struct report_sa_key key, next, *prev = NULL;
+	uint64_t vals[n];
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct rm_sa *e;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		m->sa = realloc(m->sa, (m->nsa + 1) * sizeof(*m->sa));
+		if (!m->sa)
+			abort();
+		e = &m->sa[m->nsa++];
+		memset(e, 0, sizeof(*e));
+		e->netns = key.netns_ino;
+		e->injected = key.injected;
+		memcpy(e->subsystem, key.subsystem, sizeof(e->subsystem) - 1);
+		memcpy(e->action, key.action, sizeof(e->action) - 1);
+		for (c = 0; c < n; c++)
+			e->count += vals[c];
+	}
+}
+
+/* Sockets alive now, from the iterator, with what the kernel counted for each. */
+struct sock_scan {
+	struct report_model *m;
+	struct idmap alive;
+};
+
+static void scan_cb(const struct uev_sock_info *info, void *ctx)
+{
+	struct sock_scan *scan = ctx;
+	struct report_model *m = scan->m;
+	int fd = bpf_map__fd(m->skel->maps.sock_stats), n = ncpus(), c;
+	struct report_sock_key key = {.sock_ino = info->sock_ino, .netns_ino = info->netns_ino};
+	struct report_sock_val vals[n];
+	uint32_t lost = overrun_update(&m->overruns, info->sock_ino, info->sk_drops);
+	uint64_t netns_drops = LOADED(idmap_get(&m->netns_drops, info->netns_ino));
+	struct rm_netns *ne;
+	struct rm_sock *s;
+
+	if (!idmap_get(&m->netns_drops, info->netns_ino))
+		netns_drops = 0;
+	netns_drops += lost;
+	idmap_put(&m->netns_drops, info->netns_ino, STORED(netns_drops));
+	idmap_put(&scan->alive, info->sock_ino, (void *)1);
+
+	m->socks = realloc(m->socks, (m->nsocks + 1) * sizeof(*m->socks));
+	if (!m->socks)
+		abort();
+	s = &m->socks[m->nsocks++];
+	memset(s, 0, sizeof(*s));
+	s->sock_ino = info->sock_ino;
+	s->netns = info->netns_ino;
+	s->userns = info->userns_ino;
+	s->portid = info->portid;
+	s->groups = info->groups;
+	s->rmem_alloc = info->rmem_alloc;
+	s->rcvbuf = info->rcvbuf;
+	s->sk_drops = info->sk_drops;
+	s->drops = lost + (idmap_get(&m->sock_drops, info->sock_ino)
+			       ? LOADED(idmap_get(&m->sock_drops, info->sock_ino))
+			       : 0);
+	idmap_put(&m->sock_drops, info->sock_ino, STORED(s->drops));
+	if (!bpf_map_lookup_elem(fd, &key, vals)) {
+		for (c = 0; c < n; c++) {
+			s->deliveries += vals[c].deliveries;
+			s->bytes += vals[c].bytes;
+			if (vals[c].last_ts_ns > s->last_ts_ns) {
+				s->last_ts_ns = vals[c].last_ts_ns;
+				s->last_seqnum = vals[c].last_seqnum;
+			}
+		}
+	}
+	ne = netns_entry(m, info->netns_ino, info->userns_ino);
+	ne->listeners++;
+	if (s->last_ts_ns >= ne->last_ts_ns)
+		ne->last_seqnum = s->last_seqnum;
+}
+
+static void read_sockets(struct report_model *m)
+{
+	struct sock_scan scan = {.m = m};
+	struct idmap kept;
+	size_t i;
+
+	if (!m->sockets_listed)
+		return;
+	idmap_init(&scan.alive);
+	if (socks_list(m->inventory, scan_cb, &scan) >= 0) {
+		overrun_prune(&m->overruns, &scan.alive);
+		/* A socket that is gone keeps its drops in its netns, not in the socket list. */
+		idmap_init(&kept);
+		for (i = 0; i < m->sock_drops.cap; i++)
+			if (m->sock_drops.keys[i] && idmap_get(&scan.alive, m->sock_drops.keys[i]))
+				idmap_put(&kept, m->sock_drops.keys[i], m->sock_drops.vals[i]);
+		idmap_free(&m->sock_drops, NULL);
+		m->sock_drops = kept;
+	}
+	idmap_free(&scan.alive, NULL);
+	for (i = 0; i < m->nnetns; i++) {
+		struct rm_netns *e = &m->netns[i];
+		void *d = idmap_get(&m->netns_drops, e->netns);
+
+		e->drops = d ? LOADED(d) : 0;
+		e->isolated = e->listeners && m->init_userns && e->userns != m->init_userns;
+	}
+}
+
+static void hist_add(struct rm_hist *h, uint32_t value)
+{
+	h->slot[value < RM_FANOUT_SLOTS ? value : RM_FANOUT_SLOTS - 1]++;
+	h->total++;
+}
+
+/*
+ * A SEQNUM is delivered by one task in one go (kobject_uevent_env() holds
+ * uevent_sock_mutex over the whole broadcast; an injection is broadcast
+ * inside its sendmsg()), so once its entry has been idle for settle_ns no
+ * more deliveries can come: it is counted once, then deleted.
+ */
+static void fold_fanout(struct report_model *m, uint64_t settle_ns)
+{
+	int fd = bpf_map__fd(m->skel->maps.fanout);
+	__u64 key, next, *prev = NULL, done[256];
+	struct report_fanout f;
+	size_t ndone, i;
+
+	m->fanout_pending = 0;
+	do {
+		ndone = 0;
+		prev = NULL;
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			key = next;
+			prev = &key;
+			if (bpf_map_lookup_elem(fd, &key, &f))
+				continue;
+			if (m->ts_ns - f.last_ts_ns < settle_ns || f.last_ts_ns > m->ts_ns) {
+				m->fanout_pending++;
+				continue;
+			}
+			hist_add(&m->fanout_netns, f.netns);
+			hist_add(&m->fanout_sockets, f.sockets);
+			done[ndone++] = key;
+			if (ndone == ARRAY_SIZE(done))
+				break;
+		}
+		/* Deleting while walking would restart the walk: delete in batches. */
+		for (i = 0; i < ndone; i++)
+			bpf_map_delete_elem(fd, &done[i]);
+		if (ndone == ARRAY_SIZE(done))
+			m->fanout_pending = 0;
+	} while (ndone == ARRAY_SIZE(done));
+}
+
+static void read_percpu_array(int fd, uint32_t nslots, uint64_t *out)
+{
+	int n = ncpus(), c;
+	uint64_t vals[n];
+	uint32_t i;
+
+	for (i = 0; i < nslots; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (c = 0; c < n; c++)
+			out[i] += vals[c];
+	}
+}
+
+int report_model_read(struct report_model *m, uint64_t settle_ns)
+{
+	uint32_t i;
+
+	m->nnetns = 0;
+	m->nsa = 0;
+	m->nsocks = 0;
+	m->ts_ns = now_monotonic_ns();
+	read_netns(m);
+	if (m->emission)
+		read_emissions(m);
+	read_sa(m);
+	read_sockets(m);
+	fold_fanout(m, settle_ns);
+	read_percpu_array(bpf_map__fd(m->skel->maps.latency), REPORT_HIST_SLOTS, m->latency.slot);
+	m->latency.total = 0;
+	for (i = 0; i < REPORT_HIST_SLOTS; i++)
+		m->latency.total += m->latency.slot[i];
+	read_percpu_array(bpf_map__fd(m->skel->maps.rep_counters), REP_CNT_MAX, m->counters);
+	return 0;
+}
+
+void report_model_free(struct report_model *m)
+{
+	socks_close(m->inventory);
+	overrun_free(&m->overruns);
+	idmap_free(&m->netns_drops, NULL);
+	idmap_free(&m->sock_drops, NULL);
+	free(m->netns);
+	free(m->sa);
+	free(m->socks);
+	memset(m, 0, sizeof(*m));
+}
