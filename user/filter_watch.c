@@ -16,6 +16,7 @@
 #include "filter_attach.h"
 #include "filter_watch.h"
 #include "filter_watch.skel.h"
+#include "probe.h"
 
 /* Full rescans catch what the notices cannot: rule changes, fd passing, a full ring buffer. */
 #define RESCAN_MS 1000
@@ -248,6 +249,19 @@ int filter_watch_main(int argc, char **argv)
 	g_ws = &ws;
 
 	silence_libbpf(!verbose);
+	/* Probe, then choose (user/probe.c, plan "filter watch"); unless --tier forced one. */
+	if (first != last) {
+		struct probe_set ps = {};
+		int chosen = plan_choose(&ps, PLAN_FILTER_WATCH);
+
+		if (chosen != PROBE_TRACEPOINT_SYS_EXIT_BIND)
+			uev_dbg("%s refused: %s", probe_name(PROBE_TRACEPOINT_SYS_EXIT_BIND),
+				ps.r[PROBE_TRACEPOINT_SYS_EXIT_BIND].reason);
+		if (chosen == PROBE_RAW_TP_SYS_EXIT)
+			first = FILTER_WATCH_RAW_TP;
+		else if (chosen < 0)
+			first = last + 1; /* neither: rescans only */
+	}
 	for (ws.method = first; ws.method <= last; ws.method++) {
 		skel = open_watch(ws.method == FILTER_WATCH_TRACEPOINTS);
 		if (skel)

@@ -43,6 +43,8 @@ static const struct {
     [PROBE_FS_BPFFS] = {"fs/bpffs", PK_FS},
     [PROBE_FS_BTF_VMLINUX] = {"fs/btf_vmlinux", PK_FS},
     [PROBE_FS_KALLSYMS] = {"fs/kallsyms", PK_FS},
+    [PROBE_TRACEPOINT_SYS_EXIT_BIND] = {"tp/syscalls/sys_exit_bind", PK_TRACEPOINT},
+    [PROBE_RAW_TP_SYS_EXIT] = {"raw_tp/sys_exit", PK_RAW_TP},
 };
 
 #define N PROBE_NONE
@@ -121,6 +123,16 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .job = "emission",
 	    .desc = "no-listener counts and emit-to-delivery latency",
 	    .tiers = {PROBE_FEXIT_NETLINK_BROADCAST, PROBE_KPROBE_NETLINK_BROADCAST},
+	    .requires = {N, N},
+	    .ntiers = 2,
+	    .optional = true,
+	},
+    [PLAN_FILTER_WATCH] =
+	{
+	    .subcommand = "filter",
+	    .job = "watch",
+	    .desc = "uevent sockets created after a rule (socket filter tier); else a rescan",
+	    .tiers = {PROBE_TRACEPOINT_SYS_EXIT_BIND, PROBE_RAW_TP_SYS_EXIT},
 	    .requires = {N, N},
 	    .ntiers = 2,
 	    .optional = true,

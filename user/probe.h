@@ -38,6 +38,8 @@ enum probe_id {
 	PROBE_FS_BPFFS,			    /* fs/bpffs: bpffs mounted at /sys/fs/bpf */
 	PROBE_FS_BTF_VMLINUX,		    /* fs/btf_vmlinux: /sys/kernel/btf/vmlinux */
 	PROBE_FS_KALLSYMS,		    /* fs/kallsyms: real addresses shown */
+	PROBE_TRACEPOINT_SYS_EXIT_BIND,	    /* tp/syscalls/sys_exit_bind */
+	PROBE_RAW_TP_SYS_EXIT,		    /* raw_tp/sys_exit */
 	PROBE__COUNT
 };
 
@@ -83,6 +85,7 @@ enum plan_id {
 	PLAN_DEVICES,
 	PLAN_REPORT_DELIVERY, /* report and top: trace's delivery tiers, aggregated in the kernel */
 	PLAN_REPORT_EMISSION,
+	PLAN_FILTER_WATCH, /* filter: new uevent sockets, for the socket filter tier */
 	PLAN__COUNT
 };
 
@@ -113,6 +116,7 @@ enum probe_kind {
 	PK_ITER,
 	PK_MAP,
 	PK_FS,
+	PK_TRACEPOINT, /* tracefs event: perf_event_open(PERF_TYPE_TRACEPOINT) */
 };
 
 void probe_fail(struct probe_result *r, int err, const char *fmt, ...)

@@ -150,6 +150,52 @@ static int read_int_file(const char *path, int *val)
 	return ret;
 }
 
+/*
+ * A tracefs event ("syscalls/sys_exit_bind"): its id from tracefs, then a
+ * tracepoint program on a perf event. Needs tracefs mounted (not mounted here).
+ */
+static void probe_tracepoint(struct probe_result *r, const char *target)
+{
+	static const char *const roots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
+	struct perf_event_attr attr;
+	char path[256];
+	int id = -1, pfd, efd;
+	size_t i;
+
+	probe_detail(r, "tracefs events/%s/id, perf_event_open + PERF_EVENT_IOC_SET_BPF", target);
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]) && id < 0; i++) {
+		snprintf(path, sizeof(path), "%s/events/%s/id", roots[i], target);
+		if (read_int_file(path, &id))
+			id = -1;
+	}
+	if (id < 0) {
+		probe_fail(r, ENOENT,
+			   "no tracefs event %s (tracefs not mounted at /sys/kernel/tracing, or "
+			   "no CONFIG_FTRACE_SYSCALLS)",
+			   target);
+		return;
+	}
+	pfd = load_prog(r, BPF_PROG_TYPE_TRACEPOINT, 0, 0, 0);
+	if (pfd < 0)
+		return;
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_TRACEPOINT;
+	attr.config = id;
+	attr.sample_period = 1;
+	efd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (efd < 0) {
+		probe_fail_step(r, "perf_event_open", errno);
+	} else {
+		if (ioctl(efd, PERF_EVENT_IOC_SET_BPF, pfd))
+			probe_fail_step(r, "PERF_EVENT_IOC_SET_BPF", errno);
+		else
+			r->ok = true;
+		close(efd);
+	}
+	close(pfd);
+}
+
 /* perf kprobe PMU (4.17+): config1 = symbol name pointer, config2 = offset. */
 static void probe_kprobe(struct probe_set *ps, struct probe_result *r, const char *target)
 {
@@ -348,6 +394,9 @@ void probe_attach_point(struct probe_set *ps, struct probe_result *r, enum probe
 		break;
 	case PK_RAW_TP:
 		probe_raw_tp(r, target);
+		break;
+	case PK_TRACEPOINT:
+		probe_tracepoint(r, target);
 		break;
 	case PK_KPROBE:
 		probe_kprobe(ps, r, target);
