@@ -15,14 +15,14 @@ static const struct subcommand {
 	const char *summary;
 } subcommands[] = {
     {"trace", cmd_trace, "print every uevent delivery, tagged with its namespaces"},
-    {"features", cmd_features, "probe which attach points this kernel allows"},
     {"listeners", cmd_listeners, "every uevent socket, its namespaces and processes"},
     {"report", cmd_report, "per-namespace deliveries, drops, fan-out, every interval"},
     {"top", cmd_top, "live full-screen view of uevent deliveries per namespace"},
-    {"devices", cmd_devices, "allow or deny device access per cgroup (cgroup/dev)"},
-    {"locks", cmd_locks, "lock contention on the uevent paths, beside uevent rate and netns churn"},
     {"filter", cmd_filter, "decide which uevents reach which listeners"},
     {"policy", cmd_policy, "check or apply a whole policy file"},
+    {"devices", cmd_devices, "allow or deny device access per cgroup (cgroup/dev)"},
+    {"locks", cmd_locks, "lock contention on the uevent paths, beside uevent rate and netns churn"},
+    {"features", cmd_features, "probe which attach points this kernel allows"},
 };
 
 static void usage(FILE *f)
@@ -32,22 +32,24 @@ static void usage(FILE *f)
 	fputs("usage: uevscope [-v] COMMAND [OPTIONS]\n\nCommands:\n", f);
 	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
 		fprintf(f, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-	fputs("\n'uevscope COMMAND --help' describes one command.\n"
-	      "\n"
-	      "EXAMPLES:\n"
-	      "  uevscope trace                  # live trace of every uevent delivery\n"
-	      "  uevscope trace -j -p -c 5       # five deliveries as JSON, with properties\n"
-	      "  uevscope features               # what this kernel lets uevscope attach to\n"
-	      "  uevscope listeners              # who listens for uevents, in which netns\n"
-	      "  uevscope report -j 5            # per-namespace delivery every 5 s, as JSON\n"
-	      "  uevscope top                    # live view; q quits\n"
-	      "  uevscope devices deny --cgroup /c1 c 1:3 rwm   # no /dev/null in cgroup /c1\n"
-	      "  uevscope locks -d 10            # who waits for the global uevent lock, and why\n"
-	      "  uevscope filter add --netns c1 'SUBSYSTEM==\"block\"' deny\n"
-	      "  uevscope policy apply /etc/uevscope/policy\n"
-	      "\n"
-	      "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",
-	      f);
+	fputs(
+	    "\n'uevscope COMMAND --help' describes one command.\n"
+	    "\n"
+	    "EXAMPLES:\n"
+	    "  uevscope trace                  # live trace of every uevent delivery\n"
+	    "  uevscope trace -j -p -c 5       # five deliveries as JSON, with properties\n"
+	    "  uevscope listeners              # who listens for uevents, in which netns\n"
+	    "  uevscope report -j 5            # per-namespace delivery every 5 s, as JSON\n"
+	    "  uevscope top                    # live view; q quits\n"
+	    "  uevscope filter add --netns c1 'SUBSYSTEM==\"block\"' deny  # c1 hears no block "
+	    "uevents\n"
+	    "  uevscope policy apply /etc/uevscope/policy   # a whole policy file, all or nothing\n"
+	    "  uevscope devices deny --cgroup /c1 c 1:3 rwm   # no /dev/null in cgroup /c1\n"
+	    "  uevscope locks -d 10            # who waits for the global uevent lock, and why\n"
+	    "  uevscope features               # what this kernel lets uevscope attach to\n"
+	    "\n"
+	    "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",
+	    f);
 }
 
 int main(int argc, char **argv)
