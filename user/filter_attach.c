@@ -18,6 +18,7 @@
 #include "filter_attach.h"
 #include "idmap.h"
 #include "socks.h"
+#include "procfs.h"
 
 #ifndef SO_ATTACH_BPF
 #define SO_ATTACH_BPF 50
@@ -45,21 +46,6 @@ static int take_fd(pid_t pid, int fd)
 		sfd = -errno;
 	close(pidfd);
 	return sfd;
-}
-
-static void comm_of(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	snprintf(buf, len, "?");
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
 }
 
 /* The holder's cgroup v2 and its ancestors' ids, root first (the socket keeps its creator's). */
@@ -146,7 +132,9 @@ static int attach_fd(struct filter_state *st, const struct filter_set *set, pid_
 	cgroup_facts(pid, &f);
 	flags = scope_flags(set, &f, &in_scope);
 	had = !bpf_map_lookup_elem(fsocks, &cookie, &old);
-	comm_of(pid, comm, sizeof(comm));
+	proc_comm((uint32_t)pid, comm, sizeof(comm));
+	if (!comm[0])
+		snprintf(comm, sizeof(comm), "?");
 
 	if (st->tier == FILTER_TIER_LSM) {
 		/* Facts only: the LSM program sees every socket already. */

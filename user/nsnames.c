@@ -13,6 +13,7 @@
 #include "common.h"
 #include "idmap.h"
 #include "nsnames.h"
+#include "procfs.h"
 
 #define NETNS_RUN_DIR "/run/netns"
 /* init_net's inode, fixed by the kernel (PROC_NET_INIT_INO in include/linux/proc_ns.h). */
@@ -117,21 +118,6 @@ static void free_container(void *p)
 	free(c);
 }
 
-static void read_comm(uint32_t pid, char *comm, size_t len)
-{
-	char fn[64];
-	FILE *f;
-
-	snprintf(fn, sizeof(fn), "/proc/%u/comm", pid);
-	comm[0] = '\0';
-	f = fopen(fn, "re");
-	if (!f)
-		return;
-	if (fgets(comm, len, f))
-		comm[strcspn(comm, "\n")] = '\0';
-	fclose(f);
-}
-
 /*
  * Maps every netns that has a process to the lowest pid in it: /proc lists
  * pids in ascending order, so the first one found is the container's init
@@ -160,7 +146,7 @@ static void scan_proc(void)
 		if (!c)
 			break;
 		c->pid = atoi(de->d_name);
-		read_comm(c->pid, c->comm, sizeof(c->comm));
+		proc_comm(c->pid, c->comm, sizeof(c->comm));
 		c->cgroup = cgroup_of_pid(c->pid);
 		idmap_put(&containers, st.st_ino, c);
 	}

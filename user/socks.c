@@ -16,6 +16,7 @@
 #include "idmap.h"
 #include "socks.h"
 #include "socks.skel.h"
+#include "procfs.h"
 
 #define NETNS_REFRESH_NS (1000 * 1000000ull)
 /* A socket that vanished must not cost a /proc walk per event. */
@@ -240,21 +241,6 @@ static void add_owner(struct idmap *owners, uint32_t ino, uint32_t tgid, const c
 	o->cgroup = cgroup_of_pid(tgid);
 }
 
-static void read_comm(uint32_t pid, char *comm, size_t len)
-{
-	char fn[64];
-	FILE *f;
-
-	snprintf(fn, sizeof(fn), "/proc/%u/comm", pid);
-	comm[0] = '\0';
-	f = fopen(fn, "re");
-	if (!f)
-		return;
-	if (fgets(comm, len, f))
-		comm[strcspn(comm, "\n")] = '\0';
-	fclose(f);
-}
-
 static void want_cb(const struct uev_sock_info *info, void *ctx)
 {
 	idmap_put(ctx, info->sock_ino, (void *)1);
@@ -299,7 +285,7 @@ static void scan_proc_fds(struct socks *s, uint32_t missed)
 			if (sscanf(link, "socket:[%lu]", &ino) != 1 || !idmap_get(&wanted, ino))
 				continue;
 			if (!comm[0])
-				read_comm(atoi(pde->d_name), comm, sizeof(comm));
+				proc_comm(atoi(pde->d_name), comm, sizeof(comm));
 			/* First holder found in this walk: the old list may name dead pids. */
 			if (idmap_get(&wanted, ino) == (void *)1) {
 				free_entry_owners(idmap_get(&s->owners, ino));

@@ -4,20 +4,6 @@
 SUITE=cli-errors
 . "$(dirname "$0")/lib.sh"
 
-# expect CODE PATTERN ARGS...: exit code and the single stderr line.
-expect() {
-	code=$1
-	pattern=$2
-	shift 2
-	"$UEVSCOPE" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	lines=$(wc -l <"$T/err")
-	if [ $rc = "$code" ] && [ "$lines" = 1 ] && grep -q -e "$pattern" "$T/err"; then
-		pass "uevscope $* -> exit $code"
-	else
-		fail "uevscope $* -> exit $code" "rc=$rc, $lines lines: $(head -2 "$T/err")"
-	fi
-}
 
 expect 2 "unknown option '--bogus'" trace --bogus
 expect 2 "unknown option '-z'" trace -z

@@ -5,20 +5,6 @@
 SUITE=top-cli
 . "$(dirname "$0")/lib.sh"
 
-# expect CODE PATTERN ARGS...: exit code and the single stderr line.
-expect() {
-	code=$1
-	pattern=$2
-	shift 2
-	"$UEVSCOPE" "$@" >"$T/out" 2>"$T/err" </dev/null
-	rc=$?
-	lines=$(wc -l <"$T/err")
-	if [ $rc = "$code" ] && [ "$lines" = 1 ] && grep -q -e "$pattern" "$T/err"; then
-		pass "uevscope $* -> exit $code"
-	else
-		fail "uevscope $* -> exit $code" "rc=$rc, $lines lines: $(head -2 "$T/err")"
-	fi
-}
 expect 2 "the interval must be a positive number of seconds, not '0'" report 0
 expect 2 "the count must be a positive number, not '0'" report 1 0
 expect 2 "unexpected argument '3'" report 1 2 3

@@ -7,24 +7,7 @@ SUITE=enforce-netns
 . "$(dirname "$0")/lib.sh"
 require_root
 require_jq
-trap '"$UEVSCOPE" filter flush >/dev/null 2>&1; cleanup' EXIT
-"$UEVSCOPE" filter flush >/dev/null 2>&1
-
-NULLDEV=/devices/virtual/mem/null
-
-# alive PID: running, not a zombie (the watcher's parent is pid 1, which reaps when it likes).
-alive() {
-	[ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]
-}
-ZERODEV=/devices/virtual/mem/zero
-
-# fire N_NULL N_ZERO: change uevents of /dev/null and /dev/zero.
-fire() {
-	i=0
-	while [ $i -lt "$1" ]; do echo change >/sys/class/mem/null/uevent; i=$((i + 1)); done
-	i=0
-	while [ $i -lt "$2" ]; do echo change >/sys/class/mem/zero/uevent; i=$((i + 1)); done
-}
+. "$(dirname "$0")/enforce.inc"
 
 # wait_lines FILE PATTERN N: until FILE has N lines with PATTERN (5 s).
 wait_lines() {

@@ -6,14 +6,7 @@ SUITE=enforce-lock
 . "$(dirname "$0")/lib.sh"
 require_root
 require_jq
-trap '"$UEVSCOPE" filter flush >/dev/null 2>&1; cleanup' EXIT
-"$UEVSCOPE" filter flush >/dev/null 2>&1
-
-NULLDEV=/devices/virtual/mem/null
-fire() {
-	i=0
-	while [ $i -lt "$1" ]; do echo change >/sys/class/mem/null/uevent; i=$((i + 1)); done
-}
+. "$(dirname "$0")/enforce.inc"
 
 if [ "$("$UEVSCOPE" features | awk '$1 == "filter" && $2 == "enforce" { print $3 }')" != \
 	"socket_filter/netlink_uevent" ]; then

@@ -6,17 +6,7 @@ SUITE=enforce-robust
 . "$(dirname "$0")/lib.sh"
 require_root
 require_jq
-trap '"$UEVSCOPE" filter flush >/dev/null 2>&1; cleanup' EXIT
-"$UEVSCOPE" filter flush >/dev/null 2>&1
-
-NULLDEV=/devices/virtual/mem/null
-fire() {
-	i=0
-	while [ $i -lt "$1" ]; do echo change >/sys/class/mem/null/uevent; i=$((i + 1)); done
-}
-alive() {
-	[ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]
-}
+. "$(dirname "$0")/enforce.inc"
 
 # Two writers, 10 rules each, at the same time: 20 rules, ids 1..20, none lost.
 adder() {

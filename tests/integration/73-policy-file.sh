@@ -5,12 +5,10 @@ SUITE=policy-file
 . "$(dirname "$0")/lib.sh"
 require_root
 require_jq
-trap '"$UEVSCOPE" filter flush >/dev/null 2>&1; [ -n "$OWN_DEVICES" ] && "$UEVSCOPE" devices flush >/dev/null 2>&1; cleanup' EXIT
+ENFORCE_EXIT='[ -n "$OWN_DEVICES" ] && "$UEVSCOPE" devices flush >/dev/null 2>&1'
+. "$(dirname "$0")/enforce.inc"
 OWN_DEVICES=""
-"$UEVSCOPE" filter flush >/dev/null 2>&1
 
-NULLDEV=/devices/virtual/mem/null
-ZERODEV=/devices/virtual/mem/zero
 new_netns uevpol
 start_listener l ip netns exec "$NS" -- || fail "setup" "listener"
 

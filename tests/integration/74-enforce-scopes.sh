@@ -5,10 +5,9 @@ SUITE=enforce-scopes
 . "$(dirname "$0")/lib.sh"
 require_root
 require_jq
-trap '"$UEVSCOPE" filter flush >/dev/null 2>&1; rmdir "$CG/uevenf$$/inner" "$CG/uevenf$$" 2>/dev/null; cleanup' EXIT
-"$UEVSCOPE" filter flush >/dev/null 2>&1
+ENFORCE_EXIT='rmdir "$CG/uevenf$$/inner" "$CG/uevenf$$" 2>/dev/null'
+. "$(dirname "$0")/enforce.inc"
 
-NULLDEV=/devices/virtual/mem/null
 CG=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 if [ -n "$CG" ]; then
 	mkdir -p "$CG/uevenf$$/inner"

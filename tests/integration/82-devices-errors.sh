@@ -6,20 +6,6 @@ SUITE=devices-errors
 require_root
 . "$(dirname "$0")/devices.inc"
 
-# expect CODE PATTERN ARGS...: exit code and the single stderr line.
-expect() {
-	code=$1
-	pattern=$2
-	shift 2
-	"$UEVSCOPE" "$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	lines=$(wc -l <"$T/err")
-	if [ $rc = "$code" ] && [ "$lines" = 1 ] && grep -q -e "$pattern" "$T/err"; then
-		pass "uevscope $* -> exit $code"
-	else
-		fail "uevscope $* -> exit $code" "rc=$rc, $lines lines: $(head -2 "$T/err")"
-	fi
-}
 
 # What is in force, to compare after every rejected command.
 snapshot() {

@@ -37,6 +37,22 @@ require_jq() {
 	exit 0
 }
 
+# expect CODE PATTERN ARGS...: uevscope ARGS exits with CODE and says exactly
+# one line on stderr, matching PATTERN (a grep pattern); nothing on stdin.
+expect() {
+	code=$1
+	pattern=$2
+	shift 2
+	"$UEVSCOPE" "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	lines=$(wc -l <"$T/err")
+	if [ $rc = "$code" ] && [ "$lines" = 1 ] && grep -q -e "$pattern" "$T/err"; then
+		pass "uevscope $* -> exit $code"
+	else
+		fail "uevscope $* -> exit $code" "rc=$rc, $lines lines: $(head -2 "$T/err")"
+	fi
+}
+
 # new_netns PREFIX: a named netns owned by the initial user namespace, in $NS, removed at exit.
 new_netns() {
 	NS=$1$$

@@ -9,21 +9,7 @@
 #include "policy_file.h"
 #include "uevent.h"
 #include "unit.h"
-
-struct test_ev {
-	char buf[1024];
-	struct uevent ev;
-};
-
-static const struct uevent *mkev(struct test_ev *t, const char *payload, size_t len)
-{
-	memcpy(t->buf, payload, len);
-	if (uevent_parse(t->buf, len, &t->ev))
-		abort();
-	return &t->ev;
-}
-
-#define EV(t, lit) mkev(t, lit, sizeof(lit) - 1)
+#include "uevent_lit.h"
 
 #define SDA_ADD                                                               \
 	"add@/devices/pci/block/sda\0ACTION=add\0DEVPATH=/devices/pci/block/" \

@@ -5,22 +5,7 @@
 #include "match.h"
 #include "uevent.h"
 #include "unit.h"
-
-/* An event parsed from a literal; the storage must outlive its use. */
-struct test_ev {
-	char buf[1024];
-	struct uevent ev;
-};
-
-static const struct uevent *mkev(struct test_ev *t, const char *payload, size_t len)
-{
-	memcpy(t->buf, payload, len);
-	if (uevent_parse(t->buf, len, &t->ev))
-		abort();
-	return &t->ev;
-}
-
-#define EV(t, lit) mkev(t, lit, sizeof(lit) - 1)
+#include "uevent_lit.h"
 
 #define BLOCK_ADD                                                                                \
 	"add@/devices/pci0000:00/block/sda\0ACTION=add\0DEVPATH=/devices/pci0000:00/block/sda\0" \
