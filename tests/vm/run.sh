@@ -97,7 +97,7 @@ start=$(date +%s)
 for s in $SERIES; do
 	if ! fetch_kernel "$s"; then
 		echo "FAIL vm-$s: kernel: cannot download" >>"$results"
-		echo "$s - - - 0 1" >>"$table"
+		echo "$s - - - - - 0 1" >>"$table"
 		incomplete=1
 		continue
 	fi
@@ -121,23 +121,28 @@ for s in $SERIES; do
 	rel=$(sed -n 's/^=== uevscope-vmtest begin [^ ]* \([^ ]*\) ===$/\1/p' "$VM/logs/$s.out")
 	dt=$(sed -n "s/^INFO vm-$s: delivery_tier=//p" "$VM/logs/$s.out")
 	et=$(sed -n "s/^INFO vm-$s: emission_tier=//p" "$VM/logs/$s.out")
-	echo "$s ${rel:--} ${dt:--} ${et:--} $(grep -c "^PASS vm-$s: " "$VM/logs/$s.out")" \
+	ft=$(sed -n "s/^INFO vm-$s: filter_tier=//p" "$VM/logs/$s.out")
+	lt=$(sed -n "s/^INFO vm-$s: locks_tier=//p" "$VM/logs/$s.out")
+	echo "$s ${rel:--} ${dt:--} ${et:--} ${ft:--} ${lt:--} $(grep -c "^PASS vm-$s: " "$VM/logs/$s.out")" \
 		"$(grep -c "^FAIL vm-$s: " "$results")" >>"$table"
 done
 
 echo
-printf '%-8s %-28s %-26s %-24s %6s %6s\n' KERNEL RELEASE DELIVERY EMISSION PASSED FAILED
-while read -r s rel dt et p f; do
-	printf '%-8s %-28s %-26s %-24s %6s %6s\n' "$s" "$rel" "$dt" "$et" "$p" "$f"
+ROW='%-6s %-26s %-24s %-23s %-28s %-23s %6s %6s\n'
+printf "$ROW" KERNEL RELEASE DELIVERY EMISSION FILTER LOCKS PASSED FAILED
+while read -r s rel dt et ft lt p f; do
+	printf "$ROW" "$s" "$rel" "$dt" "$et" "$ft" "$lt" "$p" "$f"
 done <"$table"
 # The host kernel is covered by make test's host suites: what it picks, and
 # their counts when tests/run.sh passes them (HOST_PASSED, HOST_FAILED).
 if [ -x "$BUILD/uevscope" ] && [ "$(id -u)" = 0 ]; then
 	"$BUILD/uevscope" features 2>/dev/null | awk -v rel="$(uname -r)" \
-		-v p="${HOST_PASSED:--}" -v f="${HOST_FAILED:--}" '
+		-v p="${HOST_PASSED:--}" -v f="${HOST_FAILED:--}" -v row="$ROW" '
 		$1 == "trace" && $2 == "delivery" { dt = $3 }
-		$1 == "trace" && $2 == "emission" { et = ($3 == "none" ? "none" : $3) }
-		END { printf "%-8s %-28s %-26s %-24s %6s %6s\n", "host", rel, dt, et, p, f }'
+		$1 == "trace" && $2 == "emission" { et = $3 }
+		$1 == "filter" && $2 == "enforce" { ft = $3 }
+		$1 == "locks" && $2 == "contention" { lt = $3 }
+		END { printf row, "host", rel, dt, et, ft, lt, p, f }'
 fi
 echo "(VMs took $(($(date +%s) - start)) s; logs in $VM/logs/)"
 

@@ -4,6 +4,7 @@
 # sockets made before and after the rule; flush removes it. Sourced by
 # vm-tests.sh (busybox sh, no jq).
 want_filter=$(awk '$1 == "filter" && $2 == "enforce" { print $3 }' "$T/features.out")
+info "filter_tier=${want_filter:-none}"
 [ "$want_filter" = "lsm/socket_sock_rcv_skb" ] && pass "filter: features plans lsm/socket_sock_rcv_skb" ||
 	fail "filter: features plans lsm/socket_sock_rcv_skb" "planned [$want_filter]: $(why_not lsm/socket_sock_rcv_skb)"
 
