@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdbool.h>
+#include <string.h>
 
 #include "json.h"
+#include "nsnames.h"
 
 /*
  * Length of the well-formed UTF-8 sequence at s (RFC 3629 table 4: no
@@ -109,4 +111,29 @@ void sb_json_str(struct strbuf *sb, const char *str, size_t len)
 		i++;
 	}
 	sb_putc(sb, '"');
+}
+
+void sb_json_cstr(struct strbuf *sb, const char *s)
+{
+	if (s)
+		sb_json_str(sb, s, strlen(s));
+	else
+		sb_puts(sb, "null");
+}
+
+void json_netns_container(struct strbuf *sb, uint32_t netns_ino)
+{
+	const struct netns_container *c = netns_container(netns_ino);
+
+	if (!c) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_puts(sb, "{\"pid\":");
+	sb_u64(sb, c->pid);
+	sb_puts(sb, ",\"comm\":");
+	sb_json_cstr(sb, c->comm);
+	sb_puts(sb, ",\"cgroup\":");
+	sb_json_cstr(sb, c->cgroup);
+	sb_putc(sb, '}');
 }

@@ -99,14 +99,6 @@ static void print_text(struct strbuf *sb, struct socks *socks, const struct sock
 	}
 }
 
-static void json_str_or_null(struct strbuf *sb, const char *s)
-{
-	if (s)
-		sb_json_str(sb, s, strlen(s));
-	else
-		sb_puts(sb, "null");
-}
-
 static void print_json(struct strbuf *sb, struct socks *socks, const struct sock_list *l)
 {
 	size_t i;
@@ -116,20 +108,11 @@ static void print_json(struct strbuf *sb, struct socks *socks, const struct sock
 	for (i = 0; i < l->n; i++) {
 		const struct uev_sock_info *s = &l->v[i];
 		const struct sock_entry *e = socks_owners(socks, s->sock_ino);
-		const struct netns_container *c = netns_container(s->netns_ino);
 
 		sb_printf(sb, "%s{\"netns\":{\"inode\":%u,\"name\":", i ? "," : "", s->netns_ino);
-		json_str_or_null(sb, netns_name(s->netns_ino));
+		sb_json_cstr(sb, netns_name(s->netns_ino));
 		sb_puts(sb, ",\"container\":");
-		if (c) {
-			sb_printf(sb, "{\"pid\":%u,\"comm\":", c->pid);
-			json_str_or_null(sb, c->comm);
-			sb_puts(sb, ",\"cgroup\":");
-			json_str_or_null(sb, c->cgroup);
-			sb_putc(sb, '}');
-		} else {
-			sb_puts(sb, "null");
-		}
+		json_netns_container(sb, s->netns_ino);
 		sb_printf(sb,
 			  "},\"userns\":%u,\"sock_inode\":%u,\"portid\":%u,\"groups\":%u,"
 			  "\"ngroups\":%u,\"rcvbuf\":%u,\"rmem_alloc\":%u,\"drops\":%u,"
@@ -140,9 +123,9 @@ static void print_json(struct strbuf *sb, struct socks *socks, const struct sock
 			  s->filter_locked ? "true" : "false", (unsigned long long)s->cgroup_id);
 		for (j = 0; e && j < e->nowners; j++) {
 			sb_printf(sb, "%s{\"pid\":%u,\"comm\":", j ? "," : "", e->owners[j].tgid);
-			json_str_or_null(sb, e->owners[j].comm);
+			sb_json_cstr(sb, e->owners[j].comm);
 			sb_puts(sb, ",\"cgroup\":");
-			json_str_or_null(sb, e->owners[j].cgroup);
+			sb_json_cstr(sb, e->owners[j].cgroup);
 			sb_putc(sb, '}');
 		}
 		sb_printf(sb, "],\"more_processes\":%u}", e ? e->extra_owners : 0);

@@ -50,6 +50,7 @@ struct tracer {
 	struct strbuf out;
 	uint64_t clock_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	char payload[UEV_PAYLOAD_MAX + 1];
+	char netns_label[128];
 	struct uevent ev;
 	uint64_t shown, not_matched, emissions_shown;
 	uint64_t reported_ringbuf_full;
@@ -232,13 +233,28 @@ static void flush_out(struct tracer *t)
 	sb_reset(&t->out);
 }
 
+/*
+ * How a receiving netns is named: JSON keeps "name" for the /run/netns name
+ * (the container is its own object there); text shows netns_label(), the
+ * /run/netns name or else the container, as listeners, report and top do.
+ */
+static const char *netns_shown(struct tracer *t, uint32_t ino)
+{
+	const char *label;
+
+	if (t->args->print.json)
+		return netns_name(ino);
+	label = netns_label(ino, t->netns_label, sizeof(t->netns_label));
+	return strcmp(label, "-") ? label : NULL;
+}
+
 static void emit_overrun(struct tracer *t, const struct uev_sock_info *info, uint32_t lost)
 {
 	struct overrun_view v = {
 	    .sock = info,
 	    .wall_ns = now_monotonic_ns() + t->clock_offset,
 	    .lost = lost,
-	    .netns_name = netns_name(info->netns_ino),
+	    .netns_name = netns_shown(t, info->netns_ino),
 	    .owners = socks_owners(t->socks, info->sock_ino),
 	};
 
@@ -284,7 +300,7 @@ static void on_delivery(struct tracer *t, const struct uev_record *rec)
 	    .rec = rec,
 	    .ev = ev,
 	    .wall_ns = rec->ts_ns + t->clock_offset,
-	    .netns_name = netns_name(rec->netns_ino),
+	    .netns_name = netns_shown(t, rec->netns_ino),
 	    .owners = socks_owners(t->socks, rec->sock_ino),
 	};
 	print_delivery(&t->out, &v, &t->args->print);
@@ -324,7 +340,7 @@ static void on_emission_done(struct tracer *t, const struct uev_record *done)
 		    .rec = pe->rec,
 		    .ev = ev,
 		    .wall_ns = pe->rec->ts_ns + t->clock_offset,
-		    .netns_name = netns_name(pe->rec->netns_ino),
+		    .netns_name = netns_shown(t, pe->rec->netns_ino),
 		    .retval = done->retval,
 		    .deliveries = pe->deliveries,
 		};

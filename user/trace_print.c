@@ -53,14 +53,6 @@ void sb_wall_time(struct strbuf *sb, uint64_t wall_ns)
 	sb_putn(sb, frac, 7);
 }
 
-static void sb_json_cstr(struct strbuf *sb, const char *s)
-{
-	if (s)
-		sb_json_str(sb, s, strlen(s));
-	else
-		sb_puts(sb, "null");
-}
-
 /* Always inlined, so the key's length is known at compile time. */
 static inline __attribute__((always_inline)) void sb_key(struct strbuf *sb, const char *key)
 {
@@ -83,6 +75,8 @@ static void json_netns(struct strbuf *sb, uint32_t ino, const char *name)
 	sb_u64(sb, ino);
 	sb_puts(sb, ",\"name\":");
 	sb_json_cstr(sb, name);
+	sb_puts(sb, ",\"container\":");
+	json_netns_container(sb, ino);
 	sb_putc(sb, '}');
 }
 

@@ -59,6 +59,9 @@ got=$(jq -r "select([.properties[][1]] | index(\"$U2\")) | \"\\(.origin.kind) \\
 want="injected $userns_netns $userns_ino $userns_pid $inj_pid uevinject $userns_netns $userns_ino add uevtest"
 [ "$got" = "$want" ] && pass "injected uevent tagged with its netns, user namespace and injector" ||
 	fail "injected uevent tagged with its netns, user namespace and injector" "want [$want] got [$got]"
+got=$(jq -r "select([.properties[][1]] | index(\"$U2\")) | \"\\(.netns.name) \\(.netns.container.pid) \\(.netns.container.comm)\"" "$T/deliveries.json")
+[ "$got" = "null $userns_pid uevlisten" ] && pass "JSON names an unnamed netns by its container: the first process in it" ||
+	fail "JSON names an unnamed netns by its container: the first process in it" "want [null $userns_pid uevlisten] got [$got]"
 
 n=$(jq -r '.type' "$D" | grep -c .)
 bad=$(jq -r 'select(.type=="delivery") | select(.time_ns == null or .seqnum == null or .netns.inode == null or .userns == null or .receiver.portid == null or .receiver.cgroup == null or .origin.comm == null) | .seqnum' "$T/deliveries.json" | grep -c .)
@@ -66,3 +69,17 @@ bad=$(jq -r 'select(.type=="delivery") | select(.time_ns == null or .seqnum == n
 	fail "every JSON line parses and carries the fields" "$n lines, $bad incomplete"
 last=$(tail -1 "$D" | jq -r '"\(.type) \(.deliveries) \(.lost_ringbuf_full) \(.missed_runs)"')
 [ "$last" = "summary 3 0 0" ] && pass "JSON summary counts the deliveries" || fail "JSON summary counts the deliveries" "got [$last]"
+
+# Text names the same netns the way listeners, report and top do: PID/COMM:CGROUP.
+U3=$(new_uuid 3)
+if start_trace txt -m "SYNTH_UUID==\"$U3\""; then
+	nsenter -t "$userns_pid" -U -n --preserve-credentials "$H/uevinject" add /devices/virtual/uevtest/inj uevtest \
+		"SYNTH_UUID=$U3" >/dev/null 2>&1
+	wait_for " rx=$userns_pid/" "$T/txt.out" 50
+	stop_trace
+	grep -q " netns=$userns_netns\[$userns_pid/uevlisten:[^] ]*\] userns=$userns_ino " "$T/txt.out" &&
+		pass "text names an unnamed netns by its container" ||
+		fail "text names an unnamed netns by its container" "$(head -2 "$T/txt.out")"
+else
+	fail "text names an unnamed netns by its container" "trace did not start: $(cat "$T/txt.err")"
+fi

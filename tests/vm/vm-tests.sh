@@ -293,7 +293,7 @@ sleep 0.5
 stop_trace
 [ "$TRACE_RC" = 0 ] && pass "inj: SIGINT ends the trace with exit 0" ||
 	fail "inj: SIGINT ends the trace with exit 0" "exit $TRACE_RC"
-got=$(grep ' rx=' "$T/inj.out" | sed -n 's/.* netns=\([0-9]*\) userns=\([0-9]*\) rx=\([0-9]*\)\/.* origin=\([a-z]*\) tx=\([0-9]*\)\/\([^ ]*\) .*/\1 \2 \3 \4 \5 \6/p')
+got=$(grep ' rx=' "$T/inj.out" | sed -n 's/.* netns=\([0-9]*\)[^ ]* userns=\([0-9]*\) rx=\([0-9]*\)\/.* origin=\([a-z]*\) tx=\([0-9]*\)\/\([^ ]*\) .*/\1 \2 \3 \4 \5 \6/p')
 want="$uns_netns $uns_userns $uns_pid injected $inj_pid uevinject"
 [ "$got" = "$want" ] && pass "injected uevent traced as injected, with its netns, user namespace and injector" ||
 	fail "injected uevent traced as injected, with its netns, user namespace and injector" \
