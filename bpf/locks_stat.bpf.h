@@ -73,6 +73,13 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	return bpf_map_lookup_elem(map, key);
 }
 
+static __always_inline void ordered_add(__s64 *p, __s64 v)
+{
+	/* Its result used, the add keeps its fetch form, fully ordered on every JIT. */
+	if (__sync_fetch_and_add(p, v) == -(1LL << 62))
+		asm volatile("" ::: "memory"); /* never taken: no count goes that low */
+}
+
 /*
  * Enters generation *gen: returns its busy counter (held until gen_exit()),
  * or NULL when the generation moved at every try (counted; nothing recorded).
@@ -84,15 +91,10 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
  * generation and retries in the new slot, or user space sees its increment
  * and waits for it (the classic store-buffering pair). Runs of different
  * programs may nest on one CPU (a preempted fexit, a contended map bucket
- * lock inside a program): counts, not flags, keep that right.
+ * lock inside a program): counts, not flags, keep that right. Each map
+ * value is written by one program only, so nesting never interleaves two
+ * updates of one value.
  */
-static __always_inline void ordered_add(__s64 *p, __s64 v)
-{
-	/* Its result used, the add keeps its fetch form, fully ordered on every JIT. */
-	if (__sync_fetch_and_add(p, v) == -(1LL << 62))
-		asm volatile("" ::: "memory"); /* never taken: no count goes that low */
-}
-
 static __always_inline __s64 *gen_enter(__u32 *gen)
 {
 	struct locks_busy *b;
