@@ -2,7 +2,8 @@
 /*
  * Lock contention, aggregated in the kernel: per lock and per (lock, kernel
  * stack) wait statistics with log2 histograms, and the contending tasks by
- * name and cgroup. User space (user/locks*.c) only reads the maps.
+ * name and cgroup, per report generation (include/locks.h). User space
+ * (user/locks*.c) only reads the maps.
  *
  * Tiers, picked by the loader: lock:contention_begin/end as tp_btf, then as
  * raw_tp; both call the same handlers. Two optional jobs, each loaded only
@@ -106,8 +107,9 @@ static __always_inline int on_end(__u64 lock)
 	struct locks_waiter_val *wv;
 	struct locks_stat *st;
 	struct wait_start *w;
+	__s64 *busy_runs;
 	__u64 delta;
-	__u32 flags;
+	__u32 flags, gen;
 
 	w = bpf_map_lookup_elem(&waits, &tid);
 	if (!w || w->lock != lock) /* not timed, or a nested lock's end */
@@ -118,14 +120,18 @@ static __always_inline int on_end(__u64 lock)
 	pk.stack_id = w->stack_id;
 	bpf_map_delete_elem(&waits, &tid);
 
+	/* One generation for the three updates: a report sees all of them or none. */
+	busy_runs = gen_enter(&gen);
+	if (!busy_runs)
+		return 0;
 	st = lookup_or_init(&lock_stats, &lock, &zero_stat);
 	if (st)
-		stat_add(st, delta, flags);
+		stat_add(st, gen, delta, flags);
 	else
 		count(LOCKS_CNT_LOCK_FULL);
 	st = lookup_or_init(&path_stats, &pk, &zero_stat);
 	if (st)
-		stat_add(st, delta, flags);
+		stat_add(st, gen, delta, flags);
 	else
 		count(LOCKS_CNT_PATH_FULL);
 
@@ -134,11 +140,19 @@ static __always_inline int on_end(__u64 lock)
 	bpf_get_current_comm(wk.comm, sizeof(wk.comm));
 	wv = lookup_or_init(&waiter_stats, &wk, &zero_waiter);
 	if (wv) {
-		wv->count++;
-		wv->total_ns += delta;
+		struct locks_waiter_slot *ws = &wv->slot[gen & 1];
+
+		if (ws->gen != gen) { /* an older generation's, already reported */
+			ws->gen = gen;
+			ws->count = 0;
+			ws->total_ns = 0;
+		}
+		ws->count++;
+		ws->total_ns += delta;
 	} else {
 		count(LOCKS_CNT_WAITER_FULL);
 	}
+	gen_exit(busy_runs);
 	return 0;
 }
 

@@ -45,15 +45,21 @@ static __always_inline int bcast_exit(void)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
 	struct locks_stat *st;
 	__u64 *ts, delta;
+	__s64 *busy_runs;
+	__u32 gen;
 
 	ts = bpf_map_lookup_elem(&bcast_start, &tid);
 	if (!ts)
 		return 0;
 	delta = bpf_ktime_get_ns() - *ts;
 	bpf_map_delete_elem(&bcast_start, &tid);
+	busy_runs = gen_enter(&gen);
+	if (!busy_runs)
+		return 0;
 	st = bpf_map_lookup_elem(&bcast_stats, &zero);
 	if (st)
-		stat_add(st, delta, 0);
+		stat_add(st, gen, delta, 0);
+	gen_exit(busy_runs);
 	return 0;
 }
 

@@ -31,25 +31,37 @@ enum locks_counter {
 	LOCKS_CNT_NET_FREE,	/* struct net freed: a network namespace destroyed */
 	LOCKS_CNT_FILTERED_OUT, /* contentions on other locks skipped once a lock filter is set */
 	LOCKS_CNT_BCAST_TASK_FULL, /* broadcast start map full: a broadcast was not timed */
+	LOCKS_CNT_GEN_RACE, /* generation changed at every try while recording: wait dropped */
 	LOCKS_CNT__COUNT
 };
 
 /*
- * Wait statistics; the same shape per lock and per (lock, stack). Counts,
- * totals and the histogram only grow: user space reports differences between
- * two reads, so nothing is ever reset (a reset would race with updates). A
- * maximum cannot be differenced, so each update also keeps the maximum of its
- * generation (locks_gen, bumped by user space every interval) in the slot
- * gen & 1, with the generation it belongs to beside it.
+ * Wait statistics of one generation (locks_gen, bumped by user space at each
+ * report); the same shape per lock, per (lock, stack) and for broadcasts.
+ * Every value keeps two of them, in slot gen & 1: programs update the slot
+ * of the current generation while user space reads the previous one, which
+ * nothing writes any more (see locks_busy in bpf/locks_stat.bpf.h). A slot
+ * whose gen is not the one being written is stale and restarted from zero
+ * by the program, so user space never writes the maps and each report comes
+ * from one quiet set of updates: its counts, sums, maximum and histogram
+ * agree exactly, across locks, paths and tasks.
  */
-struct locks_stat {
+struct locks_slot {
 	__u64 count;
 	__u64 total_ns;
-	__u64 gen_max_ns[2];
-	__u32 gen[2];
+	__u64 max_ns;
+	__u32 gen;
 	__u32 flags; /* LCB_F_* seen at contention_begin, ORed: says spinlock, mutex, rwsem... */
-	__u32 pad;
 	__u64 hist[LOCKS_HIST_SLOTS];
+};
+
+struct locks_stat {
+	struct locks_slot slot[2];
+};
+
+/* Runs in flight on one CPU per generation slot (the busy map). */
+struct locks_busy {
+	__s64 runs[2];
 };
 
 struct locks_path_key {
@@ -58,10 +70,16 @@ struct locks_path_key {
 	__u32 pad;
 };
 
-/* Contending tasks by name and cgroup: count and total wait. */
-struct locks_waiter_val {
+/* Contending tasks by name and cgroup: count and total wait, per generation as above. */
+struct locks_waiter_slot {
 	__u64 count;
 	__u64 total_ns;
+	__u32 gen;
+	__u32 pad;
+};
+
+struct locks_waiter_val {
+	struct locks_waiter_slot slot[2];
 };
 
 struct locks_waiter_key {

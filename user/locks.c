@@ -229,7 +229,11 @@ int cmd_locks(int argc, char **argv)
 		fflush(stdout);
 		sb_reset(&out);
 	}
-	/* The span since the last report, or the whole run when there were no intervals. */
+	/*
+	 * The span since the last report, or the whole run when there were no
+	 * intervals, read once the programs are detached.
+	 */
+	locks_stop(&run.la);
 	if (!args.interval || (!(args.count && run.reports >= args.count) &&
 			       now_monotonic_ns() - run.last_report_ns > POLL_NS))
 		lk_run_report(&run, &out, !args.interval);

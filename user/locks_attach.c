@@ -169,6 +169,11 @@ int locks_attach(struct locks_attached *la, const char *force_tier, bool churn)
 	return 0;
 }
 
+void locks_stop(struct locks_attached *la)
+{
+	locks_bpf__detach(la->skel);
+}
+
 void locks_detach(struct locks_attached *la)
 {
 	locks_bpf__destroy(la->skel);

@@ -23,6 +23,8 @@ struct locks_attached {
  * broadcast timing. Returns 0 or -errno after one line saying why.
  */
 int locks_attach(struct locks_attached *la, const char *force_tier, bool churn);
+/* Detaches the programs, keeping the maps readable: nothing moves under a last read. */
+void locks_stop(struct locks_attached *la);
 void locks_detach(struct locks_attached *la);
 uint64_t locks_missed_runs(const struct locks_attached *la);
 bool locks_tier_known(const char *name);

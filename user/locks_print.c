@@ -15,6 +15,7 @@ static const char *const counter_names[LOCKS_CNT__COUNT] = {
     [LOCKS_CNT_LOCK_FULL] = "lock_map_full",
     [LOCKS_CNT_PATH_FULL] = "path_map_full",
     [LOCKS_CNT_WAITER_FULL] = "task_name_map_full",
+    [LOCKS_CNT_GEN_RACE] = "generation_raced",
 };
 
 /* "870 ns", "4.61 us", "12.3 ms", "1.234 s": three or four significant digits. */

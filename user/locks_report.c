@@ -43,7 +43,7 @@ static void read_counters(struct lk_run *run, uint64_t *out)
 	}
 }
 
-static void read_bcast(struct lk_run *run, struct lk_stat *out, uint32_t lo, uint32_t hi)
+static void read_bcast(struct lk_run *run, struct lk_stat *out, uint32_t gen)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct locks_stat *vals;
@@ -53,14 +53,39 @@ static void read_bcast(struct lk_run *run, struct lk_stat *out, uint32_t lo, uin
 	if (!run->la.bcast_tier || ncpus <= 0 || !(vals = calloc((size_t)ncpus, sizeof(*vals))))
 		return;
 	if (!bpf_map_lookup_elem(bpf_map__fd(run->la.skel->maps.bcast_stats), &zero, vals))
-		lk_stat_sum(out, vals, ncpus, lo, hi);
+		lk_stat_sum(out, vals, ncpus, gen);
 	free(vals);
 }
 
+/* True once no CPU has a program run in generation gen's slot; waits up to a second. */
+static bool wait_quiet(struct lk_run *run, uint32_t gen)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd = bpf_map__fd(run->la.skel->maps.busy);
+	struct locks_busy vals[ncpus > 0 ? ncpus : 1];
+	struct timespec pause = {0, 20000};
+	__u32 zero = 0;
+
+	for (int tries = 0; ncpus > 0 && tries < 50000; tries++) {
+		bool busy = false;
+
+		if (bpf_map_lookup_elem(fd, &zero, vals))
+			return false;
+		for (int c = 0; c < ncpus && !busy; c++)
+			busy = vals[c].runs[gen & 1] != 0;
+		if (!busy)
+			return true;
+		nanosleep(&pause, NULL); /* runs last a microsecond or so: rarely reached */
+	}
+	return false;
+}
+
 /*
- * Generation g ends here: later updates go to g + 1. Updates that still
- * carry g land after the read only in a window of one program run, and are
- * then counted in the next report, as is everything read twice is not.
+ * Generation g ends here: the next one is switched to, the programs still
+ * in g are waited for (bpf/locks_stat.bpf.h: gen_enter() says why that is
+ * all of them), then g's slot, which nothing writes any more until g + 2,
+ * is read in every map. So locks, paths, tasks and histograms of a report
+ * come from one set of updates and agree exactly. The cumulative counters
+ * and SEQNUM are read beside it, as close as can be.
  */
 static void take_mark(struct lk_run *run, struct lk_mark *m)
 {
@@ -68,24 +93,33 @@ static void take_mark(struct lk_run *run, struct lk_mark *m)
 	uint32_t g = run->gen;
 
 	run->gen = g + 1;
-	__atomic_store_n(&skel->bss->locks_gen, run->gen, __ATOMIC_RELEASE);
+	__atomic_store_n(&skel->bss->locks_gen, run->gen, __ATOMIC_SEQ_CST);
+	/* The full barrier between that store and reading the busy counts. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	m->ns = now_monotonic_ns();
 	if (run->seqnum_ok)
 		run->seqnum_ok = read_seqnum(&m->seqnum);
 	read_counters(run, m->counters);
-	lk_table_read(&m->locks, bpf_map__fd(skel->maps.lock_stats), sizeof(__u64), false, g,
-		      g + 1);
+	if (!wait_quiet(run, g) && !run->quiet_warned) {
+		run->quiet_warned = true;
+		fputs("uevscope: locks: programs still recording after 1s; a report may be "
+		      "inconsistent\n",
+		      stderr);
+	}
+	/* The last run's stores come before its ordered decrement: read after it. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	lk_table_read(&m->locks, bpf_map__fd(skel->maps.lock_stats), sizeof(__u64), false, g);
 	lk_table_read(&m->paths, bpf_map__fd(skel->maps.path_stats), sizeof(struct locks_path_key),
-		      false, g, g + 1);
+		      false, g);
 	lk_table_read(&m->waiters, bpf_map__fd(skel->maps.waiter_stats),
-		      sizeof(struct locks_waiter_key), true, g, g + 1);
-	read_bcast(run, &m->bcast, g, g + 1);
+		      sizeof(struct locks_waiter_key), true, g);
+	read_bcast(run, &m->bcast, g);
 }
 
 void lk_run_start(struct lk_run *run)
 {
-	run->gen = 1;
-	run->la.skel->bss->locks_gen = run->gen;
+	/* Generation 0, from the attach until now, also waits out its runs: not reported. */
+	run->gen = 0;
 	run->seqnum_ok = true;
 	take_mark(run, &run->prev);
 	run->start_ns = run->prev.ns;
@@ -167,38 +201,38 @@ static void build_views(struct lk_run *run, struct lk_report *r)
 	size_t top = run->args->top;
 
 	idmap_init(&idx);
-	r->locks = calloc(run->d_locks.n + 1, sizeof(*r->locks));
-	for (size_t i = 0; r->locks && i < run->d_locks.n; i++) {
+	r->locks = calloc(run->cur.locks.n + 1, sizeof(*r->locks));
+	for (size_t i = 0; r->locks && i < run->cur.locks.n; i++) {
 		struct lk_lock_view *l = &r->locks[r->nlocks];
 		const struct ksym *sym;
 
-		memcpy(&l->addr, run->d_locks.e[i].key, sizeof(l->addr));
+		memcpy(&l->addr, run->cur.locks.e[i].key, sizeof(l->addr));
 		if (!l->addr)
 			continue;
-		l->st = &run->d_locks.e[i].st;
+		l->st = &run->cur.locks.e[i].st;
 		sym = ksyms_data_at(&run->names.ks, l->addr);
 		l->symbol = sym ? sym->name : NULL;
-		l->paths = calloc(run->d_paths.n + 1, sizeof(*l->paths));
-		l->tasks = calloc(run->d_waiters.n + 1, sizeof(*l->tasks));
+		l->paths = calloc(run->cur.paths.n + 1, sizeof(*l->paths));
+		l->tasks = calloc(run->cur.waiters.n + 1, sizeof(*l->tasks));
 		r->contentions += l->st->count;
 		idmap_put(&idx, l->addr, (void *)(uintptr_t)++r->nlocks);
 	}
-	for (size_t i = 0; i < run->d_paths.n; i++) {
-		const struct locks_path_key *k = (const void *)run->d_paths.e[i].key;
+	for (size_t i = 0; i < run->cur.paths.n; i++) {
+		const struct locks_path_key *k = (const void *)run->cur.paths.e[i].key;
 		struct lk_lock_view *l = find_lock(r, &idx, k->lock);
 		struct lk_path_view *p;
 
 		if (!l || !l->paths)
 			continue;
 		p = &l->paths[l->npaths++];
-		p->st = &run->d_paths.e[i].st;
+		p->st = &run->cur.paths.e[i].st;
 		p->stack_id = k->stack_id;
 		p->stack = lk_stack_get(&run->names, stacks_fd, k->stack_id);
 		if (p->stack && p->stack->pc.uevent_fn)
 			l->uevent_path = true;
 	}
-	for (size_t i = 0; i < run->d_waiters.n; i++) {
-		const struct locks_waiter_key *k = (const void *)run->d_waiters.e[i].key;
+	for (size_t i = 0; i < run->cur.waiters.n; i++) {
+		const struct locks_waiter_key *k = (const void *)run->cur.waiters.e[i].key;
 		struct lk_lock_view *l = find_lock(r, &idx, k->lock);
 		struct lk_task_view *t;
 
@@ -208,7 +242,7 @@ static void build_views(struct lk_run *run, struct lk_report *r)
 		t->comm = k->comm;
 		t->cgroup_id = k->cgroup_id;
 		t->cgroup = lk_cgroup_path(&run->names, k->cgroup_id);
-		t->st = &run->d_waiters.e[i].st;
+		t->st = &run->cur.waiters.e[i].st;
 	}
 	idmap_free(&idx, NULL);
 	for (size_t i = 0; i < r->nlocks; i++) {
@@ -247,10 +281,7 @@ void lk_run_report(struct lk_run *run, struct strbuf *out, bool final)
 	struct timespec now;
 
 	take_mark(run, &run->cur);
-	lk_table_delta(&run->d_locks, &run->cur.locks, &base->locks);
-	lk_table_delta(&run->d_paths, &run->cur.paths, &base->paths);
-	lk_table_delta(&run->d_waiters, &run->cur.waiters, &base->waiters);
-	lk_stat_sub(&r.bcast, &run->cur.bcast, &base->bcast);
+	r.bcast = run->cur.bcast;
 	clock_gettime(CLOCK_REALTIME, &now);
 	r.wall_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	r.final = final;
@@ -291,7 +322,4 @@ void lk_run_free(struct lk_run *run)
 		lk_table_free(&marks[i]->paths);
 		lk_table_free(&marks[i]->waiters);
 	}
-	lk_table_free(&run->d_locks);
-	lk_table_free(&run->d_paths);
-	lk_table_free(&run->d_waiters);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One run of uevscope locks: the reads at each report, the differences
- * between them, recognising uevent_sock_mutex and turning on the in-kernel
+ * One run of uevscope locks: the reads at each report (one generation of
+ * the kernel's statistics each), recognising uevent_sock_mutex and turning on the in-kernel
  * lock filter, and assembling a report for the printers.
  */
 #ifndef UEVSCOPE_LOCKS_REPORT_H
@@ -24,7 +24,10 @@ struct lk_args {
 	const char *tier;
 };
 
-/* What one report is differenced against. */
+/*
+ * One read: the cumulative counters and SEQNUM (a report is the difference
+ * of two), and the generation that just ended (a report's own).
+ */
 struct lk_mark {
 	uint64_t ns, seqnum;
 	uint64_t counters[LOCKS_CNT__COUNT];
@@ -40,7 +43,7 @@ struct lk_run {
 	uint64_t start_ns, last_report_ns, reports;
 	uint32_t gen;
 	struct lk_mark prev, cur;
-	struct lk_table d_locks, d_paths, d_waiters; /* cur - prev */
+	bool quiet_warned; /* said once that a generation did not go quiet */
 	uint64_t filter_lock;
 	double filter_since;
 };

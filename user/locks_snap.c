@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Map reading, differencing and naming for uevscope locks: see locks_snap.h. */
+/* Map reading and naming for uevscope locks: see locks_snap.h. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>
@@ -35,32 +35,41 @@ static struct lk_entry *table_add(struct lk_table *t)
 	return &t->e[t->n++];
 }
 
-static bool gen_in(uint32_t g, uint32_t lo, uint32_t hi)
+void lk_stat_sum(struct lk_stat *out, const struct locks_stat *v, int ncpus, uint32_t gen)
 {
-	return g && g - lo <= hi - lo; /* wraps like the kernel's counter */
-}
+	for (int c = 0; c < ncpus; c++) {
+		const struct locks_slot *s = &v[c].slot[gen & 1];
 
-void lk_stat_sum(struct lk_stat *out, const struct locks_stat *v, int ncpus, uint32_t lo,
-		 uint32_t hi)
-{
-	for (int c = 0; c < ncpus; c++, v++) {
-		out->count += v->count;
-		out->total_ns += v->total_ns;
-		for (int s = 0; s < 2; s++)
-			if (gen_in(v->gen[s], lo, hi) && v->gen_max_ns[s] > out->ival_max_ns)
-				out->ival_max_ns = v->gen_max_ns[s];
-		out->flags |= v->flags;
+		if (s->gen != gen) /* nothing on this CPU in gen: an older generation's leftovers */
+			continue;
+		out->count += s->count;
+		out->total_ns += s->total_ns;
+		if (s->max_ns > out->max_ns)
+			out->max_ns = s->max_ns;
+		out->flags |= s->flags;
 		for (int i = 0; i < LOCKS_HIST_SLOTS; i++)
-			out->hist[i] += v->hist[i];
+			out->hist[i] += s->hist[i];
 	}
 }
 
-int lk_table_read(struct lk_table *t, int map_fd, size_t key_size, bool waiters, uint32_t gen_lo,
-		  uint32_t gen_hi)
+void lk_waiter_sum(struct lk_stat *out, const struct locks_waiter_val *v, int ncpus, uint32_t gen)
+{
+	for (int c = 0; c < ncpus; c++) {
+		const struct locks_waiter_slot *s = &v[c].slot[gen & 1];
+
+		if (s->gen != gen)
+			continue;
+		out->count += s->count;
+		out->total_ns += s->total_ns;
+	}
+}
+
+int lk_table_read(struct lk_table *t, int map_fd, size_t key_size, bool waiters, uint32_t gen)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	size_t vsize = waiters ? sizeof(struct locks_waiter_val) : sizeof(struct locks_stat);
 	uint8_t key[LK_KEY_MAX], next[LK_KEY_MAX];
+	struct lk_entry *e = NULL;
 	void *vals;
 	int err = 0;
 	bool first = true;
@@ -73,29 +82,27 @@ int lk_table_read(struct lk_table *t, int map_fd, size_t key_size, bool waiters,
 	t->n = 0;
 	t->key_size = key_size;
 	while (!bpf_map_get_next_key(map_fd, first ? NULL : key, next)) {
-		struct lk_entry *e;
-
 		first = false;
 		memcpy(key, next, key_size);
 		if (bpf_map_lookup_elem(map_fd, key, vals))
 			continue; /* deleted meanwhile: the kernel side never deletes, so not seen
 				   */
-		if (!(e = table_add(t))) {
+		if (!e && !(e = table_add(t))) {
 			err = -ENOMEM;
 			break;
 		}
 		memcpy(e->key, key, key_size);
-		if (waiters) {
-			const struct locks_waiter_val *w = vals;
-
-			for (int c = 0; c < ncpus; c++) {
-				e->st.count += w[c].count;
-				e->st.total_ns += w[c].total_ns;
-			}
-		} else {
-			lk_stat_sum(&e->st, vals, ncpus, gen_lo, gen_hi);
-		}
+		if (waiters)
+			lk_waiter_sum(&e->st, vals, ncpus, gen);
+		else
+			lk_stat_sum(&e->st, vals, ncpus, gen);
+		if (e->st.count) /* kept; otherwise the entry is reused for the next key */
+			e = NULL;
+		else
+			memset(&e->st, 0, sizeof(e->st));
 	}
+	if (e) /* the last one read had nothing in gen */
+		t->n--;
 	free(vals);
 	g_key_size = key_size;
 	qsort(t->e, t->n, sizeof(t->e[0]), key_cmp);
@@ -110,42 +117,6 @@ const struct lk_entry *lk_table_find(const struct lk_table *t, const void *key)
 	memcpy(probe.key, key, t->key_size);
 	g_key_size = t->key_size;
 	return t->n ? bsearch(&probe, t->e, t->n, sizeof(t->e[0]), key_cmp) : NULL;
-}
-
-void lk_table_delta(struct lk_table *out, const struct lk_table *cur, const struct lk_table *prev)
-{
-	out->n = 0;
-	out->key_size = cur->key_size;
-	for (size_t i = 0; i < cur->n; i++) {
-		const struct lk_entry *p = prev ? lk_table_find(prev, cur->e[i].key) : NULL;
-		struct lk_entry *e;
-
-		if (p && p->st.count == cur->e[i].st.count)
-			continue;
-		if (!(e = table_add(out)))
-			return;
-		memcpy(e->key, cur->e[i].key, sizeof(e->key));
-		lk_stat_sub(&e->st, &cur->e[i].st, p ? &p->st : NULL);
-	}
-}
-
-void lk_stat_sub(struct lk_stat *out, const struct lk_stat *cur, const struct lk_stat *prev)
-{
-	*out = *cur;
-	out->max_ns = cur->ival_max_ns;
-	if (!prev)
-		return;
-	out->count -= prev->count;
-	out->total_ns -= prev->total_ns;
-	for (int s = 0; s < LOCKS_HIST_SLOTS; s++)
-		out->hist[s] -= prev->hist[s];
-	/*
-	 * A wait that ended while the previous report read the maps is in that
-	 * report's counts but may be in this report's maximum (its generation
-	 * had already advanced): no wait of this report exceeds their total.
-	 */
-	if (out->max_ns > out->total_ns)
-		out->max_ns = out->total_ns;
 }
 
 void lk_table_free(struct lk_table *t)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The user-space half of uevscope locks' aggregation: reads the per-CPU
- * maps into sorted tables, differences two reads, and symbolizes and
- * classifies stacks (cached by stack id) and cgroup ids.
+ * The user-space half of uevscope locks' aggregation: reads one generation
+ * of the per-CPU maps into sorted tables, and symbolizes and classifies
+ * stacks (cached by stack id) and cgroup ids.
  */
 #ifndef UEVSCOPE_LOCKS_SNAP_H
 #define UEVSCOPE_LOCKS_SNAP_H
@@ -18,11 +18,10 @@
 
 #define LK_KEY_MAX 32
 
-/* One map entry, summed over CPUs. */
+/* One map entry's generation, summed over CPUs. */
 struct lk_stat {
 	uint64_t count, total_ns;
-	uint64_t max_ns;      /* set by lk_stat_sub() from ival_max_ns */
-	uint64_t ival_max_ns; /* of the generations asked for when read */
+	uint64_t max_ns;
 	uint32_t flags;
 	uint64_t hist[LOCKS_HIST_SLOTS];
 };
@@ -39,21 +38,18 @@ struct lk_table {
 };
 
 /*
- * Reads a locks_stat or (waiters) locks_waiter_val map. ival_max_ns takes
- * the per-generation maxima of generations gen_lo..gen_hi. Returns 0 or -errno.
+ * Reads generation gen (slot gen & 1) of a locks_stat or (waiters)
+ * locks_waiter_val map, once no program writes it any more (see take_mark()
+ * in locks_report.c). Entries with no contention in gen are left out.
+ * Returns 0 or -errno.
  */
-int lk_table_read(struct lk_table *t, int map_fd, size_t key_size, bool waiters, uint32_t gen_lo,
-		  uint32_t gen_hi);
+int lk_table_read(struct lk_table *t, int map_fd, size_t key_size, bool waiters, uint32_t gen);
 const struct lk_entry *lk_table_find(const struct lk_table *t, const void *key);
-/* out = cur - prev per key (entries with no new contention left out); max is ival_max_ns. */
-void lk_table_delta(struct lk_table *out, const struct lk_table *cur, const struct lk_table *prev);
 void lk_table_free(struct lk_table *t);
 
-/* Sums one entry's per-CPU values; ival_max_ns from generations lo..hi. */
-void lk_stat_sum(struct lk_stat *out, const struct locks_stat *v, int ncpus, uint32_t lo,
-		 uint32_t hi);
-/* out = cur - prev (prev may be NULL), with max_ns = cur's ival_max_ns. */
-void lk_stat_sub(struct lk_stat *out, const struct lk_stat *cur, const struct lk_stat *prev);
+/* Adds generation gen of one entry's per-CPU values; slots of other generations are stale. */
+void lk_stat_sum(struct lk_stat *out, const struct locks_stat *v, int ncpus, uint32_t gen);
+void lk_waiter_sum(struct lk_stat *out, const struct locks_waiter_val *v, int ncpus, uint32_t gen);
 
 /* A kernel stack, symbolized and classified once. */
 struct lk_stack {

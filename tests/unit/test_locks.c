@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* uevscope locks, user-space parts: stack classification, kallsyms, report differences. */
+/* uevscope locks, user-space parts: stack classification, kallsyms, one generation's sums. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "unit.h"
 #include "ksyms.h"
@@ -118,56 +119,60 @@ static void test_ksyms_hidden_addresses(void)
 	fclose(f);
 }
 
-static void test_stat_difference(void)
+/* Two CPUs; generation 7 is read (slot 1), slot 0 holds generation 6 or 8. */
+static void test_stat_sum_one_generation(void)
 {
-	struct lk_stat prev = {
-	    .count = 10, .total_ns = 1000, .ival_max_ns = 900, .hist = {[3] = 10}};
-	struct lk_stat cur = {
-	    .count = 13, .total_ns = 1600, .ival_max_ns = 400, .hist = {[3] = 11, [8] = 2}};
-	struct lk_stat d;
+	struct locks_stat v[2] = {};
+	struct lk_stat st = {};
 
-	lk_stat_sub(&d, &cur, &prev);
-	CHECK_UINT(3, d.count);
-	CHECK_UINT(600, d.total_ns);
-	CHECK_UINT(400, d.max_ns); /* this generation's, not the all-time one */
-	CHECK_UINT(1, d.hist[3]);
-	CHECK_UINT(2, d.hist[8]);
-	/* A maximum from a wait counted in the previous report cannot exceed this total. */
-	cur.ival_max_ns = 5000;
-	lk_stat_sub(&d, &cur, &prev);
-	CHECK_UINT(600, d.max_ns);
-	lk_stat_sub(&d, &cur, NULL);
-	CHECK_UINT(13, d.count);
+	v[0].slot[1] = (struct locks_slot){.count = 3,
+					   .total_ns = 600,
+					   .max_ns = 400,
+					   .gen = 7,
+					   .flags = LOCKS_F_MUTEX,
+					   .hist = {[5] = 1, [8] = 2}};
+	v[0].slot[0] = (struct locks_slot){
+	    .count = 50, .total_ns = 9000, .max_ns = 8000, .gen = 8, .hist = {[12] = 50}};
+	v[1].slot[1] = (struct locks_slot){.count = 2,
+					   .total_ns = 900,
+					   .max_ns = 500,
+					   .gen = 7,
+					   .flags = LOCKS_F_SPIN,
+					   .hist = {[8] = 2}};
+	lk_stat_sum(&st, v, 2, 7);
+	CHECK_UINT(5, st.count);
+	CHECK_UINT(1500, st.total_ns);
+	CHECK_UINT(500, st.max_ns); /* the largest of the CPUs', not a sum */
+	CHECK_UINT(1, st.hist[5]);
+	CHECK_UINT(4, st.hist[8]);
+	CHECK_UINT(0, st.hist[12]); /* the other slot is another generation */
+	CHECK_UINT(LOCKS_F_MUTEX | LOCKS_F_SPIN, st.flags);
+	/* A slot last written in generation 5 is stale, not part of 7. */
+	memset(&st, 0, sizeof(st));
+	v[1].slot[1].gen = 5;
+	lk_stat_sum(&st, v, 2, 7);
+	CHECK_UINT(3, st.count);
+	CHECK_UINT(400, st.max_ns);
+	CHECK_UINT(2, st.hist[8]);
+	memset(&st, 0, sizeof(st));
+	lk_stat_sum(&st, v, 2, 9);
+	CHECK_UINT(0, st.count);
 }
 
-static void test_table_delta(void)
+static void test_waiter_sum_one_generation(void)
 {
-	struct lk_table prev = {}, cur = {}, d = {};
-	struct lk_entry e[3] = {}, now[3];
-	uint64_t a = 0x1000, b = 0x2000, c = 0x3000;
+	struct locks_waiter_val v[2] = {};
+	struct lk_stat st = {};
 
-	memcpy(e[0].key, &a, sizeof(a));
-	memcpy(e[1].key, &b, sizeof(b));
-	memcpy(e[2].key, &c, sizeof(c));
-	e[0].st.count = 5;
-	e[1].st.count = 7;
-	prev.e = e;
-	prev.n = 2;
-	prev.key_size = sizeof(uint64_t);
-	memcpy(now, e, sizeof(now));
-	now[0].st.count = 5; /* unchanged: left out */
-	now[1].st.count = 9;
-	now[2].st.count = 1; /* new key */
-	cur.e = now;
-	cur.n = 3;
-	cur.key_size = sizeof(uint64_t);
-	lk_table_delta(&d, &cur, &prev);
-	CHECK_UINT(2, d.n);
-	CHECK(lk_table_find(&d, &a) == NULL);
-	CHECK(lk_table_find(&d, &b) != NULL);
-	CHECK_UINT(2, lk_table_find(&d, &b)->st.count);
-	CHECK_UINT(1, lk_table_find(&d, &c)->st.count);
-	lk_table_free(&d);
+	v[0].slot[0] = (struct locks_waiter_slot){.count = 4, .total_ns = 40, .gen = 2};
+	v[0].slot[1] = (struct locks_waiter_slot){.count = 9, .total_ns = 90, .gen = 1};
+	v[1].slot[0] = (struct locks_waiter_slot){.count = 1, .total_ns = 11, .gen = 2};
+	lk_waiter_sum(&st, v, 2, 2);
+	CHECK_UINT(5, st.count);
+	CHECK_UINT(51, st.total_ns);
+	memset(&st, 0, sizeof(st));
+	lk_waiter_sum(&st, v, 2, 3); /* slot 1 holds generation 1: stale */
+	CHECK_UINT(0, st.count);
 }
 
 static void test_lock_kind(void)
@@ -190,8 +195,8 @@ int main(void)
 	    "other lock on uevent path is not the mutex");
 	RUN(test_unrelated_mutex, "unrelated mutex");
 	RUN(test_ksyms, "ksyms");
-	RUN(test_stat_difference, "report difference: counts, histogram, this generation's max");
-	RUN(test_table_delta, "table difference: unchanged keys left out, new keys kept");
+	RUN(test_stat_sum_one_generation, "stat sum: one generation's slot, max over CPUs");
+	RUN(test_waiter_sum_one_generation, "task sum: one generation's slot, stale slots skipped");
 	RUN(test_lock_kind, "lock kind from LCB_F_* flags");
 	RUN(test_ksyms_hidden_addresses, "ksyms hidden addresses");
 	return unit_exit();
