@@ -82,13 +82,13 @@ bool locks_tier_known(const char *name)
 	return id == PROBE_TP_BTF_CONTENTION_BEGIN || id == PROBE_RAW_TP_CONTENTION_BEGIN;
 }
 
-/* The broadcast tier, from the same plan `uevscope trace` uses for netlink_broadcast. */
+/* The broadcast tier: the plan `uevscope features` shows as "locks broadcast". */
 static int choose_bcast(struct locks_attached *la)
 {
-	const struct attach_plan *plan = plan_get(PLAN_TRACE_EMISSION);
+	const struct attach_plan *plan = plan_get(PLAN_LOCKS_BROADCAST);
 	struct probe_set ps = {};
 	size_t n = 0;
-	int chosen = plan_choose(&ps, PLAN_TRACE_EMISSION);
+	int chosen = plan_choose(&ps, PLAN_LOCKS_BROADCAST);
 
 	if (chosen >= 0)
 		return chosen;

@@ -45,6 +45,8 @@ static const struct {
     [PROBE_FS_KALLSYMS] = {"fs/kallsyms", PK_FS},
     [PROBE_TRACEPOINT_SYS_EXIT_BIND] = {"tp/syscalls/sys_exit_bind", PK_TRACEPOINT},
     [PROBE_RAW_TP_SYS_EXIT] = {"raw_tp/sys_exit", PK_RAW_TP},
+    [PROBE_TP_BTF_KMEM_CACHE_ALLOC] = {"tp_btf/kmem_cache_alloc", PK_TP_BTF},
+    [PROBE_TP_BTF_KMEM_CACHE_FREE] = {"tp_btf/kmem_cache_free", PK_TP_BTF},
 };
 
 #define N PROBE_NONE
@@ -135,6 +137,26 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .tiers = {PROBE_TRACEPOINT_SYS_EXIT_BIND, PROBE_RAW_TP_SYS_EXIT},
 	    .requires = {N, N},
 	    .ntiers = 2,
+	    .optional = true,
+	},
+    [PLAN_LOCKS_BROADCAST] =
+	{
+	    .subcommand = "locks",
+	    .job = "broadcast",
+	    .desc = "netlink_broadcast() timing",
+	    .tiers = {PROBE_FEXIT_NETLINK_BROADCAST, PROBE_KPROBE_NETLINK_BROADCAST},
+	    .requires = {N, N},
+	    .ntiers = 2,
+	    .optional = true,
+	},
+    [PLAN_LOCKS_CHURN] =
+	{
+	    .subcommand = "locks",
+	    .job = "churn",
+	    .desc = "network namespaces created and destroyed",
+	    .tiers = {PROBE_TP_BTF_KMEM_CACHE_ALLOC},
+	    .requires = {PROBE_TP_BTF_KMEM_CACHE_FREE},
+	    .ntiers = 1,
 	    .optional = true,
 	},
 };

@@ -40,6 +40,8 @@ enum probe_id {
 	PROBE_FS_KALLSYMS,		    /* fs/kallsyms: real addresses shown */
 	PROBE_TRACEPOINT_SYS_EXIT_BIND,	    /* tp/syscalls/sys_exit_bind */
 	PROBE_RAW_TP_SYS_EXIT,		    /* raw_tp/sys_exit */
+	PROBE_TP_BTF_KMEM_CACHE_ALLOC,	    /* tp_btf/kmem_cache_alloc */
+	PROBE_TP_BTF_KMEM_CACHE_FREE,	    /* tp_btf/kmem_cache_free */
 	PROBE__COUNT
 };
 
@@ -80,12 +82,14 @@ enum plan_id {
 	PLAN_TRACE_DELIVERY,
 	PLAN_TRACE_EMISSION,
 	PLAN_LISTENERS,
-	PLAN_LOCKS,
-	PLAN_FILTER,
-	PLAN_DEVICES,
 	PLAN_REPORT_DELIVERY, /* report and top: trace's delivery tiers, aggregated in the kernel */
 	PLAN_REPORT_EMISSION,
+	PLAN_FILTER,
 	PLAN_FILTER_WATCH, /* filter: new uevent sockets, for the socket filter tier */
+	PLAN_DEVICES,
+	PLAN_LOCKS,
+	PLAN_LOCKS_BROADCAST, /* locks: netlink_broadcast() timed per uevent and netns */
+	PLAN_LOCKS_CHURN,     /* locks: netns created and destroyed (net_namespace slab) */
 	PLAN__COUNT
 };
 
