@@ -29,6 +29,16 @@
 /* Set by the loader: an emission tier is attached, so deliveries have a start time. */
 const volatile bool emission_traced = false;
 
+/*
+ * The time stamp of deliveries: CLOCK_MONOTONIC ns of the loader's latest
+ * readout, which it writes here. A delivery stamped T happened after the
+ * readout at T and before the next one: enough for "last seen" and for the
+ * fan-out's settle time (report_model.c), and one load where
+ * bpf_ktime_get_ns() costs about 90 ns on a kvm-clock guest
+ * (bpf_ktime_get_coarse_ns() is refused to tracing programs).
+ */
+volatile __u64 readout_ns = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, REPORT_MAX_EVENTS);
@@ -261,7 +271,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	struct uev_skb_cb cb = {};
 	const struct net *net;
 	__u32 zero = 0;
-	__u64 len = 0, *cnt, now = bpf_ktime_get_ns();
+	__u64 len = 0, *cnt, now = readout_ns;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	struct broadcast *bc;
 
@@ -316,7 +326,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 
 		bc = bpf_map_lookup_elem(&broadcasts, &tid);
 		if (bc) {
-			__u32 slot = log2_slot(now - bc->ts_ns);
+			__u32 slot = log2_slot(bpf_ktime_get_ns() - bc->ts_ns);
 
 			cnt = bpf_map_lookup_elem(&latency, &slot);
 			if (cnt)

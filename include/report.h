@@ -52,7 +52,7 @@ struct report_event_key {
 struct report_event_val {
 	__u64 deliveries; /* uevents queued on a socket in this netns */
 	__u64 bytes;	  /* their payload bytes */
-	__u64 last_ts_ns; /* bpf_ktime_get_ns() of the last one on this CPU */
+	__u64 last_ts_ns; /* readout_ns (report.bpf.c) at the last one on this CPU */
 };
 
 /* Per receiving socket (per-CPU hash). */

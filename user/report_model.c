@@ -28,6 +28,27 @@ static void baseline_cb(const struct uev_sock_info *info, void *ctx)
 	overrun_baseline(ctx, info->sock_ino, info->sk_drops);
 }
 
+/*
+ * Deliveries are stamped with the time of the latest readout (readout_ns in
+ * report.bpf.c): publish this one's, and keep it to judge stamps later.
+ */
+static void publish_epoch(struct report_model *m, uint64_t now)
+{
+	m->skel->bss->readout_ns = now;
+	m->epochs[m->nepochs++ % RM_EPOCHS] = now;
+}
+
+/* A delivery stamped ts was before a readout at least settle_ns ago. */
+static bool settled(const struct report_model *m, uint64_t ts, uint64_t settle_ns)
+{
+	unsigned int i;
+
+	for (i = 0; i < RM_EPOCHS && i < m->nepochs; i++)
+		if (m->epochs[i] > ts && m->epochs[i] + settle_ns <= m->ts_ns)
+			return true;
+	return false;
+}
+
 int report_model_init(struct report_model *m, struct report_bpf *skel, bool emission)
 {
 	struct stat st;
@@ -40,6 +61,7 @@ int report_model_init(struct report_model *m, struct report_bpf *skel, bool emis
 	overrun_init(&m->overruns);
 	idmap_init(&m->netns_drops);
 	idmap_init(&m->sock_drops);
+	publish_epoch(m, now_monotonic_ns());
 	m->inventory = socks_open();
 	if (!m->inventory)
 		return -ENOMEM;
@@ -223,15 +245,16 @@ static void scan_cb(const struct uev_sock_info *info, void *ctx)
 		for (c = 0; c < n; c++) {
 			s->deliveries += vals[c].deliveries;
 			s->bytes += vals[c].bytes;
-			if (vals[c].last_ts_ns > s->last_ts_ns) {
+			/* Stamps are readout times (ties): SEQNUMs only grow, take the largest. */
+			if (vals[c].last_ts_ns > s->last_ts_ns)
 				s->last_ts_ns = vals[c].last_ts_ns;
+			if (vals[c].last_seqnum > s->last_seqnum)
 				s->last_seqnum = vals[c].last_seqnum;
-			}
 		}
 	}
 	ne = netns_entry(m, info->netns_ino, info->userns_ino);
 	ne->listeners++;
-	if (s->last_ts_ns >= ne->last_ts_ns)
+	if (s->last_seqnum > ne->last_seqnum)
 		ne->last_seqnum = s->last_seqnum;
 }
 
@@ -292,7 +315,7 @@ static void fold_fanout(struct report_model *m, uint64_t settle_ns)
 			prev = &key;
 			if (bpf_map_lookup_elem(fd, &key, &f))
 				continue;
-			if (m->ts_ns - f.last_ts_ns < settle_ns || f.last_ts_ns > m->ts_ns) {
+			if (!settled(m, f.last_ts_ns, settle_ns)) {
 				m->fanout_pending++;
 				continue;
 			}
@@ -333,6 +356,7 @@ int report_model_read(struct report_model *m, uint64_t settle_ns)
 	m->nsa = 0;
 	m->nsocks = 0;
 	m->ts_ns = now_monotonic_ns();
+	publish_epoch(m, m->ts_ns);
 	read_events(m);
 	if (m->emission)
 		read_emissions(m);
