@@ -16,8 +16,10 @@ SECS=${2:-3}
 ROUNDS=${3:-5}
 H=$BUILD/tests
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
-command -v jq >/dev/null && command -v bpftool >/dev/null ||
-	{ echo "bench: needs jq and bpftool" >&2; exit 1; }
+if ! command -v jq >/dev/null || ! command -v bpftool >/dev/null; then
+	echo "bench: needs jq and bpftool" >&2
+	exit 1
+fi
 OUT=$(mktemp -d /tmp/uevscope-cost.XXXXXX)
 STATS=$(sysctl -n kernel.bpf_stats_enabled)
 LPID=
