@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * In-kernel aggregation for `uevscope report` and `uevscope top`: per netns,
- * per netns x SUBSYSTEM x ACTION, per socket and per SEQNUM counts in per-CPU
- * maps, read by the loader every interval. Nothing goes through a ring buffer.
+ * In-kernel aggregation for `uevscope report` and `uevscope top`: per netns x
+ * origin x SUBSYSTEM/ACTION, per socket and per SEQNUM counts in per-CPU
+ * maps, read by the loader every interval (which sums the first into per-netns
+ * totals). Nothing goes through a ring buffer. A delivery costs three hash
+ * map operations (event, socket, fan-out); what depends only on the
+ * broadcast (parse, interned name) is reused for its other sockets.
  *
  * Same attach tiers as trace (user/report_attach.c picks one with the probe
  * plans): sock:sk_data_ready as tp_btf or raw_tp, else fentry or kprobe on
@@ -20,23 +23,35 @@
 
 #define EEXIST 17
 #define ESRCH  3
+#define ENOENT 2
+#define E2BIG  7
 
 /* Set by the loader: an emission tier is attached, so deliveries have a start time. */
 const volatile bool emission_traced = false;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, REPORT_MAX_NETNS);
-	__type(key, struct report_netns_key);
-	__type(value, struct report_netns_val);
-} netns_stats SEC(".maps");
+/*
+ * The time stamp of deliveries: CLOCK_MONOTONIC ns of the loader's latest
+ * readout, which it writes here. A delivery stamped T happened after the
+ * readout at T and before the next one: enough for "last seen" and for the
+ * fan-out's settle time (report_model.c), and one load where
+ * bpf_ktime_get_ns() costs about 90 ns on a kvm-clock guest
+ * (bpf_ktime_get_coarse_ns() is refused to tracing programs).
+ */
+volatile __u64 readout_ns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, REPORT_MAX_SA);
-	__type(key, struct report_sa_key);
-	__type(value, __u64);
-} sa_stats SEC(".maps");
+	__uint(max_entries, REPORT_MAX_EVENTS);
+	__type(key, struct report_event_key);
+	__type(value, struct report_event_val);
+} event_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, REPORT_MAX_NAMES);
+	__type(key, struct report_name);
+	__type(value, __u32);
+} names SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -141,19 +156,8 @@ static __always_inline __u32 log2_slot(__u64 v)
 	return slot < REPORT_HIST_SLOTS ? slot : REPORT_HIST_SLOTS - 1;
 }
 
-static __always_inline void count_fanout(__u64 seqnum, __u32 netns, bool injected, __u64 now)
+static __always_inline void fanout_add(struct report_fanout *f, __u32 netns, __u64 now)
 {
-	struct report_fanout *f = bpf_map_lookup_elem(&fanout, &seqnum);
-	struct report_fanout first = {
-	    .last_ts_ns = now, .netns = 1, .sockets = 1, .last_netns = netns, .injected = injected};
-	long err;
-
-	if (!f) {
-		err = bpf_map_update_elem(&fanout, &seqnum, &first, BPF_NOEXIST);
-		if (err && err != -EEXIST)
-			rep_count(REP_CNT_FANOUT_FULL);
-		return;
-	}
 	/* One task delivers one SEQNUM, netns after netns: no other writer. */
 	f->sockets++;
 	if (f->last_netns != netns) {
@@ -163,20 +167,116 @@ static __always_inline void count_fanout(__u64 seqnum, __u32 netns, bool injecte
 	f->last_ts_ns = now;
 }
 
+/*
+ * The first delivery of a SEQNUM inserts its entry without looking it up
+ * first (one hash operation, not two); the next ones on this CPU look it
+ * up. A broadcast that moved to another CPU between namespaces finds its
+ * entry there through the failed insert.
+ */
+static __always_inline void count_fanout(struct scratch *s, __u64 seqnum, __u32 netns,
+					 bool injected, __u64 now)
+{
+	struct report_fanout first = {
+	    .last_ts_ns = now, .netns = 1, .sockets = 1, .last_netns = netns, .injected = injected};
+	struct report_fanout *f;
+	long err;
+
+	if (s->fanout_seqnum == seqnum) {
+		f = bpf_map_lookup_elem(&fanout, &seqnum);
+		if (f) {
+			fanout_add(f, netns, now);
+			return;
+		}
+	}
+	err = bpf_map_update_elem(&fanout, &seqnum, &first, BPF_NOEXIST);
+	if (!err) {
+		s->fanout_seqnum = seqnum;
+		return;
+	}
+	f = err == -EEXIST ? bpf_map_lookup_elem(&fanout, &seqnum) : NULL;
+	if (!f) {
+		rep_count(REP_CNT_FANOUT_FULL);
+		return;
+	}
+	s->fanout_seqnum = seqnum;
+	fanout_add(f, netns, now);
+}
+
+static __always_inline bool same_name(const struct report_name *a, const struct report_name *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+/*
+ * A new name id, unique without atomics (fetching adds need -mcpu=v3): the
+ * CPU's number in the low NAME_CPU_BITS, the names this CPU made so far + 1
+ * above, below REPORT_NAME_INJECTED. 0 when out of room.
+ */
+#define NAME_CPU_BITS 12
+#define NAME_SEQ_MAX  (REPORT_NAME_INJECTED >> NAME_CPU_BITS)
+
+static __always_inline __u32 new_name_id(const struct scratch *s)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), seq = s->names_made + 1;
+
+	if (cpu >> NAME_CPU_BITS || seq >= NAME_SEQ_MAX)
+		return 0;
+	return seq << NAME_CPU_BITS | cpu;
+}
+
+/*
+ * The id of s->p.str, interned on first sight. Uevent bursts repeat one
+ * SUBSYSTEM/ACTION, so the last one interned on this CPU is kept and
+ * compared first. REPORT_NAME_NONE (counted) when the names map is full.
+ */
+static __always_inline __u32 intern_name(struct scratch *s)
+{
+	const struct report_name *n = &s->p.str;
+	__u32 *found, id;
+	long err;
+
+	if (s->last_name_id && same_name(&s->last_name, n))
+		return s->last_name_id;
+	found = bpf_map_lookup_elem(&names, n);
+	if (found) {
+		id = *found;
+	} else {
+		id = new_name_id(s);
+		err = id ? bpf_map_update_elem(&names, n, &id, BPF_NOEXIST) : -E2BIG;
+		if (!err)
+			s->names_made++;
+		if (err == -EEXIST) { /* another CPU interned it first: take its id */
+			found = bpf_map_lookup_elem(&names, n);
+			err = found ? 0 : -ENOENT;
+			id = found ? *found : 0;
+		}
+		if (err) {
+			rep_count(REP_CNT_SA_FULL);
+			return REPORT_NAME_NONE;
+		}
+	}
+	__builtin_memcpy(&s->last_name, n, sizeof(*n));
+	s->last_name_id = id;
+	return id;
+}
+
 static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff *skb, bool direct)
 {
-	struct report_netns_val zero_netns = {}, *nv;
 	struct report_sock_val zero_sock = {}, *sv;
-	struct report_netns_key nk;
+	struct report_event_val zero_event = {}, *ev;
+	struct report_event_key ek;
 	struct report_sock_key sk_key;
-	struct report_sa_key sa = {};
-	struct parsed p = {};
 	struct uev_skb_cb cb = {};
 	const struct net *net;
-	__u64 len = 0, zero = 0, *cnt, now = bpf_ktime_get_ns();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 zero = 0;
+	__u64 len = 0, *cnt, now = readout_ns;
+	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
 	struct broadcast *bc;
 
+	if (!s) /* never: a one-slot array */
+		return 0;
 	if (!skb)
 		skb = uev_queued_skb(sk, direct);
 	if (skb) {
@@ -186,50 +286,47 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 			return 0;
 		}
 		len = UEV_LOAD(direct, skb, len);
-		parse_payload(UEV_LOAD(direct, skb, data), len, &p);
-		if (!p.seqnum)
+		if (parse_payload(s, UEV_LOAD(direct, skb, data), len) || !s->p.name)
+			s->p.name = intern_name(s);
+		if (!s->p.seqnum)
 			rep_count(REP_CNT_NO_SEQNUM);
 	} else {
 		rep_count(REP_CNT_NO_PAYLOAD);
+		parse_payload(s, NULL, 0);
+		s->p.name = intern_name(s);
 	}
 	rep_count(REP_CNT_DELIVERIES);
 	net = UEV_LOAD(direct, sk, __sk_common.skc_net.net);
-	nk.netns_ino = uev_net_inum(net, direct);
-	nk.userns_ino = uev_net_owner_inum(net, direct);
+	ek.netns_ino = uev_net_inum(net, direct);
+	ek.userns_ino = uev_net_owner_inum(net, direct);
+	ek.name = s->p.name | (cb.creds_pid ? REPORT_NAME_INJECTED : 0);
 
-	nv = lookup_or_init(&netns_stats, &nk, &zero_netns, REP_CNT_NETNS_FULL);
-	if (nv) {
-		nv->deliveries++;
-		nv->bytes += len;
-		nv->injected += cb.creds_pid != 0;
-		nv->last_ts_ns = now;
+	ev = lookup_or_init(&event_stats, &ek, &zero_event, REP_CNT_NETNS_FULL);
+	if (ev) {
+		ev->deliveries++;
+		ev->bytes += len;
+		ev->last_ts_ns = now;
 	}
 
-	sa.netns_ino = nk.netns_ino;
-	sa.injected = cb.creds_pid != 0;
-	__builtin_memcpy(sa.subsystem, p.subsystem, sizeof(sa.subsystem));
-	__builtin_memcpy(sa.action, p.action, sizeof(sa.action));
-	cnt = lookup_or_init(&sa_stats, &sa, &zero, REP_CNT_SA_FULL);
-	if (cnt)
-		*cnt += 1;
-
 	sk_key.sock_ino = uev_sock_inode(sk, direct);
-	sk_key.netns_ino = nk.netns_ino;
+	sk_key.netns_ino = ek.netns_ino;
 	sv = lookup_or_init(&sock_stats, &sk_key, &zero_sock, REP_CNT_SOCK_FULL);
 	if (sv) {
 		sv->deliveries++;
 		sv->bytes += len;
 		sv->last_ts_ns = now;
-		sv->last_seqnum = p.seqnum;
+		sv->last_seqnum = s->p.seqnum;
 	}
 
-	if (p.seqnum)
-		count_fanout(p.seqnum, nk.netns_ino, cb.creds_pid != 0, now);
+	if (s->p.seqnum)
+		count_fanout(s, s->p.seqnum, ek.netns_ino, cb.creds_pid != 0, now);
 
 	if (emission_traced) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
 		bc = bpf_map_lookup_elem(&broadcasts, &tid);
 		if (bc) {
-			__u32 slot = log2_slot(now - bc->ts_ns);
+			__u32 slot = log2_slot(bpf_ktime_get_ns() - bc->ts_ns);
 
 			cnt = bpf_map_lookup_elem(&latency, &slot);
 			if (cnt)

@@ -2,7 +2,7 @@
 /*
  * Map keys and values of the in-kernel aggregation behind `uevscope report`
  * and `uevscope top` (bpf/report.bpf.c). Fixed-width fields, no hidden
- * padding: every struct is a multiple of 8 bytes with 8-byte fields first.
+ * padding: 8-byte fields first, every struct a multiple of its alignment.
  */
 #ifndef UEVSCOPE_REPORT_H
 #define UEVSCOPE_REPORT_H
@@ -12,30 +12,47 @@
 #define REPORT_HIST_SLOTS 32 /* log2 buckets: slot i counts values in [2^i, 2^(i+1)) */
 
 /* Map sizes; the loader may change them before load. A full map is counted, not silent. */
-#define REPORT_MAX_NETNS  1024
-#define REPORT_MAX_SA	  4096
+#define REPORT_MAX_NETNS  1024 /* emission */
+#define REPORT_MAX_EVENTS 4096 /* netns x origin x SUBSYSTEM/ACTION */
+#define REPORT_MAX_NAMES  1024 /* distinct SUBSYSTEM/ACTION pairs */
 #define REPORT_MAX_SOCKS  4096
 #define REPORT_MAX_FANOUT 8192
 
-/* Per network namespace that received uevents (per-CPU hash). */
+/* Per network namespace of an emission (per-CPU hash). */
 struct report_netns_key {
 	__u32 netns_ino;
 	__u32 userns_ino; /* owner of netns_ino */
 };
 
-struct report_netns_val {
-	__u64 deliveries; /* uevents queued on a socket in this netns */
-	__u64 bytes;	  /* their payload bytes */
-	__u64 injected;	  /* of which were sent by a process, not the kernel */
-	__u64 last_ts_ns; /* bpf_ktime_get_ns() of the last one on this CPU */
-};
-
-/* Per netns x origin x SUBSYSTEM x ACTION (per-CPU hash of __u64 counts). */
-struct report_sa_key {
-	__u32 netns_ino;
-	__u32 injected; /* 1: sent by a process */
+/*
+ * A SUBSYSTEM/ACTION pair, interned once (plain hash of name -> id), so
+ * that the per-delivery key below stays small: the kernel hashes the whole
+ * key on every lookup, at a cost that grows with its length.
+ */
+struct report_name {
 	char subsystem[REPORT_SUBSYS_LEN];
 	char action[REPORT_ACTION_LEN];
+};
+
+#define REPORT_NAME_NONE     0		/* the names map was full: netns totals only */
+#define REPORT_NAME_INJECTED 0x80000000 /* in report_event_key.name: sent by a process */
+
+/*
+ * Per netns x origin x SUBSYSTEM/ACTION (per-CPU hash): the one map every
+ * delivery updates besides its socket's. Per-netns totals are its sums,
+ * made by the loader. 12 bytes: no padding, the kernel hashes 12 bytes at
+ * a time.
+ */
+struct report_event_key {
+	__u32 netns_ino;
+	__u32 userns_ino; /* owner of netns_ino */
+	__u32 name;	  /* id from the names map | REPORT_NAME_INJECTED */
+};
+
+struct report_event_val {
+	__u64 deliveries; /* uevents queued on a socket in this netns */
+	__u64 bytes;	  /* their payload bytes */
+	__u64 last_ts_ns; /* readout_ns (report.bpf.c) at the last one on this CPU */
 };
 
 /* Per receiving socket (per-CPU hash). */
@@ -77,8 +94,8 @@ enum report_counter {
 	REP_CNT_UNICAST,	 /* unicast skbs on uevent sockets (acks to injectors), skipped */
 	REP_CNT_NO_PAYLOAD,	 /* skb gone before it was read: counted per netns, not parsed */
 	REP_CNT_NO_SEQNUM,	 /* payload without SEQNUM=: no fan-out entry */
-	REP_CNT_NETNS_FULL,	 /* netns map full: delivery not counted per netns */
-	REP_CNT_SA_FULL,	 /* subsystem/action map full */
+	REP_CNT_NETNS_FULL,	 /* event map full: delivery not counted per netns */
+	REP_CNT_SA_FULL,	 /* names map full: counted per netns, not per SUBSYSTEM/ACTION */
 	REP_CNT_SOCK_FULL,	 /* socket map full */
 	REP_CNT_FANOUT_FULL,	 /* fan-out map full */
 	REP_CNT_EMIT_FULL,	 /* emission map full */

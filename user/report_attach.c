@@ -59,9 +59,9 @@ static int try_tiers(struct report_attached *ra, const struct tier_progs *delive
 		return -errno;
 	skel->rodata->emission_traced = emission != NULL;
 	if (max_entries) {
-		bpf_map__set_max_entries(skel->maps.netns_stats, max_entries);
+		bpf_map__set_max_entries(skel->maps.event_stats, max_entries);
+		bpf_map__set_max_entries(skel->maps.names, max_entries);
 		bpf_map__set_max_entries(skel->maps.emit_stats, max_entries);
-		bpf_map__set_max_entries(skel->maps.sa_stats, max_entries);
 		bpf_map__set_max_entries(skel->maps.sock_stats, max_entries);
 		bpf_map__set_max_entries(skel->maps.fanout, max_entries);
 	}

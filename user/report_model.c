@@ -28,6 +28,27 @@ static void baseline_cb(const struct uev_sock_info *info, void *ctx)
 	overrun_baseline(ctx, info->sock_ino, info->sk_drops);
 }
 
+/*
+ * Deliveries are stamped with the time of the latest readout (readout_ns in
+ * report.bpf.c): publish this one's, and keep it to judge stamps later.
+ */
+static void publish_epoch(struct report_model *m, uint64_t now)
+{
+	m->skel->bss->readout_ns = now;
+	m->epochs[m->nepochs++ % RM_EPOCHS] = now;
+}
+
+/* A delivery stamped ts was before a readout at least settle_ns ago. */
+static bool settled(const struct report_model *m, uint64_t ts, uint64_t settle_ns)
+{
+	unsigned int i;
+
+	for (i = 0; i < RM_EPOCHS && i < m->nepochs; i++)
+		if (m->epochs[i] > ts && m->epochs[i] + settle_ns <= m->ts_ns)
+			return true;
+	return false;
+}
+
 int report_model_init(struct report_model *m, struct report_bpf *skel, bool emission)
 {
 	struct stat st;
@@ -40,6 +61,7 @@ int report_model_init(struct report_model *m, struct report_bpf *skel, bool emis
 	overrun_init(&m->overruns);
 	idmap_init(&m->netns_drops);
 	idmap_init(&m->sock_drops);
+	publish_epoch(m, now_monotonic_ns());
 	m->inventory = socks_open();
 	if (!m->inventory)
 		return -ENOMEM;
@@ -75,27 +97,87 @@ const struct rm_netns *rm_find_netns(const struct report_model *m, uint32_t netn
 	return NULL;
 }
 
-static void read_netns(struct report_model *m)
+/* names map: id -> struct report_name (malloc'ed), for read_events(). */
+static void read_names(struct report_model *m, struct idmap *ids)
 {
-	int fd = bpf_map__fd(m->skel->maps.netns_stats), n = ncpus(), c;
-	struct report_netns_key key, next, *prev = NULL;
-	struct report_netns_val vals[n];
+	int fd = bpf_map__fd(m->skel->maps.names);
+	struct report_name key, next, *prev = NULL, *copy;
+	__u32 id;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &id) || !id)
+			continue;
+		copy = malloc(sizeof(*copy));
+		if (!copy)
+			abort();
+		*copy = key;
+		free(idmap_put(ids, id, copy));
+	}
+}
+
+static void add_event(struct report_model *m, uint32_t netns, bool injected,
+		      const struct report_name *name, uint64_t count)
+{
+	struct rm_sa *e;
+
+	m->sa = realloc(m->sa, (m->nsa + 1) * sizeof(*m->sa));
+	if (!m->sa)
+		abort();
+	e = &m->sa[m->nsa++];
+	memset(e, 0, sizeof(*e));
+	e->netns = netns;
+	e->injected = injected;
+	memcpy(e->subsystem, name->subsystem, sizeof(e->subsystem) - 1);
+	memcpy(e->action, name->action, sizeof(e->action) - 1);
+	e->count = count;
+}
+
+/*
+ * Per netns x origin x name counts: each one is a row of the event table and
+ * adds to its netns's totals. The kernel interns a name before it counts
+ * under its id, so names read after an id was seen include it.
+ */
+static void read_events(struct report_model *m)
+{
+	int fd = bpf_map__fd(m->skel->maps.event_stats), n = ncpus(), c;
+	struct report_event_key key, next, *prev = NULL;
+	struct report_event_val vals[n];
+	struct idmap ids;
+
+	idmap_init(&ids);
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		uint64_t deliveries = 0;
+		struct rm_netns *e;
+		bool injected;
+		uint32_t id;
+
+		key = next;
+		prev = &key;
+		injected = key.name & REPORT_NAME_INJECTED;
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
-		struct rm_netns *e = netns_entry(m, key.netns_ino, key.userns_ino);
-
+		e = netns_entry(m, key.netns_ino, key.userns_ino);
 		for (c = 0; c < n; c++) {
-			e->deliveries += vals[c].deliveries;
+			deliveries += vals[c].deliveries;
 			e->bytes += vals[c].bytes;
-			e->injected += vals[c].injected;
 			if (vals[c].last_ts_ns > e->last_ts_ns)
 				e->last_ts_ns = vals[c].last_ts_ns;
 		}
+		e->deliveries += deliveries;
+		if (injected)
+			e->injected += deliveries;
+		id = key.name & ~REPORT_NAME_INJECTED; /* key stays the walk's cursor */
+		if (id == REPORT_NAME_NONE)
+			continue;
+		/* Not there: interned after the names were last read; read them again. */
+		if (!idmap_get(&ids, id))
+			read_names(m, &ids);
+		if (idmap_get(&ids, id))
+			add_event(m, key.netns_ino, injected, idmap_get(&ids, id), deliveries);
 	}
+	idmap_free(&ids, free);
 }
 
 static void read_emissions(struct report_model *m)
@@ -115,33 +197,6 @@ static void read_emissions(struct report_model *m)
 			e->broadcasts += vals[c].broadcasts;
 			e->no_listener += vals[c].no_listener;
 		}
-	}
-}
-
-static void read_sa(struct report_model *m)
-{
-	int fd = bpf_map__fd(m->skel->maps.sa_stats), n = ncpus(), c;
-	struct report_sa_key key, next, *prev = NULL;
-	uint64_t vals[n];
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct rm_sa *e;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		m->sa = realloc(m->sa, (m->nsa + 1) * sizeof(*m->sa));
-		if (!m->sa)
-			abort();
-		e = &m->sa[m->nsa++];
-		memset(e, 0, sizeof(*e));
-		e->netns = key.netns_ino;
-		e->injected = key.injected;
-		memcpy(e->subsystem, key.subsystem, sizeof(e->subsystem) - 1);
-		memcpy(e->action, key.action, sizeof(e->action) - 1);
-		for (c = 0; c < n; c++)
-			e->count += vals[c];
 	}
 }
 
@@ -190,15 +245,16 @@ static void scan_cb(const struct uev_sock_info *info, void *ctx)
 		for (c = 0; c < n; c++) {
 			s->deliveries += vals[c].deliveries;
 			s->bytes += vals[c].bytes;
-			if (vals[c].last_ts_ns > s->last_ts_ns) {
+			/* Stamps are readout times (ties): SEQNUMs only grow, take the largest. */
+			if (vals[c].last_ts_ns > s->last_ts_ns)
 				s->last_ts_ns = vals[c].last_ts_ns;
+			if (vals[c].last_seqnum > s->last_seqnum)
 				s->last_seqnum = vals[c].last_seqnum;
-			}
 		}
 	}
 	ne = netns_entry(m, info->netns_ino, info->userns_ino);
 	ne->listeners++;
-	if (s->last_ts_ns >= ne->last_ts_ns)
+	if (s->last_seqnum > ne->last_seqnum)
 		ne->last_seqnum = s->last_seqnum;
 }
 
@@ -259,7 +315,7 @@ static void fold_fanout(struct report_model *m, uint64_t settle_ns)
 			prev = &key;
 			if (bpf_map_lookup_elem(fd, &key, &f))
 				continue;
-			if (m->ts_ns - f.last_ts_ns < settle_ns || f.last_ts_ns > m->ts_ns) {
+			if (!settled(m, f.last_ts_ns, settle_ns)) {
 				m->fanout_pending++;
 				continue;
 			}
@@ -300,10 +356,10 @@ int report_model_read(struct report_model *m, uint64_t settle_ns)
 	m->nsa = 0;
 	m->nsocks = 0;
 	m->ts_ns = now_monotonic_ns();
-	read_netns(m);
+	publish_epoch(m, m->ts_ns);
+	read_events(m);
 	if (m->emission)
 		read_emissions(m);
-	read_sa(m);
 	read_sockets(m);
 	fold_fanout(m, settle_ns);
 	read_percpu_array(bpf_map__fd(m->skel->maps.latency), REPORT_HIST_SLOTS, m->latency.slot);

@@ -18,11 +18,13 @@
 
 /* Fan-out values 0..RM_FANOUT_SLOTS-2 count exactly; the last slot is "or more". */
 #define RM_FANOUT_SLOTS 32
+/* Readout times kept to tell a SEQNUM settled (see fold_fanout()). */
+#define RM_EPOCHS 16
 
 struct rm_netns {
 	uint32_t netns, userns;
 	uint64_t deliveries, bytes, injected;
-	uint64_t last_ts_ns;  /* CLOCK_MONOTONIC of the last delivery, 0 = none */
+	uint64_t last_ts_ns; /* CLOCK_MONOTONIC of the readout before the last delivery, 0 = none */
 	uint64_t last_seqnum; /* of the last delivery seen on any of its sockets */
 	uint32_t listeners;   /* uevent sockets there now */
 	uint64_t drops;	      /* receiver overruns since start (sk_drops growth) */
@@ -72,6 +74,8 @@ struct report_model {
 	uint32_t init_userns;
 
 	/* state between readouts */
+	uint64_t epochs[RM_EPOCHS]; /* the last readout times published to the kernel, a ring */
+	unsigned int nepochs;
 	struct report_bpf *skel;
 	struct socks *inventory;
 	struct overrun_tracker overruns;

@@ -1,0 +1,96 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Delivery program cost of `uevscope report` against `uevscope trace`, side by
+# side in one invocation: per round, the generator alone, with report, with
+# trace (the order of the two flips every round), alone again. Per tool: the
+# uevent rate against the mean of the two baselines, and the kernel's own
+# time per program run (kernel.bpf_stats_enabled, run_time_ns / run_cnt of the
+# program this tool loaded, over the generator's run only), then medians.
+# One listener pinned to CPU 1, the generator pinned to CPU 0, both tools
+# unpinned with their output thrown away.
+# Run it under the test lock: flock /run/lock/uevscope-tests.lock bench/report-cost.sh
+# usage: bench/report-cost.sh [BUILD_DIR] [SECONDS] [ROUNDS]
+set -u
+BUILD=${1:-build}
+SECS=${2:-3}
+ROUNDS=${3:-5}
+H=$BUILD/tests
+[ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
+if ! command -v jq >/dev/null || ! command -v bpftool >/dev/null; then
+	echo "bench: needs jq and bpftool" >&2
+	exit 1
+fi
+OUT=$(mktemp -d /tmp/uevscope-cost.XXXXXX)
+STATS=$(sysctl -n kernel.bpf_stats_enabled)
+LPID=
+cleanup() {
+	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null && wait "$LPID" 2>/dev/null
+	sysctl -qw kernel.bpf_stats_enabled="$STATS"
+	rm -rf "$OUT"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+sysctl -qw kernel.bpf_stats_enabled=1
+
+taskset -c 1 "$H/uevlisten" -q -b 67108864 >"$OUT/listen.out" &
+LPID=$!
+while ! grep -q '^ready' "$OUT/listen.out" 2>/dev/null; do
+	kill -0 $LPID 2>/dev/null || { echo "bench: the listener did not start" >&2; exit 1; }
+	sleep 0.05
+done
+
+gen_rate() {
+	taskset -c 0 "$H/uevgen" -d "$SECS" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'
+}
+# prog_stats NAME ID: "run_time_ns run_cnt" of that program.
+prog_stats() {
+	bpftool prog show id "$2" -j | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
+}
+# measure TOOL PROG READY ARGS...: "rate ns_per_run" with TOOL running.
+measure() {
+	tool=$1 prog=$2 ready=$3
+	shift 3
+	before=$(bpftool prog show -j | jq -r --arg n "$prog" '[.[] | select(.name == $n) | .id] | max // 0')
+	rm -f "$OUT/tool.err"
+	"$BUILD/uevscope" "$tool" "$@" >/dev/null 2>"$OUT/tool.err" &
+	TPID=$!
+	while ! grep -q "$ready" "$OUT/tool.err" 2>/dev/null; do
+		kill -0 $TPID 2>/dev/null || { cat "$OUT/tool.err" >&2; exit 1; }
+		sleep 0.05
+	done
+	id=$(bpftool prog show -j | jq -r --arg n "$prog" --argjson b "$before" \
+		'[.[] | select(.name == $n and .id > $b) | .id] | max // empty')
+	[ -n "$id" ] || { echo "bench: no new program $prog" >&2; exit 1; }
+	s0=$(prog_stats "$prog" "$id")
+	rate=$(gen_rate)
+	s1=$(prog_stats "$prog" "$id")
+	kill -INT $TPID
+	wait $TPID
+	echo "$rate $s0 $s1" | awk '{ n = $5 - $3; printf "%d %d\n", $1, n ? ($4 - $2) / n : 0 }'
+}
+run_report() { measure report report_tp_btf 'aggregating uevent deliveries' -j 1; }
+run_trace() { measure trace sk_data_ready_btf 'tracing uevent deliveries via' -j; }
+
+printf '%-5s %9s %9s %9s %7s %7s %9s %9s %6s\n' round base/s report/s trace/s r.ratio t.ratio \
+	report.ns trace.ns ns.r/t
+for r in $(seq "$ROUNDS"); do
+	b1=$(gen_rate)
+	if [ $((r % 2)) = 1 ]; then
+		rep=$(run_report) || exit 1
+		tra=$(run_trace) || exit 1
+	else
+		tra=$(run_trace) || exit 1
+		rep=$(run_report) || exit 1
+	fi
+	b2=$(gen_rate)
+	echo "$r $b1 $b2 $rep $tra" | awk '{ base = ($2 + $3) / 2
+		printf "%-5s %9d %9d %9d %7.3f %7.3f %9d %9d %6.3f\n", $1, base, $4, $6,
+			$4 / base, $6 / base, $5, $7, $5 / $7 }' | tee -a "$OUT/rounds"
+done
+# median COLUMN: of the rounds' values in that column.
+median() {
+	sort -n -k"$1","$1" "$OUT/rounds" | awk -v c="$1" '{ v[NR] = $c }
+		END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+echo "median: rate ratio report $(median 5) trace $(median 6);" \
+	"ns per run report $(median 7) trace $(median 8), report/trace $(median 9)"
