@@ -9,6 +9,8 @@
 #ifndef LOCKS_STAT_BPF_H
 #define LOCKS_STAT_BPF_H
 
+#include "uev_log2.bpf.h"
+
 /* Report generation, bumped by user space at each read; see struct locks_slot. */
 __u32 locks_gen = 0;
 
@@ -41,24 +43,8 @@ static __always_inline void count(__u32 idx)
 
 static __always_inline __u32 log2_slot(__u64 v)
 {
-	__u32 r = 0, shift;
+	__u32 r = uev_log2(v);
 
-	shift = (v > 0xffffffffULL) << 5;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xffff) << 4;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xff) << 3;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0xf) << 2;
-	v >>= shift;
-	r |= shift;
-	shift = (v > 0x3) << 1;
-	v >>= shift;
-	r |= shift;
-	r |= (v >> 1);
 	return r < LOCKS_HIST_SLOTS ? r : LOCKS_HIST_SLOTS - 1;
 }
 

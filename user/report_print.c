@@ -53,27 +53,13 @@ static void ju64(struct strbuf *sb, const char *k, uint64_t v, bool *first)
 static void jstr(struct strbuf *sb, const char *k, const char *v, bool *first)
 {
 	key(sb, k, first);
-	if (v)
-		sb_json_str(sb, v, strlen(v));
-	else
-		sb_puts(sb, "null");
+	sb_json_cstr(sb, v);
 }
 
 static void json_container(struct strbuf *sb, uint32_t netns, bool *first)
 {
-	const struct netns_container *c = netns_container(netns);
-	bool f = true;
-
 	key(sb, "container", first);
-	if (!c) {
-		sb_puts(sb, "null");
-		return;
-	}
-	sb_putc(sb, '{');
-	ju64(sb, "pid", c->pid, &f);
-	jstr(sb, "comm", c->comm, &f);
-	jstr(sb, "cgroup", c->cgroup, &f);
-	sb_putc(sb, '}');
+	json_netns_container(sb, netns);
 }
 
 static void json_netns(struct strbuf *sb, const struct rm_netns *e)
