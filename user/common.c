@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "common.h"
 
@@ -132,4 +133,21 @@ int cmd_getopt_error(const char *cmd, int c, char **argv)
 	if (c == ':')
 		return cmd_usage_error(cmd, "option '%s' needs a value", name);
 	return cmd_usage_error(cmd, "unknown option '%s'", name);
+}
+
+uint64_t bpf_obj_missed_runs(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+	uint64_t sum = 0;
+
+	bpf_object__for_each_program(prog, obj)
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
 }

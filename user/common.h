@@ -34,6 +34,13 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  */
 int cmd_getopt_error(const char *cmd, int c, char **argv);
 
+struct bpf_object;
+/*
+ * Runs of obj's programs the kernel skipped because another BPF program was
+ * running on that CPU (recursion_misses, kernel 5.12+; 0 where unknown).
+ */
+uint64_t bpf_obj_missed_runs(struct bpf_object *obj);
+
 /* Route libbpf's messages: warnings always, debug output only with -v. */
 void setup_libbpf_logging(void);
 /* Drop every libbpf message (expected failures while probing attach tiers). */

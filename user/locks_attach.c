@@ -182,19 +182,5 @@ void locks_detach(struct locks_attached *la)
 
 uint64_t locks_missed_runs(const struct locks_attached *la)
 {
-	struct bpf_program *prog;
-	uint64_t sum = 0;
-
-	if (!la->skel)
-		return 0;
-	bpf_object__for_each_program(prog, la->skel->obj)
-	{
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			sum += info.recursion_misses;
-	}
-	return sum;
+	return la->skel ? bpf_obj_missed_runs(la->skel->obj) : 0;
 }

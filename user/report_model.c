@@ -367,6 +367,7 @@ int report_model_read(struct report_model *m, uint64_t settle_ns)
 	for (i = 0; i < REPORT_HIST_SLOTS; i++)
 		m->latency.total += m->latency.slot[i];
 	read_percpu_array(bpf_map__fd(m->skel->maps.rep_counters), REP_CNT_MAX, m->counters);
+	m->missed_runs = bpf_obj_missed_runs(m->skel->obj);
 	return 0;
 }
 

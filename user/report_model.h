@@ -69,8 +69,9 @@ struct report_model {
 	struct rm_hist latency;			     /* log2 slots, ns */
 	uint64_t fanout_pending;		     /* SEQNUMs still being delivered */
 	uint64_t counters[REP_CNT_MAX];
-	bool emission;	     /* emission maps are filled on this kernel */
-	bool sockets_listed; /* iter/netlink worked: listeners and drops are real */
+	uint64_t missed_runs; /* program runs the kernel skipped (nested BPF on a CPU) */
+	bool emission;	      /* emission maps are filled on this kernel */
+	bool sockets_listed;  /* iter/netlink worked: listeners and drops are real */
 	uint32_t init_userns;
 
 	/* state between readouts */

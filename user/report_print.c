@@ -239,6 +239,7 @@ void report_print_json(struct strbuf *sb, const struct report_model *m,
 	sb_putc(sb, '{');
 	for (i = 0; i < REP_CNT_MAX; i++)
 		ju64(sb, counter_names[i], m->counters[i], &first);
+	ju64(sb, "missed_runs", m->missed_runs, &first);
 	sb_putc(sb, '}');
 	sb_puts(sb, "}\n");
 }
@@ -335,6 +336,11 @@ void report_print_text(struct strbuf *sb, const struct report_model *m,
 					  (unsigned long long)m->counters[overflow_counters[i]]);
 		sb_putc(sb, '\n');
 	}
+	if (m->missed_runs)
+		sb_printf(sb,
+			  "  NOT COUNTED: %llu program runs missed (another BPF program ran on "
+			  "that CPU)\n",
+			  (unsigned long long)m->missed_runs);
 	if (m->counters[REP_CNT_NO_PAYLOAD] || m->counters[REP_CNT_NO_SEQNUM])
 		sb_printf(sb, "  not parsed: %llu read too late, %llu without SEQNUM\n",
 			  (unsigned long long)m->counters[REP_CNT_NO_PAYLOAD],

@@ -279,31 +279,14 @@ int trace_attach(struct trace_attached *ta, const struct trace_attach_cfg *cfg)
 	return 0;
 }
 
-static uint64_t obj_missed_runs(struct bpf_object *obj)
-{
-	struct bpf_program *prog;
-	uint64_t sum = 0;
-
-	bpf_object__for_each_program(prog, obj)
-	{
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(prog);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			sum += info.recursion_misses;
-	}
-	return sum;
-}
-
 uint64_t trace_missed_runs(const struct trace_attached *ta)
 {
 	uint64_t sum = 0;
 
 	if (ta->trace)
-		sum += obj_missed_runs(ta->trace->obj);
+		sum += bpf_obj_missed_runs(ta->trace->obj);
 	if (ta->emit)
-		sum += obj_missed_runs(ta->emit->obj);
+		sum += bpf_obj_missed_runs(ta->emit->obj);
 	return sum;
 }
 

@@ -139,6 +139,9 @@ got=$(jq -c "[.isolation[] | select(.netns == $a1_netns or .netns == $b1_netns o
 
 got=$(last_doc '[.counters.netns_map_full, .counters.event_map_full, .counters.socket_map_full, .counters.fanout_map_full, .counters.no_seqnum] | add')
 [ "$got" = 0 ] && pass "no map full, every payload parsed" || fail "no map full, every payload parsed" "$(last_doc -c .counters)"
+got=$(last_doc '.counters.missed_runs')
+[ "$got" = 0 ] && pass "program runs the kernel skipped are counted (none here)" ||
+	fail "program runs the kernel skipped are counted (none here)" "missed_runs [$got]"
 got=$(last_doc '"\(.emission.traced) \(.emission_tier)"')
 [ "$got" = "false null" ] && grep -q "emission unavailable" "$T/r.err" &&
 	pass "emission: not traceable here, and said so" || fail "emission: not traceable here, and said so" "got [$got]"
