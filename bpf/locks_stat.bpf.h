@@ -45,7 +45,14 @@ static __always_inline __u32 log2_slot(__u64 v)
 {
 	__u32 r = uev_log2(v);
 
-	return r < LOCKS_HIST_SLOTS ? r : LOCKS_HIST_SLOTS - 1;
+	r = r < LOCKS_HIST_SLOTS ? r : LOCKS_HIST_SLOTS - 1;
+	/*
+	 * Hide r's range from the compiler so the caller's mask is emitted:
+	 * 6.1's verifier does not carry the bound through the compare above
+	 * and rejects the histogram index as unbounded without it.
+	 */
+	asm volatile("" : "+r"(r));
+	return r;
 }
 
 /* Looks the key up, inserting zeros first if absent; NULL means the map is full. */

@@ -20,8 +20,14 @@ cat "$T/lk.err" "$T/lk.out"
 echo "---"
 lk_tier=$(sed -n 's/^uevscope: locks: timing lock contention via \([^+]*\)+.*/\1/p' "$T/lk.err")
 info "locks_tier=${lk_tier:-none}"
-[ $lk_rc = 0 ] && [ -n "$lk_tier" ] && pass "locks: contention tier attaches ($lk_tier)" ||
+if [ $lk_rc = 0 ] && [ -n "$lk_tier" ]; then
+	pass "locks: contention tier attaches ($lk_tier)"
+else
 	fail "locks: contention tier attaches" "exit $lk_rc: $(cat "$T/lk.err")"
+	echo "--- uevscope -v locks -d 1: the verifier's reasons"
+	timeout 120 "$UEVSCOPE" -v locks -d 1 2>&1 | grep -v '^[0-9]*: (' | tail -40
+	echo "---"
+fi
 grep -q "^[0-9:]* total [0-9.]*s  uevents 10 " "$T/lk.out" &&
 	pass "locks: exactly the 10 uevents counted" ||
 	fail "locks: exactly the 10 uevents counted" "$(head -1 "$T/lk.out")"
