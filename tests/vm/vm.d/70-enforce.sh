@@ -69,4 +69,28 @@ wait_count "devpath=/devices/virtual/mem/null " "$T/enf_in.out" 1
 [ ! -e /sys/fs/bpf/uevscope/filter ] && [ "$(count_lines "devpath=/devices/virtual/mem/null " "$T/enf_in.out")" = 1 ] &&
 	pass "filter: flush unpins and the uevents flow again" ||
 	fail "filter: flush unpins and the uevents flow again" "$(cat "$T/enf-flush.out"); $(ls /sys/fs/bpf/uevscope 2>&1)"
+# Cgroup and pid scopes under LSM: the program reads the cgroup from the
+# socket itself and the pid from the facts recorded when the rule was added.
+enf_root=$(cgroup2_root)
+if [ -n "$enf_root" ]; then
+	new_cgroup "$enf_root" "uevenf$$"
+	printf 'echo $$ > %s/cgroup.procs && exec "$@"\n' "$CG" >"$T/enf-incg.sh"
+	start_listener enf_cg sh "$T/enf-incg.sh" -- || fail "setup" "filter: listener in the cgroup"
+	start_listener enf_pid -- || fail "setup" "filter: listener for the pid scope"
+	start_listener enf_free -- || fail "setup" "filter: listener in no scope"
+	timeout 120 "$UEVSCOPE" filter add --cgroup "$CG" 'SUBSYSTEM=="mem"' deny >"$T/enf-scopes.out" 2>&1 &&
+		timeout 120 "$UEVSCOPE" filter add --pid "$enf_pid_pid" 'SUBSYSTEM=="mem"' deny \
+			>>"$T/enf-scopes.out" 2>&1 || fail "setup" "filter: scoped rules: $(cat "$T/enf-scopes.out")"
+	enf_fire 2
+	wait_count "devpath=/devices/virtual/mem/null " "$T/enf_free.out" 2
+	sleep 0.5
+	n=/devices/virtual/mem/null
+	got="$(count_lines "devpath=$n " "$T/enf_cg.out") $(count_lines "devpath=$n " "$T/enf_pid.out") $(count_lines "devpath=$n " "$T/enf_free.out")"
+	[ "$got" = "0 0 2" ] && pass "filter: LSM denies by cgroup scope and by pid scope, nowhere else" ||
+		fail "filter: LSM denies by cgroup scope and by pid scope, nowhere else" "cgroup/pid/free got $got, want 0 0 2"
+	"$UEVSCOPE" filter flush >/dev/null 2>&1
+	kill "$enf_cg_pid" "$enf_pid_pid" "$enf_free_pid" 2>/dev/null
+else
+	skip "filter: LSM denies by cgroup scope and by pid scope, nowhere else" "no cgroup v2 mounted in the VM"
+fi
 kill "$enf_in_pid" "$enf_out_pid" ${enf_late_pid:-} 2>/dev/null
