@@ -49,8 +49,9 @@ static const char locks_usage[] =
     "      --no-churn        do not count netns churn (saves its slab tracepoints,\n"
     "                        about 60 ns per slab allocation and free)\n"
     "      --top N           locks, call paths and tasks shown per report (default 5)\n"
-    "      --tier NAME       force a contention tier: tp_btf/contention_begin or\n"
-    "                        raw_tp/contention_begin\n"
+    "      --tier NAME       force a tier, once per job: contention (tp_btf/ or\n"
+    "                        raw_tp/contention_begin), broadcast (fexit/ or\n"
+    "                        kprobe/netlink_broadcast)\n"
     "  -v, --verbose         which attach tiers were refused and why; libbpf logs\n"
     "  -h, --help            this help\n"
     "\n"
@@ -107,14 +108,23 @@ static int parse_args(int argc, char **argv, struct lk_args *a)
 			a->top = (size_t)v;
 			break;
 		case OPT_TIER:
-			if (!locks_tier_known(optarg)) {
+			switch (locks_tier_kind(optarg)) {
+			case LOCKS_TIER_CONTENTION:
+				a->tier = optarg;
+				break;
+			case LOCKS_TIER_BROADCAST:
+				a->bcast_tier = optarg;
+				break;
+			default:
 				fprintf(stderr,
 					"uevscope: locks: unknown tier '%s'; the tiers are: "
-					"tp_btf/contention_begin, raw_tp/contention_begin\n",
+					"tp_btf/contention_begin, raw_tp/contention_begin "
+					"(contention); "
+					"fexit/netlink_broadcast, kprobe/netlink_broadcast "
+					"(broadcast)\n",
 					optarg);
 				return EXIT_USAGE;
 			}
-			a->tier = optarg;
 			break;
 		case OPT_NO_CHURN:
 			a->no_churn = true;
@@ -187,7 +197,7 @@ int cmd_locks(int argc, char **argv)
 		return EXIT_ENV;
 	}
 	setup_libbpf_logging();
-	if (locks_attach(&run.la, args.tier, !args.no_churn)) {
+	if (locks_attach(&run.la, args.tier, args.bcast_tier, !args.no_churn)) {
 		lk_names_free(&run.names);
 		return EXIT_ENV;
 	}

@@ -75,11 +75,15 @@ static int try_load(struct locks_attached *la, const struct want *w, char *why, 
 	return 0;
 }
 
-bool locks_tier_known(const char *name)
+enum locks_tier_kind locks_tier_kind(const char *name)
 {
 	int id = probe_id_by_name(name);
 
-	return id == PROBE_TP_BTF_CONTENTION_BEGIN || id == PROBE_RAW_TP_CONTENTION_BEGIN;
+	if (id == PROBE_TP_BTF_CONTENTION_BEGIN || id == PROBE_RAW_TP_CONTENTION_BEGIN)
+		return LOCKS_TIER_CONTENTION;
+	if (id == PROBE_FEXIT_NETLINK_BROADCAST || id == PROBE_KPROBE_NETLINK_BROADCAST)
+		return LOCKS_TIER_BROADCAST;
+	return LOCKS_TIER_UNKNOWN;
 }
 
 /* The broadcast tier: the plan `uevscope features` shows as "locks broadcast". */
@@ -99,7 +103,8 @@ static int choose_bcast(struct locks_attached *la)
 	return PROBE_NONE;
 }
 
-int locks_attach(struct locks_attached *la, const char *force_tier, bool churn)
+int locks_attach(struct locks_attached *la, const char *force_tier, const char *force_bcast,
+		 bool churn)
 {
 	const struct attach_plan *plan = plan_get(PLAN_LOCKS);
 	char why[200], all[500] = "";
@@ -107,7 +112,8 @@ int locks_attach(struct locks_attached *la, const char *force_tier, bool churn)
 	int bcast, err = -ENOENT;
 
 	memset(la, 0, sizeof(*la));
-	bcast = choose_bcast(la);
+	/* A forced broadcast tier is tried as it is: a refusal is reported like any other. */
+	bcast = force_bcast ? probe_id_by_name(force_bcast) : choose_bcast(la);
 	silence_libbpf(!verbose);
 	for (int i = 0; i < plan->ntiers && !la->skel; i++) {
 		struct want w = {.tier = plan->tiers[i], .bcast = bcast, .churn = churn};

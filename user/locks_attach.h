@@ -22,11 +22,14 @@ struct locks_attached {
  * churn is false) and
  * broadcast timing. Returns 0 or -errno after one line saying why.
  */
-int locks_attach(struct locks_attached *la, const char *force_tier, bool churn);
+int locks_attach(struct locks_attached *la, const char *force_tier, const char *force_bcast,
+		 bool churn);
 /* Detaches the programs, keeping the maps readable: nothing moves under a last read. */
 void locks_stop(struct locks_attached *la);
 void locks_detach(struct locks_attached *la);
 uint64_t locks_missed_runs(const struct locks_attached *la);
-bool locks_tier_known(const char *name);
+enum locks_tier_kind { LOCKS_TIER_UNKNOWN, LOCKS_TIER_CONTENTION, LOCKS_TIER_BROADCAST };
+/* Which job a --tier name forces: contention timing or broadcast timing. */
+enum locks_tier_kind locks_tier_kind(const char *name);
 
 #endif /* UEVSCOPE_LOCKS_ATTACH_H */

@@ -21,7 +21,8 @@ struct lk_args {
 	uint64_t count;	 /* reports, 0 = unlimited */
 	size_t top;
 	bool json, all_locks, no_churn;
-	const char *tier;
+	const char *tier;	/* forced contention tier, or NULL */
+	const char *bcast_tier; /* forced broadcast tier, or NULL */
 };
 
 /*

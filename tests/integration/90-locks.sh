@@ -163,6 +163,16 @@ fi
 rc=$?
 [ $rc = 0 ] && grep -q "via raw_tp/contention_begin" "$T/raw.err" && grep -q "^not recorded:" "$T/raw.out" &&
 	pass "raw_tp fallback tier runs" || fail "raw_tp fallback tier runs" "rc=$rc $(cat "$T/raw.err")"
+# A forced broadcast tier the kernel refuses: contention is still timed, the
+# refusal is said in one line (make vmtest runs it where kprobes exist).
+if [ "$("$UEVSCOPE" features | awk '$1 == "kprobe/netlink_broadcast" { print $2 }')" = no ]; then
+	"$UEVSCOPE" locks --no-churn --tier kprobe/netlink_broadcast -d 1 >"$T/kp.out" 2>"$T/kp.err"
+	rc=$?
+	[ $rc = 0 ] && grep -q "broadcast timing unavailable on this kernel" "$T/kp.err" &&
+		grep -q "^broadcast: not timed" "$T/kp.out" &&
+		pass "a refused forced broadcast tier falls back to no broadcast timing" ||
+		fail "a refused forced broadcast tier falls back to no broadcast timing" "rc=$rc $(cat "$T/kp.err")"
+fi
 "$UEVSCOPE" locks --no-churn -j -d 2 >"$T/nochurn.json" 2>"$T/nochurn.err" &
 lpid=$!
 PIDS="$PIDS $lpid"

@@ -46,6 +46,24 @@ case "$(works fexit/netlink_broadcast)$(works kprobe/netlink_broadcast)" in
 		fail "locks: says broadcast timing is unavailable" "$(cat "$T/lk.err")"
 	;;
 esac
+# The broadcast fallback forced (--tier), where this kernel has kprobes:
+# the same 20 calls for 10 uevents into the two listening namespaces.
+if [ "$(works kprobe/netlink_broadcast)" = yes ]; then
+	"$UEVSCOPE" locks --no-churn --tier kprobe/netlink_broadcast -d 8 >"$T/lkk.out" 2>"$T/lkk.err" &
+	lk_pid=$!
+	PIDS="$PIDS $lk_pid"
+	wait_for "timing lock contention via\|cannot time" "$T/lkk.err" 600
+	sleep 0.5
+	"$H/uevgen" -n 10 >/dev/null
+	wait $lk_pid
+	calls=$(sed -n 's/^broadcast ([^)]*): \([0-9]*\) calls.*/\1/p' "$T/lkk.out")
+	grep -q "^uevscope: locks: timing each uevent broadcast via kprobe/netlink_broadcast" "$T/lkk.err" &&
+		[ "$calls" = 20 ] &&
+		pass "locks: forced kprobe/netlink_broadcast times the same 20 calls" ||
+		fail "locks: forced kprobe/netlink_broadcast times the same 20 calls" "calls '$calls': $(cat "$T/lkk.err")"
+else
+	skip "locks: forced kprobe/netlink_broadcast times the same 20 calls" "$(why_not kprobe/netlink_broadcast)"
+fi
 # Netns churn, in a run of its own (a new netns makes uevents of its own:
 # its loopback device): two made with unshare -n, two struct net allocated.
 "$UEVSCOPE" locks -d 6 >"$T/lk2.out" 2>"$T/lk2.err" &
