@@ -34,16 +34,9 @@ else
 	fail "SIGINT prints the summary and exits 0" "rc=$TRACE_RC $(tail -1 "$T/sig.err")"
 fi
 if command -v bpftool >/dev/null; then
-	# The kernel frees a detached program from a deferred work item, so give
-	# it up to 5 s before calling it a leak.
-	n=0
-	while left=$(bpftool prog show 2>/dev/null | grep -cE 'sk_data_ready_|dump_uevent_socks|broadcast_') &&
-		[ "$left" != 0 ] && [ $n -lt 50 ]; do
-		n=$((n + 1))
-		sleep 0.1
-	done
-	[ "$left" = 0 ] && pass "no program of ours remains after exit" ||
-		fail "no program of ours remains after exit" "$left programs left"
+	progs_gone 'sk_data_ready_|dump_uevent_socks|broadcast_' &&
+		pass "no program of ours remains after exit" ||
+		fail "no program of ours remains after exit" "$LEFT programs left"
 else
 	skip "no program of ours remains after exit" "bpftool not installed"
 fi

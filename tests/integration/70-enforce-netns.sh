@@ -105,13 +105,8 @@ wait_lines "$T/a.out" "devpath=$NULLDEV " 1
 
 watcher=$(cat /run/lock/uevscope-filter-watch.lock 2>/dev/null)
 "$UEVSCOPE" filter flush >"$T/flush.out" 2>&1
-# A detached filter is freed after an RCU grace period: give it up to 3 s.
-n=0
-while progs=$(bpftool prog show 2>/dev/null | grep -c "uev_sock_filter\|uev_lsm_rcv") &&
-	[ "$progs" != 0 ] && [ $n -lt 30 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+progs_gone 'uev_sock_filter|uev_lsm_rcv'
+progs=$LEFT
 if [ ! -e /sys/fs/bpf/uevscope/filter ] && [ "$progs" = 0 ] &&
 	{ [ -z "$watcher" ] || ! alive "$watcher"; }; then
 	pass "flush leaves no program, link, pin or watcher"

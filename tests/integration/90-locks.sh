@@ -184,14 +184,9 @@ wait $lpid
 	pass "--no-churn leaves the slab tracepoints alone and says so" ||
 	fail "--no-churn leaves the slab tracepoints alone and says so" "programs: $progs; $(cat "$T/nochurn.err")"
 if command -v bpftool >/dev/null; then
-	n=0
-	while left=$(bpftool prog show 2>/dev/null | grep -cE 'contention_|net_alloc_btf|net_free_btf') &&
-		[ "$left" != 0 ] && [ $n -lt 50 ]; do
-		n=$((n + 1))
-		sleep 0.1
-	done
-	[ "$left" = 0 ] && pass "no program of ours remains after exit" ||
-		fail "no program of ours remains after exit" "$left programs left"
+	progs_gone 'contention_|net_alloc_btf|net_free_btf' &&
+		pass "no program of ours remains after exit" ||
+		fail "no program of ours remains after exit" "$LEFT programs left"
 fi
 
 # --- Usage errors: exit 2, one line, nothing loaded.

@@ -53,6 +53,19 @@ expect() {
 	fi
 }
 
+# progs_gone REGEX: true once no loaded BPF program's line in `bpftool prog
+# show` matches REGEX; $LEFT is how many still do. The kernel frees a detached
+# program from a deferred work item (after an RCU grace period): up to 5 s.
+progs_gone() {
+	n=0
+	while LEFT=$(bpftool prog show 2>/dev/null | grep -cE "$1") && [ "$LEFT" != 0 ] &&
+		[ $n -lt 50 ]; do
+		n=$((n + 1))
+		sleep 0.1
+	done
+	[ "$LEFT" = 0 ]
+}
+
 # new_netns PREFIX: a named netns owned by the initial user namespace, in $NS, removed at exit.
 new_netns() {
 	NS=$1$$
