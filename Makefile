@@ -115,8 +115,8 @@ define apt_install
 endef
 
 # deps: what building and tracing need. test-deps adds what only the tests
-# use (jq, tmux for top in a terminal, and QEMU with busybox for make vmtest), so a host that just traces
-# never gets an emulator. VM_DEPS go in without their recommendations: qemu
+# use (jq, tmux for top in a terminal, and QEMU with busybox for make
+# vmtest), so a host that just traces never gets an emulator. VM_DEPS go in without their recommendations: qemu
 # would pull in a desktop's worth of packages a headless test never uses.
 DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux libncurses-dev
 TEST_DEPS := jq tmux
