@@ -32,16 +32,8 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 sysctl -qw kernel.bpf_stats_enabled=1
 
-taskset -c 1 "$H/uevlisten" -q -b 67108864 >"$OUT/listen.out" &
-LPID=$!
-while ! grep -q '^ready' "$OUT/listen.out" 2>/dev/null; do
-	kill -0 $LPID 2>/dev/null || { echo "bench: the listener did not start" >&2; exit 1; }
-	sleep 0.05
-done
-
-gen_rate() {
-	taskset -c 0 "$H/uevgen" -d "$SECS" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'
-}
+. "$(dirname "$0")/lib.sh"
+listen_start
 # prog_stats NAME ID: "run_time_ns run_cnt" of that program.
 prog_stats() {
 	bpftool prog show id "$2" -j | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'

@@ -24,24 +24,7 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$OUT"' EXIT
 # The generator runs on CPU 0 and the listener on CPU 1 in both runs: left
 # to the scheduler, the baseline alone swings by 40% from run to run. The
 # tracer is not pinned: it competes for the two CPUs as it would on a host.
-# listen_start: a listener with a 64 MiB buffer, so it does not overrun.
-listen_start() {
-	rm -f "$OUT/listen.out" # a stale "ready" would not wait for this one
-	taskset -c 1 "$H/uevlisten" -q -b 67108864 >"$OUT/listen.out" &
-	LPID=$!
-	while ! grep -q '^ready' "$OUT/listen.out" 2>/dev/null; do
-		kill -0 $LPID 2>/dev/null || { echo "bench: the listener did not start" >&2; exit 1; }
-		sleep 0.05
-	done
-}
-listen_stop() {
-	kill -TERM $LPID
-	wait $LPID
-	sed -n 's/^total=\([0-9]*\).*/\1/p' "$OUT/listen.out"
-}
-gen_rate() {
-	taskset -c 0 "$H/uevgen" -d "$SECS" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'
-}
+. "$(dirname "$0")/lib.sh"
 
 printf '%-6s %12s %12s %7s %12s %12s %8s %8s\n' round base/s traced/s ratio delivered captured ringbuf gone
 # This host's speed drifts by tens of percent within minutes (other guests),

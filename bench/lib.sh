@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the rate benchmarks: the listener and the generator, pinned the
+# same way in every one (listener CPU 1, generator CPU 0), so their numbers
+# compare. Needs H (test helpers), OUT (scratch folder) and SECS.
+#
+# Unpinned, the scheduler moved the two around and the baseline alone swung
+# by 40% from run to run.
+
+# listen_start: a listener with a 64 MiB buffer, so it does not overrun; pid in LPID.
+listen_start() {
+	rm -f "$OUT/listen.out" # a stale "ready" would not wait for this one
+	taskset -c 1 "$H/uevlisten" -q -b 67108864 >"$OUT/listen.out" &
+	LPID=$!
+	while ! grep -q '^ready' "$OUT/listen.out" 2>/dev/null; do
+		kill -0 $LPID 2>/dev/null || { echo "bench: the listener did not start" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
+# listen_stop: stops it and prints how many uevents it received.
+listen_stop() {
+	kill -TERM $LPID
+	wait $LPID
+	LPID=
+	sed -n 's/^total=\([0-9]*\).*/\1/p' "$OUT/listen.out"
+}
+
+# gen_rate: writes /sys/class/mem/null/uevent for SECS seconds; prints uevents/s.
+gen_rate() {
+	taskset -c 0 "$H/uevgen" -d "$SECS" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'
+}
