@@ -12,14 +12,16 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 
 CFLAGS	?= -g -O2
 CFLAGS	+= -std=gnu11 -Wall -Wextra -Iinclude -Iuser -I$(OUTPUT) -D_GNU_SOURCE
-LDLIBS	+= -lbpf -lelf -lz -lncurses -ltinfo
+LDLIBS	+= -lbpf -lelf -lz -lncurses -ltinfo -lpthread
+# export's HTTP server; the static VM build links export_http_none.c instead.
+HTTP_LIBS := -lmicrohttpd
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Iinclude -Ibpf \
 	      -Wall -Wextra -Wno-unused-parameter
 
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
 BPF_OBJS    := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS	    := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-USER_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/*.c))
+USER_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(filter-out user/export_http_none.c,$(wildcard user/*.c)))
 LIB_OBJS    := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUTPUT)/tests/%,$(wildcard tests/helpers/*.c))
@@ -51,11 +53,11 @@ $(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(SKEL
 $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(wildcard user/devices*.c)): include/devices_abi.h
 
 $(OUTPUT)/uevscope: $(USER_OBJS)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $^ $(LDLIBS) $(HTTP_LIBS) -o $@
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) $(HTTP_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/helpers/%.c
 	@mkdir -p $(@D)
@@ -86,7 +88,8 @@ VM_BINS	    := $(VM_DIR)/uevscope $(patsubst tests/helpers/%.c,$(VM_DIR)/tests/%
 VM_FILES    := tests/vm/init tests/vm/vm-tests.sh tests/vm/mkinitramfs.sh tests/integration/lib.sh \
 		$(wildcard tests/vm/vm.d/*.sh)
 
-$(VM_DIR)/uevscope: $(USER_OBJS)
+$(VM_DIR)/uevscope: $(filter-out $(OUTPUT)/user/export_http.o,$(USER_OBJS)) \
+		    $(OUTPUT)/user/export_http_none.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static $^ $(LDLIBS) -o $@
 
@@ -118,8 +121,9 @@ endef
 # use (jq, tmux for top in a terminal, and QEMU with busybox for make
 # vmtest), so a host that just traces never gets an emulator. VM_DEPS go in without their recommendations: qemu
 # would pull in a desktop's worth of packages a headless test never uses.
-DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux libncurses-dev
-TEST_DEPS := jq tmux
+DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux libncurses-dev \
+	libmicrohttpd-dev
+TEST_DEPS := jq tmux curl python3-yaml prometheus
 VM_DEPS := qemu-system-x86 busybox-static
 deps:
 	$(call apt_install,$(DEPS),)

@@ -87,11 +87,15 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 
 		bc = bpf_map_lookup_elem(&broadcasts, &tid);
 		if (bc) {
-			__u32 slot = log2_slot(bpf_ktime_get_ns() - bc->ts_ns);
+			__u64 delta = bpf_ktime_get_ns() - bc->ts_ns;
+			__u32 slot = log2_slot(delta), sum_idx = REP_CNT_LATENCY_SUM_NS;
 
 			cnt = bpf_map_lookup_elem(&latency, &slot);
 			if (cnt)
 				*cnt += 1;
+			cnt = bpf_map_lookup_elem(&rep_counters, &sum_idx);
+			if (cnt)
+				*cnt += delta;
 		} else {
 			rep_count(REP_CNT_LATENCY_NOSTART);
 		}

@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef UEVSCOPE_VERSION
+#define UEVSCOPE_VERSION "0.1.0"
+#endif
+
 /* Exit codes, documented in README.md and `uevscope --help`. */
 enum {
 	EXIT_OK = 0,

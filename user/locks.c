@@ -181,28 +181,16 @@ int cmd_locks(int argc, char **argv)
 	struct lk_run run = {};
 	struct strbuf out;
 	uint64_t start, next_report, next_ident = 0, end = 0;
-	int rc, err;
+	int rc;
 
 	rc = parse_args(argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	if (!require_root("locks") || !require_btf())
 		return EXIT_ENV;
-	err = lk_names_init(&run.names);
-	if (err) {
-		uev_err("locks: cannot read kernel symbols from /proc/kallsyms (%s)%s",
-			strerror(-err),
-			err == -EPERM ? "; run as root with kptr_restrict < 2" : "");
-		lk_names_free(&run.names);
-		return EXIT_ENV;
-	}
-	setup_libbpf_logging();
-	if (locks_attach(&run.la, args.tier, args.bcast_tier, !args.no_churn)) {
-		lk_names_free(&run.names);
-		return EXIT_ENV;
-	}
-	run.args = &args;
-	lk_run_start(&run);
+	rc = lk_run_open(&run, &args);
+	if (rc)
+		return rc;
 	say_setup(&run.la, run.seqnum_ok);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

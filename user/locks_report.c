@@ -9,25 +9,10 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "procfs.h"
 #include "locks_print.h"
 #include "locks_report.h"
 #include "locks.skel.h"
-
-/* The global count of uevents that got a SEQNUM (kernel and injected ones alike). */
-static bool read_seqnum(uint64_t *out)
-{
-	FILE *f = fopen("/sys/kernel/uevent_seqnum", "re");
-	unsigned long long v;
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fscanf(f, "%llu", &v) == 1;
-	fclose(f);
-	if (ok)
-		*out = v;
-	return ok;
-}
 
 static void read_counters(struct lk_run *run, uint64_t *out)
 {
@@ -98,7 +83,7 @@ static void take_mark(struct lk_run *run, struct lk_mark *m)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	m->ns = now_monotonic_ns();
 	if (run->seqnum_ok)
-		run->seqnum_ok = read_seqnum(&m->seqnum);
+		run->seqnum_ok = read_uevent_seqnum(&m->seqnum);
 	read_counters(run, m->counters);
 	if (!wait_quiet(run, g) && !run->quiet_warned) {
 		run->quiet_warned = true;
@@ -114,6 +99,27 @@ static void take_mark(struct lk_run *run, struct lk_mark *m)
 	lk_table_read(&m->waiters, bpf_map__fd(skel->maps.waiter_stats),
 		      sizeof(struct locks_waiter_key), true, g);
 	read_bcast(run, &m->bcast, g);
+}
+
+int lk_run_open(struct lk_run *run, const struct lk_args *args)
+{
+	int err = lk_names_init(&run->names);
+
+	if (err) {
+		uev_err("locks: cannot read kernel symbols from /proc/kallsyms (%s)%s",
+			strerror(-err),
+			err == -EPERM ? "; run as root with kptr_restrict < 2" : "");
+		lk_names_free(&run->names);
+		return EXIT_ENV;
+	}
+	setup_libbpf_logging();
+	if (locks_attach(&run->la, args->tier, args->bcast_tier, !args->no_churn)) {
+		lk_names_free(&run->names);
+		return EXIT_ENV;
+	}
+	run->args = args;
+	lk_run_start(run);
+	return EXIT_OK;
 }
 
 void lk_run_start(struct lk_run *run)
@@ -274,35 +280,35 @@ static void free_views(struct lk_report *r)
 	free(r->locks);
 }
 
-void lk_run_report(struct lk_run *run, struct strbuf *out, bool final)
+void lk_run_collect(struct lk_run *run, struct lk_report *r, bool final)
 {
 	struct lk_mark *base = &run->prev; /* the start mark, when final */
-	struct lk_report r = {};
 	struct timespec now;
 
+	memset(r, 0, sizeof(*r));
 	take_mark(run, &run->cur);
-	r.bcast = run->cur.bcast;
+	r->bcast = run->cur.bcast;
 	clock_gettime(CLOCK_REALTIME, &now);
-	r.wall_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-	r.final = final;
-	r.seconds = (run->cur.ns - base->ns) / 1e9;
-	r.seqnum_ok = run->seqnum_ok;
-	r.churn_ok = run->la.churn;
-	r.bcast_tier = run->la.bcast_tier;
+	r->wall_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	r->final = final;
+	r->seconds = (run->cur.ns - base->ns) / 1e9;
+	r->seqnum_ok = run->seqnum_ok;
+	r->churn_ok = run->la.churn;
+	r->bcast_tier = run->la.bcast_tier;
 	for (int i = 0; i < LOCKS_CNT__COUNT; i++)
-		r.counters[i] = run->cur.counters[i] - base->counters[i];
-	r.uevents = run->cur.seqnum - base->seqnum;
-	r.netns_created = r.counters[LOCKS_CNT_NET_ALLOC];
-	r.netns_destroyed = r.counters[LOCKS_CNT_NET_FREE];
-	r.missed_runs = locks_missed_runs(&run->la);
-	r.filter_lock = run->filter_lock;
-	r.filter_since = run->filter_since;
-	build_views(run, &r);
-	if (run->args->json)
-		lk_print_json(out, &r);
-	else
-		lk_print_text(out, &r);
-	free_views(&r);
+		r->counters[i] = run->cur.counters[i] - base->counters[i];
+	r->uevents = run->cur.seqnum - base->seqnum;
+	r->netns_created = r->counters[LOCKS_CNT_NET_ALLOC];
+	r->netns_destroyed = r->counters[LOCKS_CNT_NET_FREE];
+	r->missed_runs = locks_missed_runs(&run->la);
+	r->filter_lock = run->filter_lock;
+	r->filter_since = run->filter_since;
+	build_views(run, r);
+}
+
+void lk_run_release(struct lk_run *run, struct lk_report *r)
+{
+	free_views(r);
 	/* cur becomes the base of the next report. */
 	lk_table_free(&run->prev.locks);
 	lk_table_free(&run->prev.paths);
@@ -311,6 +317,18 @@ void lk_run_report(struct lk_run *run, struct strbuf *out, bool final)
 	memset(&run->cur, 0, sizeof(run->cur));
 	run->last_report_ns = run->prev.ns;
 	run->reports++;
+}
+
+void lk_run_report(struct lk_run *run, struct strbuf *out, bool final)
+{
+	struct lk_report r;
+
+	lk_run_collect(run, &r, final);
+	if (run->args->json)
+		lk_print_json(out, &r);
+	else
+		lk_print_text(out, &r);
+	lk_run_release(run, &r);
 }
 
 void lk_run_free(struct lk_run *run)

@@ -49,9 +49,22 @@ struct lk_run {
 	double filter_since;
 };
 
+/*
+ * Reads kallsyms, attaches (args->tier, ...) and starts the run; args must
+ * outlive it. Returns an exit code, after one line saying why when not 0.
+ */
+int lk_run_open(struct lk_run *run, const struct lk_args *args);
 void lk_run_start(struct lk_run *run);
 /* Reads the stacks seen so far; once uevent_sock_mutex shows, filters on it (unless -a). */
 void lk_run_identify(struct lk_run *run);
+struct lk_report;
+/*
+ * One report's data (since the last one, or since the start when final),
+ * for a caller that is not a printer; lk_run_release() frees it and makes
+ * this report the base of the next.
+ */
+void lk_run_collect(struct lk_run *run, struct lk_report *r, bool final);
+void lk_run_release(struct lk_run *run, struct lk_report *r);
 /* Appends one report to out: since the last one, or since the start when final. */
 void lk_run_report(struct lk_run *run, struct strbuf *out, bool final);
 void lk_run_free(struct lk_run *run);

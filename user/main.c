@@ -5,10 +5,6 @@
 #include "common.h"
 #include "subcommands.h"
 
-#ifndef UEVSCOPE_VERSION
-#define UEVSCOPE_VERSION "0.1.0"
-#endif
-
 static const struct subcommand {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -22,6 +18,7 @@ static const struct subcommand {
     {"policy", cmd_policy, "check or apply a whole policy file"},
     {"devices", cmd_devices, "allow or deny device access per cgroup (cgroup/dev)"},
     {"locks", cmd_locks, "lock contention on the uevent paths, beside uevent rate and netns churn"},
+    {"export", cmd_export, "serve the report's metrics to Prometheus (/metrics, textfile)"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
 };
 
@@ -46,6 +43,7 @@ static void usage(FILE *f)
 	    "  uevscope policy apply /etc/uevscope/policy   # a whole policy file, all or nothing\n"
 	    "  uevscope devices deny --cgroup /c1 c 1:3 rwm   # no /dev/null in cgroup /c1\n"
 	    "  uevscope locks -d 10            # who waits for the global uevent lock, and why\n"
+	    "  uevscope export --locks         # Prometheus metrics at http://127.0.0.1:9464/metrics\n"
 	    "  uevscope features               # what this kernel lets uevscope attach to\n"
 	    "\n"
 	    "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",

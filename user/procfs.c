@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Small reads from /proc/PID: see procfs.h. */
+/* Small reads from /proc and /sys: see procfs.h. */
 #include <stdio.h>
 #include <string.h>
 #include "procfs.h"
@@ -17,4 +17,19 @@ void proc_comm(uint32_t pid, char *comm, size_t len)
 	if (fgets(comm, (int)len, f))
 		comm[strcspn(comm, "\n")] = '\0';
 	fclose(f);
+}
+
+bool read_uevent_seqnum(uint64_t *out)
+{
+	FILE *f = fopen("/sys/kernel/uevent_seqnum", "re");
+	unsigned long long v;
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fscanf(f, "%llu", &v) == 1;
+	fclose(f);
+	if (ok)
+		*out = v;
+	return ok;
 }

@@ -13,6 +13,25 @@
 /* init_user_ns's inode, fixed by the kernel (PROC_USER_INIT_INO in include/linux/proc_ns.h). */
 #define PROC_USER_INIT_INO 0xEFFFFFFDU
 
+const char *const rm_counter_names[REP_CNT_MAX] = {
+    [REP_CNT_DELIVERIES] = "deliveries",
+    [REP_CNT_UNICAST] = "unicast_skipped",
+    [REP_CNT_NO_PAYLOAD] = "no_payload",
+    [REP_CNT_NO_SEQNUM] = "no_seqnum",
+    [REP_CNT_NETNS_FULL] = "netns_map_full",
+    [REP_CNT_SA_FULL] = "event_map_full",
+    [REP_CNT_SOCK_FULL] = "socket_map_full",
+    [REP_CNT_FANOUT_FULL] = "fanout_map_full",
+    [REP_CNT_EMIT_FULL] = "emission_map_full",
+    [REP_CNT_EMISSIONS] = "emissions",
+    [REP_CNT_LATENCY_NOSTART] = "latency_without_start",
+    [REP_CNT_LATENCY_SUM_NS] = "latency_sum_ns",
+};
+
+const int rm_overflow_counters[RM_NOVERFLOW] = {REP_CNT_NETNS_FULL, REP_CNT_SA_FULL,
+						REP_CNT_SOCK_FULL, REP_CNT_FANOUT_FULL,
+						REP_CNT_EMIT_FULL};
+
 #define STORED(v) ((void *)(uintptr_t)((v) + 1))
 #define LOADED(p) ((uint64_t)(uintptr_t)(p)-1)
 
@@ -291,6 +310,7 @@ static void hist_add(struct rm_hist *h, uint32_t value)
 {
 	h->slot[value < RM_FANOUT_SLOTS ? value : RM_FANOUT_SLOTS - 1]++;
 	h->total++;
+	h->sum += value;
 }
 
 /*
@@ -367,6 +387,7 @@ int report_model_read(struct report_model *m, uint64_t settle_ns)
 	for (i = 0; i < REPORT_HIST_SLOTS; i++)
 		m->latency.total += m->latency.slot[i];
 	read_percpu_array(bpf_map__fd(m->skel->maps.rep_counters), REP_CNT_MAX, m->counters);
+	m->latency.sum = m->counters[REP_CNT_LATENCY_SUM_NS];
 	m->missed_runs = bpf_obj_missed_runs(m->skel->obj);
 	return 0;
 }

@@ -51,7 +51,13 @@ struct rm_sock {
 struct rm_hist {
 	uint64_t slot[REPORT_HIST_SLOTS];
 	uint64_t total;
+	uint64_t sum; /* of the values counted (exact for fan-out; ns for latency) */
 };
+
+/* Names of the kernel's counters (JSON keys, metric reasons); the ones a full map bumps. */
+#define RM_NOVERFLOW 5
+extern const char *const rm_counter_names[REP_CNT_MAX];
+extern const int rm_overflow_counters[RM_NOVERFLOW];
 
 struct report_bpf;
 struct socks;

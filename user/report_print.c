@@ -7,24 +7,6 @@
 #include "nsnames.h"
 #include "report_print.h"
 
-static const char *const counter_names[REP_CNT_MAX] = {
-    [REP_CNT_DELIVERIES] = "deliveries",
-    [REP_CNT_UNICAST] = "unicast_skipped",
-    [REP_CNT_NO_PAYLOAD] = "no_payload",
-    [REP_CNT_NO_SEQNUM] = "no_seqnum",
-    [REP_CNT_NETNS_FULL] = "netns_map_full",
-    [REP_CNT_SA_FULL] = "event_map_full",
-    [REP_CNT_SOCK_FULL] = "socket_map_full",
-    [REP_CNT_FANOUT_FULL] = "fanout_map_full",
-    [REP_CNT_EMIT_FULL] = "emission_map_full",
-    [REP_CNT_EMISSIONS] = "emissions",
-    [REP_CNT_LATENCY_NOSTART] = "latency_without_start",
-};
-
-/* Overflow counters: a full map loses detail, and says how much. */
-static const int overflow_counters[] = {REP_CNT_NETNS_FULL, REP_CNT_SA_FULL, REP_CNT_SOCK_FULL,
-					REP_CNT_FANOUT_FULL, REP_CNT_EMIT_FULL};
-
 static void now_hms(char *buf, size_t len)
 {
 	time_t t = time(NULL);
@@ -238,7 +220,7 @@ void report_print_json(struct strbuf *sb, const struct report_model *m,
 	first = true;
 	sb_putc(sb, '{');
 	for (i = 0; i < REP_CNT_MAX; i++)
-		ju64(sb, counter_names[i], m->counters[i], &first);
+		ju64(sb, rm_counter_names[i], m->counters[i], &first);
 	ju64(sb, "missed_runs", m->missed_runs, &first);
 	sb_putc(sb, '}');
 	sb_puts(sb, "}\n");
@@ -326,14 +308,14 @@ void report_print_text(struct strbuf *sb, const struct report_model *m,
 				sb_printf(
 				    sb, "  netns %u: %llu uevent(s) emitted with no listener\n",
 				    m->netns[i].netns, (unsigned long long)m->netns[i].no_listener);
-	for (i = 0; i < ARRAY_SIZE(overflow_counters); i++)
-		overflow += m->counters[overflow_counters[i]];
+	for (i = 0; i < RM_NOVERFLOW; i++)
+		overflow += m->counters[rm_overflow_counters[i]];
 	if (overflow) {
 		sb_puts(sb, "  MAP FULL, detail lost:");
-		for (i = 0; i < ARRAY_SIZE(overflow_counters); i++)
-			if (m->counters[overflow_counters[i]])
-				sb_printf(sb, " %s=%llu", counter_names[overflow_counters[i]],
-					  (unsigned long long)m->counters[overflow_counters[i]]);
+		for (i = 0; i < RM_NOVERFLOW; i++)
+			if (m->counters[rm_overflow_counters[i]])
+				sb_printf(sb, " %s=%llu", rm_counter_names[rm_overflow_counters[i]],
+					  (unsigned long long)m->counters[rm_overflow_counters[i]]);
 		sb_putc(sb, '\n');
 	}
 	if (m->missed_runs)

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uevscope export: the report's metrics model (report_model.c), plus the
+ * policies' counters and optionally uevent_sock_mutex contention, rendered
+ * as Prometheus metrics (export_metrics.c) every interval and served over
+ * HTTP (export_http.c) and/or written to a textfile (export_textfile.c).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <bpf/libbpf.h>
+#include "common.h"
+#include "export_http.h"
+#include "export_metrics.h"
+#include "export_sources.h"
+#include "export_textfile.h"
+#include "idmap.h"
+#include "nsnames.h"
+#include "report_attach.h"
+#include "subcommands.h"
+#include "trace_attach.h"
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static const char export_usage[] =
+    "usage: uevscope export [OPTIONS]\n"
+    "\n"
+    "Serves what 'uevscope report' counts as Prometheus metrics: deliveries per network\n"
+    "namespace, SUBSYSTEM, ACTION and origin, bytes, receiver drops, listeners,\n"
+    "isolated namespaces, fan-out and (where the kernel lets emission be traced)\n"
+    "uevents with no listener and latency; the pinned filter and device policies'\n"
+    "counters; what was lost and why; which BPF programs are attached how. The\n"
+    "in-kernel maps are read every INTERVAL and whenever a scrape finds the last\n"
+    "readout older than a quarter of a second; scrapes never read a map themselves.\n"
+    "\n"
+    "  -l, --listen ADDR:PORT  serve /metrics and /healthz there (default " LISTEN_DEFAULT ",\n"
+    "                          this host only; any other address only when given:\n"
+    "                          0.0.0.0:9464 for every interface; port 0 picks one)\n"
+    "      --textfile DIR      also write DIR/" EXPORT_TEXTFILE_NAME " every interval, for\n"
+    "                          node_exporter's textfile collector (replaced atomically;\n"
+    "                          removed on exit); alone, without --listen: no HTTP\n"
+    "      --max-series N      label sets per metric (default 1000, 0 = no cap); more are\n"
+    "                          summed into one series labeled \"other\", and counted\n"
+    "      --locks             also time uevent_sock_mutex contention (costs a stack\n"
+    "                          capture per contended lock until it is identified)\n"
+    "  -i, --interval SECONDS  readout period (default 1)\n"
+    "  -c, --count N           stop after N readouts (default: until interrupted)\n"
+    "      --tier NAME         force a delivery or an emission attach tier\n"
+    "      --no-emission       do not trace emissions even where the kernel allows it\n"
+    "      --max-entries N     entries of each aggregation map (see 'uevscope report')\n"
+    "  -v, --verbose           say which attach tiers were refused and why\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Labels: netns, userns (its owner), container (/run/netns name, \"init\", or the\n"
+    "cgroup of a process in it), subsystem, action, origin; never a PID, DEVPATH or\n"
+    "SEQNUM.\n"
+    "\n"
+    "EXAMPLES:\n"
+    "  uevscope export                             # http://127.0.0.1:9464/metrics\n"
+    "  uevscope export --listen 0.0.0.0:9464 --locks   # for a Prometheus elsewhere\n"
+    "  uevscope export --textfile /var/lib/node_exporter/textfile_collector\n"
+    "  curl -s 127.0.0.1:9464/metrics | promtool check metrics\n"
+    "\n"
+    "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF,\n"
+    "cannot listen: port in use, ...), 2 bad usage.\n";
+
+struct export_args {
+	const char *listen; /* NULL: the default, unless only --textfile was given */
+	const char *textfile;
+	uint64_t max_series;
+	bool locks;
+	double interval_s;
+	uint64_t count;
+	struct report_args report; /* tiers, emission, map sizes */
+};
+
+enum { OPT_TEXTFILE = 256, OPT_MAX_SERIES, OPT_LOCKS, OPT_TIER, OPT_NO_EMISSION, OPT_MAX_ENTRIES };
+
+static const struct option export_options[] = {
+    {"listen", required_argument, NULL, 'l'},
+    {"textfile", required_argument, NULL, OPT_TEXTFILE},
+    {"max-series", required_argument, NULL, OPT_MAX_SERIES},
+    {"locks", no_argument, NULL, OPT_LOCKS},
+    {"interval", required_argument, NULL, 'i'},
+    {"count", required_argument, NULL, 'c'},
+    {"tier", required_argument, NULL, OPT_TIER},
+    {"no-emission", no_argument, NULL, OPT_NO_EMISSION},
+    {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {},
+};
+
+static int parse_args(int argc, char **argv, struct export_args *a)
+{
+	uint64_t n;
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	a->max_series = EXPORT_DEFAULT_MAX_SERIES;
+	a->interval_s = 1;
+	a->report.cmd = "export";
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":l:i:c:vh", export_options, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			a->listen = optarg;
+			break;
+		case OPT_TEXTFILE:
+			a->textfile = optarg;
+			break;
+		case OPT_MAX_SERIES:
+			if (!parse_u64(optarg, &a->max_series) || a->max_series > 1000000)
+				return cmd_usage_error("export",
+						       "--max-series wants a number from 0 (no cap) "
+						       "to 1000000, not '%s'",
+						       optarg);
+			break;
+		case OPT_LOCKS:
+			a->locks = true;
+			break;
+		case 'i':
+			if (!parse_seconds(optarg, &a->interval_s))
+				return cmd_usage_error(
+				    "export", "--interval wants a positive number of seconds, not '%s'",
+				    optarg);
+			break;
+		case 'c':
+			if (!parse_u64(optarg, &a->count) || !a->count)
+				return cmd_usage_error(
+				    "export", "--count wants a positive number, not '%s'", optarg);
+			break;
+		case OPT_TIER:
+			if (trace_tier_known(optarg))
+				a->report.force_tier = optarg;
+			else if (trace_emission_tier_known(optarg))
+				a->report.force_emission_tier = optarg;
+			else
+				return cmd_usage_error("export", "unknown tier '%s'; the tiers are: %s",
+						       optarg, trace_tier_list());
+			break;
+		case OPT_NO_EMISSION:
+			a->report.no_emission = true;
+			break;
+		case OPT_MAX_ENTRIES:
+			if (!parse_u64(optarg, &n) || !n || n > 1000000)
+				return cmd_usage_error(
+				    "export", "--max-entries wants a number from 1 to 1000000, not '%s'",
+				    optarg);
+			a->report.max_entries = n;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			fputs(export_usage, stdout);
+			return EXIT_OK;
+		default: /* ':' or '?' */
+			return cmd_getopt_error("export", opt, argv);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("export", "unexpected argument '%s'", argv[optind]);
+	if (!a->listen && !a->textfile)
+		a->listen = LISTEN_DEFAULT;
+	return -1;
+}
+
+/*
+ * The container label, fixed for a namespace the first time it is known:
+ * the process it is taken from can change, and a label that changes would
+ * split one namespace's counters into two series.
+ */
+static const char *container_label(void *ctx, uint32_t netns)
+{
+	struct idmap *cache = ctx;
+	const struct netns_container *c;
+	const char *label = idmap_get(cache, netns);
+	char *copy;
+
+	if (label)
+		return label;
+	label = netns_name(netns);
+	if (!label) {
+		c = netns_container(netns);
+		label = c && c->cgroup ? c->cgroup : NULL;
+	}
+	if (!label)
+		return ""; /* not known yet: asked again at the next readout */
+	copy = strdup(label);
+	if (!copy)
+		return "";
+	idmap_put(cache, netns, copy);
+	return copy;
+}
+
+struct exporter {
+	const struct export_args *args;
+	struct report_session session;
+	struct export_sources sources;
+	struct export_server http;
+	bool serving;
+	struct prom_cap cap;
+	struct idmap containers;
+	struct utsname uts;
+	char libbpf_version[32];
+	struct strbuf body;
+	uint64_t readouts;
+	double readout_s;
+	bool textfile_failed;
+};
+
+static void readout(struct exporter *x)
+{
+	uint64_t t0 = now_monotonic_ns(), t1;
+	struct export_input in = {
+	    .model = &x->session.model,
+	    .container = container_label,
+	    .container_ctx = &x->containers,
+	    .version = UEVSCOPE_VERSION,
+	    .libbpf_version = x->libbpf_version,
+	    .kernel = x->uts.release,
+	};
+	char err[256];
+
+	report_model_read(&x->session.model, REPORT_SETTLE_NS);
+	export_sources_read(&x->sources);
+	t1 = now_monotonic_ns();
+	x->readouts++;
+	in.seqnum_ok = x->sources.seqnum_ok;
+	in.seqnum = x->sources.seqnum;
+	in.filter = &x->sources.filter;
+	in.devices = &x->sources.devices;
+	in.locks = &x->sources.locks;
+	in.programs[0] = (struct export_program){"report_delivery",
+						 x->session.ra.delivery_tier, true};
+	in.programs[1] = (struct export_program){
+	    "report_emission", x->session.ra.emission_tier ? x->session.ra.emission_tier : "none",
+	    x->session.ra.emission_tier != NULL};
+	in.nprograms = 2;
+	export_sources_programs(&x->sources, &in);
+	in.self.readouts = x->readouts;
+	in.self.readout_seconds = x->readout_s;
+	in.self.scrapes = x->serving ? export_server_scrapes(&x->http) : 0;
+	sb_reset(&x->body);
+	export_render(&x->body, &in, &x->cap);
+	x->readout_s = (t1 - t0) / 1e9;
+	if (x->serving)
+		export_server_publish(&x->http, x->body.buf, x->body.len, t0);
+	if (!x->args->textfile)
+		return;
+	if (export_textfile_write(x->args->textfile, x->body.buf, x->body.len, err,
+				  sizeof(err))) {
+		if (!x->textfile_failed)
+			uev_err("export: %s (will keep trying)", err);
+		x->textfile_failed = true;
+	} else {
+		x->textfile_failed = false;
+	}
+}
+
+/* Until the next readout is due, or a scrape asks for one; false once a signal came. */
+static bool wait_next(struct exporter *x, uint64_t due)
+{
+	while (!exiting) {
+		uint64_t now = now_monotonic_ns(), until = now + 100000000ull; /* see signals */
+		struct timespec ts;
+
+		if (now >= due)
+			return true;
+		if (until > due)
+			until = due;
+		if (x->serving) {
+			if (export_server_wait(&x->http, until))
+				return true;
+			continue;
+		}
+		ts.tv_sec = (time_t)((until - now) / 1000000000ull);
+		ts.tv_nsec = (long)((until - now) % 1000000000ull);
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+static int start(struct exporter *x)
+{
+	const struct export_args *a = x->args;
+	struct listen_addr addr;
+	char err[256], bound[80];
+	int rc;
+
+	if (a->listen && listen_addr_parse(a->listen, &addr, err, sizeof(err)))
+		return cmd_usage_error("export", "%s", err);
+	if (a->listen && !export_http_available) {
+		uev_err("export: this uevscope was built without an HTTP server (static build); "
+			"use --textfile DIR");
+		return EXIT_USAGE;
+	}
+	if (a->textfile && export_textfile_check(a->textfile, err, sizeof(err)))
+		return cmd_usage_error("export", "%s", err);
+	if (!require_root("export") || !require_btf())
+		return EXIT_ENV;
+	/* Listen before loading anything: a port in use fails fast, with nothing to undo. */
+	if (a->listen) {
+		if (export_server_start(&x->http, &addr, 250000000ull,
+					(uint64_t)(3 * a->interval_s * 1e9) + 2000000000ull, bound,
+					sizeof(bound), err, sizeof(err))) {
+			uev_err("export: %s", err);
+			return EXIT_ENV;
+		}
+		x->serving = true;
+	}
+	rc = report_session_open(&x->session, &a->report);
+	if (rc)
+		return rc;
+	report_announce(&x->session, "export");
+	if (a->locks && (rc = export_sources_locks(&x->sources)))
+		return rc;
+	if (a->locks)
+		fprintf(stderr, "uevscope: export: timing uevent_sock_mutex contention via %s\n",
+			x->sources.lk.la.tier);
+	if (x->serving)
+		fprintf(stderr, "uevscope: export: serving http://%s/metrics\n", bound);
+	if (a->textfile)
+		fprintf(stderr, "uevscope: export: writing %s/%s every %g s\n", a->textfile,
+			EXPORT_TEXTFILE_NAME, a->interval_s);
+	return EXIT_OK;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct export_args a;
+	struct exporter x = {.args = &a};
+	uint64_t due;
+	int rc;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	export_sources_init(&x.sources);
+	prom_cap_init(&x.cap, a.max_series);
+	idmap_init(&x.containers);
+	uname(&x.uts);
+	snprintf(x.libbpf_version, sizeof(x.libbpf_version), "%u.%u", libbpf_major_version(),
+		 libbpf_minor_version());
+	sb_init(&x.body, 64 << 10);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	rc = start(&x);
+	due = now_monotonic_ns();
+	while (rc == EXIT_OK && wait_next(&x, due)) {
+		readout(&x);
+		due = now_monotonic_ns() + (uint64_t)(a.interval_s * 1e9);
+		if (a.count && x.readouts >= a.count)
+			break;
+	}
+	if (x.serving)
+		export_server_stop(&x.http);
+	if (a.textfile && rc == EXIT_OK && exiting) /* with --count, the file is the result */
+		export_textfile_remove(a.textfile);
+	export_sources_close(&x.sources);
+	if (x.session.ra.skel)
+		report_session_close(&x.session);
+	sb_free(&x.body);
+	prom_cap_free(&x.cap);
+	idmap_free(&x.containers, free);
+	return rc;
+}
