@@ -269,15 +269,28 @@ static void readout(struct exporter *x)
 	}
 }
 
-/* Until the next readout is due, or a scrape asks for one; false once a signal came. */
+/* Fan-out folds between readouts (report_model_fold()), and signal checks. */
+#define FOLD_NS (200 * 1000000ull)
+
+/*
+ * Until the next readout is due, or a scrape asks for one; false once a
+ * signal came. The fan-out is folded every FOLD_NS meanwhile.
+ */
 static bool wait_next(struct exporter *x, uint64_t due)
 {
+	uint64_t next_fold = now_monotonic_ns() + FOLD_NS;
+
 	while (!exiting) {
-		uint64_t now = now_monotonic_ns(), until = now + 100000000ull; /* see signals */
+		uint64_t now = now_monotonic_ns(), until = next_fold;
 		struct timespec ts;
 
 		if (now >= due)
 			return true;
+		if (now >= next_fold) {
+			report_model_fold(&x->session.model, REPORT_SETTLE_NS);
+			next_fold = now + FOLD_NS;
+			continue;
+		}
 		if (until > due)
 			until = due;
 		if (x->serving) {

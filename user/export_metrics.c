@@ -90,8 +90,9 @@ static uint64_t f_no_listener(const struct rm_netns *n)
 /*
  * Per netns x SUBSYSTEM x ACTION x origin. Deliveries the kernel could not
  * name (payload gone before it was read, names map full) are in the netns
- * totals only: they are shown as subsystem and action "unknown", so the
- * family sums to every delivery counted.
+ * totals only: they are shown as subsystem and action "unknown" (never an
+ * empty label, which Prometheus reads as no label), so the family sums to
+ * every delivery counted.
  */
 static void deliveries(struct strbuf *sb, const struct export_input *in, struct prom_cap *cap)
 {
@@ -112,8 +113,9 @@ static void deliveries(struct strbuf *sb, const struct export_input *in, struct 
 			if (e->netns != n->netns)
 				continue;
 			named[e->injected] += e->count;
-			nv.v[3] = e->subsystem;
-			nv.v[4] = e->action;
+			/* Read without a SUBSYSTEM or ACTION (payload gone): as unnamed ones. */
+			nv.v[3] = e->subsystem[0] ? e->subsystem : "unknown";
+			nv.v[4] = e->action[0] ? e->action : "unknown";
 			nv.v[5] = e->injected ? "injected" : "kernel";
 			prom_rows_add(&rows, nv.v, e->count);
 		}

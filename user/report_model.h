@@ -88,11 +88,19 @@ struct report_model {
 	struct overrun_tracker overruns;
 	struct idmap netns_drops; /* netns -> drops since start, stored + 1 */
 	struct idmap sock_drops;  /* sock inode -> drops since start, stored + 1 */
+	uint64_t *done;		  /* fan-out keys settled in this readout, to delete */
+	size_t ndone, done_cap;
 };
 
 int report_model_init(struct report_model *m, struct report_bpf *skel, bool emission);
 /* Reads every map; a SEQNUM idle for more than settle_ns is folded into the fan-out. */
 int report_model_read(struct report_model *m, uint64_t settle_ns);
+/*
+ * Only the fan-out: settles and deletes what can be, between readouts. Under
+ * a flood the fan-out map holds every SEQNUM of about two readout periods;
+ * folding more often keeps it from filling up (each fold is one map walk).
+ */
+void report_model_fold(struct report_model *m, uint64_t settle_ns);
 void report_model_free(struct report_model *m);
 
 const struct rm_netns *rm_find_netns(const struct report_model *m, uint32_t netns);

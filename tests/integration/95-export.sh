@@ -26,6 +26,7 @@ a_userns=$(stat -L -c %i "/proc/$a1_pid/ns/user")
 mkdir "$T/tf"
 start_exporter x --textfile "$T/tf" --interval 0.5 ||
 	{ fail "setup" "export did not serve: $(cat "$T/x.err")"; exit 0; }
+start_exporter capped --max-series 2 || { fail "setup" "capped export: $(cat "$T/capped.err")"; exit 0; }
 "$UEVSCOPE" report -j 0.5 >"$T/r.out" 2>"$T/r.err" &
 R=$!
 PIDS="$PIDS $R"
@@ -107,6 +108,28 @@ got=$(sample "$T/m.txt" "uevscope_bpf_program_attached{component=\"report_delive
 got=$(grep -c "^uevscope_build_info{version=\"[0-9.]*\",libbpf_version=\"[0-9]*\.[0-9]*\",kernel=\"$(uname -r)\"} 1$" "$T/m.txt")
 [ "$got" = 1 ] && pass "build info: version, libbpf, kernel" || fail "build info: version, libbpf, kernel" "$(grep build_info "$T/m.txt")"
 
+# --max-series 2: the first two label sets kept, the rest summed into "other", and counted.
+# Two exporters count on their own (a payload read too late is "unknown" in one
+# of them only), so the capped one may have seen more label sets, never fewer.
+scrape "$x_port" >"$T/m1.txt"
+scrape "$capped_port" >"$T/c.txt"
+all=$(grep -c '^uevscope_deliveries_total{' "$T/m1.txt")
+n=$(grep -c '^uevscope_deliveries_total{' "$T/c.txt")
+folded=$(sample "$T/c.txt" 'uevscope_exporter_series_folded{metric="uevscope_deliveries_total"}')
+other=$(grep -c '^uevscope_deliveries_total{netns="other",userns="other",container="other",subsystem="other",action="other",origin="other"}' "$T/c.txt")
+sums="$(family_sum "$T/c.txt" uevscope_deliveries_total) $(family_sum "$T/m1.txt" uevscope_deliveries_total)"
+if [ "$all" -gt 2 ] && [ "$n" = 3 ] && [ "$other" = 1 ] && [ "${folded:-0}" -ge $((all - 2)) ] &&
+	[ "${sums% *}" = "${sums#* }" ]; then
+	pass "--max-series 2: 2 series + 'other' (uncapped: $all), $folded folded and counted, same total"
+else
+	fail "--max-series 2: 2 series + 'other', the rest folded and counted" \
+		"uncapped $all, capped $n, folded [$folded], other [$other], totals [$sums]"
+fi
+got=$(sample "$T/c.txt" 'uevscope_exporter_series_folded{metric="uevscope_listeners"}')
+[ -n "$got" ] && [ "$(grep -c '^uevscope_listeners{' "$T/c.txt")" -le 3 ] &&
+	pass "--max-series applies to every labeled family (listeners: $got folded)" ||
+	fail "--max-series applies to every labeled family" "$(grep '^uevscope_listeners' "$T/c.txt")"
+
 # report -j reads the same model: the same counts.
 sleep 1.2
 scrape "$x_port" >"$T/m2.txt"
@@ -135,6 +158,8 @@ got=$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$x_port/metric
 [ "$got" = "text/plain; version=0.0.4; charset=utf-8" ] && pass "content type of the text format 0.0.4" ||
 	fail "content type of the text format 0.0.4" "[$got]"
 
+kill -TERM "$capped_pid"
+wait "$capped_pid"
 kill -TERM "$x_pid"
 wait "$x_pid"
 rc=$?
