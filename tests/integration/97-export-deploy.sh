@@ -48,7 +48,7 @@ nq=$(jq '.groups[0].rules | length' "$T/queries.rules.json")
 if promtool check rules "$T/queries.rules.json" >"$T/promtool.out" 2>&1 && [ "$nq" -ge 20 ]; then
 	pass "dashboard: promtool parses all $nq queries"
 else
-	fail "dashboard: promtool parses all $nq queries" "$(grep -v '^Checking' "$T/promtool.out" | head -3)"
+	fail "dashboard: promtool parses all $nq queries" "$(grep -v '^Checking' "$T/promtool.out" | tr -s ' \n' ' ' | cut -c1-300)"
 fi
 
 # ---- The Kubernetes YAML: each file parses; the DaemonSet and the scrape job agree.
@@ -148,7 +148,8 @@ def relabel(port_name):
         if act == "replace" and m:
             lab[r["target_label"]] = m.expand(r.get("replacement", "$1").replace("$", "\\"))
     return lab
-kept, other = relabel("metrics"), relabel("debug")
+port = [p.get("name", "") for p in c.get("ports", []) if p.get("containerPort") == 9464] + [""]
+kept, other = relabel(port[0]), relabel("debug")
 check(kept is not None and other is None, "scrape config: keeps the pods' metrics port, no other port",
       f"metrics kept={kept is not None}, other kept={other is not None}")
 check(kept is not None and kept.get("node") == "node-a", "scrape config: node name in label node",
@@ -309,7 +310,21 @@ want=$(echo "$want" | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')
 	fail "negative control: a made-up name and a wrong suffix are reported missing" "want [$want] got [$got]"
 
 # Stopped the way kubelet stops it (SIGTERM): none of its BPF programs stays loaded.
+# running PID: alive and not yet a zombie.
+running() {
+	state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$state" ] && [ "$state" != Z ]
+}
 kill -TERM $EXPORTER
+n=0
+while running $EXPORTER && [ $n -lt 100 ]; do
+	n=$((n + 1))
+	sleep 0.1
+done
+if running $EXPORTER; then
+	fail "exporter exits on SIGTERM" "still running 10 s later; killed"
+	kill -KILL $EXPORTER
+fi
 wait $EXPORTER
 rc=$?
 if [ -z "$progs" ]; then
