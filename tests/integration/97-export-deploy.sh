@@ -11,11 +11,15 @@ DASH=$DEPLOY/grafana/uevscope.json
 K8S=$DEPLOY/kubernetes
 
 # Test dependencies (make test-deps): missing ones fail, they do not skip.
+# Debian's own python3 first: python3-yaml is installed for that one, whatever
+# other python3 comes first in PATH.
+PYTHON=python3
+[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 missing=""
-for tool in jq curl python3 promtool; do
+for tool in jq curl $PYTHON promtool; do
 	command -v $tool >/dev/null || missing="$missing $tool"
 done
-command -v python3 >/dev/null && ! python3 -c 'import yaml' 2>/dev/null && missing="$missing python3-yaml"
+command -v $PYTHON >/dev/null && ! $PYTHON -c 'import yaml' 2>/dev/null && missing="$missing python3-yaml"
 if [ -n "$missing" ]; then
 	fail "test tools" "missing:$missing (make test-deps installs them)"
 	exit 0
@@ -52,7 +56,7 @@ else
 fi
 
 # ---- The Kubernetes YAML: each file parses; the DaemonSet and the scrape job agree.
-python3 - "$SUITE" "$K8S" <<'EOF'
+$PYTHON - "$SUITE" "$K8S" <<'EOF'
 import glob, os, re, sys, yaml
 
 suite, k8s = sys.argv[1], sys.argv[2]
@@ -168,7 +172,7 @@ SCRAPE=$K8S/prometheus-scrape.yaml
 if promtool check config "$SCRAPE" >"$T/check.out" 2>&1; then
 	pass "promtool check config accepts prometheus-scrape.yaml and its rules"
 elif grep -q "field kubernetes_sd_configs not found" "$T/check.out"; then
-	python3 - "$SCRAPE" "$T/scrape-file-sd.yaml" <<'EOF'
+	$PYTHON - "$SCRAPE" "$T/scrape-file-sd.yaml" <<'EOF'
 import os, sys, yaml
 src, dst = sys.argv[1], sys.argv[2]
 cfg = yaml.safe_load(open(src))
@@ -197,7 +201,7 @@ dashboard_names() {
 }
 # yaml_names FILE...: uevscope_* names in the string values of YAML documents.
 yaml_names() {
-	python3 -c '
+	$PYTHON -c '
 import re, sys, yaml
 def walk(x):
     if isinstance(x, dict):
