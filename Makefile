@@ -118,19 +118,23 @@ define apt_install
 endef
 
 # deps: what building and tracing need. test-deps adds what only the tests
-# use (jq, tmux for top in a terminal, and QEMU with busybox for make
-# vmtest), so a host that just traces never gets an emulator. VM_DEPS go in without their recommendations: qemu
-# would pull in a desktop's worth of packages a headless test never uses.
+# use (jq, tmux for top in a terminal, curl, python3-yaml and promtool for the
+# exporter and its deployment files, and QEMU with busybox for make vmtest),
+# so a host that just traces never gets an emulator. Those of the last line go
+# in without their recommendations: qemu would pull in a desktop's worth of
+# packages a headless test never uses.
 DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux libncurses-dev \
 	libmicrohttpd-dev
-TEST_DEPS := jq tmux curl python3-yaml prometheus
+TEST_DEPS := jq tmux curl python3-yaml
+# promtool comes with Debian's prometheus; its recommended node exporter is not needed.
+TEST_NORECOMMENDS := prometheus
 VM_DEPS := qemu-system-x86 busybox-static
 deps:
 	$(call apt_install,$(DEPS),)
 
 test-deps: deps
 	$(call apt_install,$(TEST_DEPS),)
-	$(call apt_install,$(VM_DEPS),--no-install-recommends)
+	$(call apt_install,$(TEST_NORECOMMENDS) $(VM_DEPS),--no-install-recommends)
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF.
 vmlinux:

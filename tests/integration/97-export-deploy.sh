@@ -243,23 +243,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # ---- A running exporter: which families it serves.
-port=19464
-while ss -ltnH "sport = :$port" 2>/dev/null | grep -q . && [ $port -lt 19564 ]; do
-	port=$((port + 1))
-done
-"$UEVSCOPE" export --listen "127.0.0.1:$port" --locks >"$T/export.out" 2>"$T/export.err" &
-EXPORTER=$!
-PIDS="$PIDS $EXPORTER"
-n=0
-until curl -sf -o "$T/metrics" "http://127.0.0.1:$port/metrics"; do
-	n=$((n + 1))
-	if ! kill -0 $EXPORTER 2>/dev/null || [ $n -gt "${TRACE_WAIT:-300}" ]; then
-		fail "uevscope export serves /metrics" "$(head -3 "$T/export.err")"
-		exit 0
-	fi
-	sleep 0.1
-done
-pass "uevscope export --listen 127.0.0.1:$port --locks serves /metrics"
+. "$(dirname "$0")/export.inc"
+if ! start_exporter export --locks || ! scrape "$export_port" >"$T/metrics"; then
+	fail "uevscope export serves /metrics" "$(head -3 "$T/export.err")"
+	exit 0
+fi
+EXPORTER=$export_pid
+port=$export_port
+pass "uevscope export --listen 127.0.0.1:0 --locks serves /metrics"
 curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && pass "/healthz answers 200" ||
 	fail "/healthz answers 200" "curl exit $?"
 sed -n 's/^# TYPE \(uevscope_[a-zA-Z0-9_:]*\) \([a-z]*\)$/\1 \2/p' "$T/metrics" | sort -u >"$T/served"
