@@ -81,6 +81,11 @@ bench: $(OUTPUT)/uevscope $(HELPER_BINS)
 bench-locks: $(OUTPUT)/uevscope $(HELPER_BINS)
 	bench/lock-storm.sh $(OUTPUT)
 
+# uevscope export attached, then scraped 10 times a second, against a baseline.
+.PHONY: bench-export
+bench-export: $(OUTPUT)/uevscope $(HELPER_BINS)
+	bench/export-scrape.sh $(OUTPUT)
+
 # Tests under QEMU on Debian's own kernels (tests/vm/): the tool and the
 # helpers linked statically, so the initramfs needs nothing but busybox.
 VM_DIR	    := $(OUTPUT)/vm

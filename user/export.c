@@ -39,8 +39,9 @@ static const char export_usage[] =
     "isolated namespaces, fan-out and (where the kernel lets emission be traced)\n"
     "uevents with no listener and latency; the pinned filter and device policies'\n"
     "counters; what was lost and why; which BPF programs are attached how. The\n"
-    "in-kernel maps are read every INTERVAL and whenever a scrape finds the last\n"
-    "readout older than a quarter of a second; scrapes never read a map themselves.\n"
+    "in-kernel maps are read every INTERVAL; a scrape is answered at once from the\n"
+    "latest readout, and only waits for a new one when that is older than INTERVAL\n"
+    "plus a quarter of a second. A scrape never reads a map itself.\n"
     "\n"
     "  -l, --listen ADDR:PORT  serve /metrics and /healthz there (default " LISTEN_DEFAULT ",\n"
     "                          this host only; any other address only when given:\n"
@@ -121,10 +122,11 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 			break;
 		case OPT_MAX_SERIES:
 			if (!parse_u64(optarg, &a->max_series) || a->max_series > 1000000)
-				return cmd_usage_error("export",
-						       "--max-series wants a number from 0 (no cap) "
-						       "to 1000000, not '%s'",
-						       optarg);
+				return cmd_usage_error(
+				    "export",
+				    "--max-series wants a number from 0 (no cap) "
+				    "to 1000000, not '%s'",
+				    optarg);
 			break;
 		case OPT_LOCKS:
 			a->locks = true;
@@ -132,7 +134,8 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 		case 'i':
 			if (!parse_seconds(optarg, &a->interval_s))
 				return cmd_usage_error(
-				    "export", "--interval wants a positive number of seconds, not '%s'",
+				    "export",
+				    "--interval wants a positive number of seconds, not '%s'",
 				    optarg);
 			break;
 		case 'c':
@@ -146,7 +149,8 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 			else if (trace_emission_tier_known(optarg))
 				a->report.force_emission_tier = optarg;
 			else
-				return cmd_usage_error("export", "unknown tier '%s'; the tiers are: %s",
+				return cmd_usage_error("export",
+						       "unknown tier '%s'; the tiers are: %s",
 						       optarg, trace_tier_list());
 			break;
 		case OPT_NO_EMISSION:
@@ -155,7 +159,8 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 		case OPT_MAX_ENTRIES:
 			if (!parse_u64(optarg, &n) || !n || n > 1000000)
 				return cmd_usage_error(
-				    "export", "--max-entries wants a number from 1 to 1000000, not '%s'",
+				    "export",
+				    "--max-entries wants a number from 1 to 1000000, not '%s'",
 				    optarg);
 			a->report.max_entries = n;
 			break;
@@ -242,8 +247,8 @@ static void readout(struct exporter *x)
 	in.filter = &x->sources.filter;
 	in.devices = &x->sources.devices;
 	in.locks = &x->sources.locks;
-	in.programs[0] = (struct export_program){"report_delivery",
-						 x->session.ra.delivery_tier, true};
+	in.programs[0] =
+	    (struct export_program){"report_delivery", x->session.ra.delivery_tier, true};
 	in.programs[1] = (struct export_program){
 	    "report_emission", x->session.ra.emission_tier ? x->session.ra.emission_tier : "none",
 	    x->session.ra.emission_tier != NULL};
@@ -259,8 +264,7 @@ static void readout(struct exporter *x)
 		export_server_publish(&x->http, x->body.buf, x->body.len, t0);
 	if (!x->args->textfile)
 		return;
-	if (export_textfile_write(x->args->textfile, x->body.buf, x->body.len, err,
-				  sizeof(err))) {
+	if (export_textfile_write(x->args->textfile, x->body.buf, x->body.len, err, sizeof(err))) {
 		if (!x->textfile_failed)
 			uev_err("export: %s (will keep trying)", err);
 		x->textfile_failed = true;
@@ -325,7 +329,13 @@ static int start(struct exporter *x)
 		return EXIT_ENV;
 	/* Listen before loading anything: a port in use fails fast, with nothing to undo. */
 	if (a->listen) {
-		if (export_server_start(&x->http, &addr, 250000000ull,
+		/*
+		 * Scrapes take a readout up to one interval old rather than wait for
+		 * one: under a uevent flood on a small host a readout takes tens of
+		 * milliseconds, and scrapes should not.
+		 */
+		if (export_server_start(&x->http, &addr,
+					(uint64_t)(a->interval_s * 1e9) + 250000000ull,
 					(uint64_t)(3 * a->interval_s * 1e9) + 2000000000ull, bound,
 					sizeof(bound), err, sizeof(err))) {
 			uev_err("export: %s", err);

@@ -98,8 +98,8 @@ static struct export_snapshot *snapshot_get(struct export_server *srv)
 static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int status,
 				  const char *text)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-	    strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (!resp)
@@ -227,8 +227,8 @@ int export_server_start(struct export_server *srv, const struct listen_addr *add
 	pthread_cond_init(&srv->published, &ca);
 	pthread_condattr_destroy(&ca);
 	srv->daemon = MHD_start_daemon(
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0,
-	    NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
+	    NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S, MHD_OPTION_END);
 	if (!srv->daemon) {
@@ -240,8 +240,7 @@ int export_server_start(struct export_server *srv, const struct listen_addr *add
 	return 0;
 }
 
-void export_server_publish(struct export_server *srv, const char *body, size_t len,
-			   uint64_t ts_ns)
+void export_server_publish(struct export_server *srv, const char *body, size_t len, uint64_t ts_ns)
 {
 	struct export_snapshot *s = malloc(sizeof(*s) + len), *old;
 

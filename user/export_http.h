@@ -27,11 +27,11 @@ struct export_server {
 	pthread_cond_t wanted;	  /* a scrape wants a fresher readout */
 	pthread_cond_t published; /* a readout was published */
 	struct export_snapshot *latest;
-	uint64_t generation;	/* readouts published */
+	uint64_t generation; /* readouts published */
 	bool want_fresh;
-	uint64_t fresh_ns;	/* a scrape accepts a readout this old */
-	uint64_t stale_ns;	/* /healthz fails when the latest readout is older */
-	uint64_t scrapes;	/* /metrics requests answered */
+	uint64_t fresh_ns; /* a scrape accepts a readout this old */
+	uint64_t stale_ns; /* /healthz fails when the latest readout is older */
+	uint64_t scrapes;  /* /metrics requests answered */
 };
 
 /*
@@ -43,8 +43,7 @@ int export_server_start(struct export_server *srv, const struct listen_addr *add
 			uint64_t fresh_ns, uint64_t stale_ns, char *bound, size_t boundlen,
 			char *err, size_t errlen);
 /* Publishes a rendered readout (copied) taken at ts_ns (CLOCK_MONOTONIC). */
-void export_server_publish(struct export_server *srv, const char *body, size_t len,
-			   uint64_t ts_ns);
+void export_server_publish(struct export_server *srv, const char *body, size_t len, uint64_t ts_ns);
 /* Waits until deadline_ns or until a scrape asks for a fresh readout; true if one asked. */
 bool export_server_wait(struct export_server *srv, uint64_t deadline_ns);
 uint64_t export_server_scrapes(struct export_server *srv);

@@ -24,8 +24,7 @@ int export_server_start(struct export_server *srv, const struct listen_addr *add
 	return -ENOTSUP;
 }
 
-void export_server_publish(struct export_server *srv, const char *body, size_t len,
-			   uint64_t ts_ns)
+void export_server_publish(struct export_server *srv, const char *body, size_t len, uint64_t ts_ns)
 {
 	(void)srv;
 	(void)body;

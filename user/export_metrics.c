@@ -29,8 +29,8 @@ static void netns_values(struct netns_values *nv, const struct export_input *in,
 	nv->v[2] = in->container ? in->container(in->container_ctx, netns) : "";
 }
 
-static void rows_family(struct strbuf *sb, struct prom_cap *cap, const char *name,
-			const char *type, const char *help, struct prom_rows *rows)
+static void rows_family(struct strbuf *sb, struct prom_cap *cap, const char *name, const char *type,
+			const char *help, struct prom_rows *rows)
 {
 	prom_family(sb, name, type, help);
 	prom_rows_emit(sb, name, rows, cap);
@@ -193,13 +193,15 @@ static void delivery_families(struct strbuf *sb, const struct export_input *in,
 			 "Network namespaces one uevent (SEQNUM) was delivered into.",
 			 &m->fanout_netns);
 	fanout_histogram(sb, "uevscope_fanout_sockets",
-			 "Uevent sockets one uevent (SEQNUM) was delivered to.", &m->fanout_sockets);
+			 "Uevent sockets one uevent (SEQNUM) was delivered to.",
+			 &m->fanout_sockets);
 	prom_family(sb, "uevscope_fanout_pending", "gauge",
 		    "Uevents still being delivered, not yet in the fan-out histograms.");
 	prom_sample_u64(sb, "uevscope_fanout_pending", NULL, NULL, 0, m->fanout_pending);
 	if (m->emission) {
-		prom_family(sb, "uevscope_delivery_latency_seconds", "histogram",
-			    "Time from a uevent's netlink_broadcast() to its queueing on a socket.");
+		prom_family(
+		    sb, "uevscope_delivery_latency_seconds", "histogram",
+		    "Time from a uevent's netlink_broadcast() to its queueing on a socket.");
 		log2_seconds_histogram(sb, "uevscope_delivery_latency_seconds", NULL, 0,
 				       m->latency.slot, REPORT_HIST_SLOTS,
 				       (double)m->latency.sum / NS_PER_S);
@@ -218,14 +220,16 @@ static const struct {
 	int idx;
 	const char *reason;
 } locks_lost[] = {
-    {LOCKS_CNT_STACK_FAIL, "stack_capture_failed"}, {LOCKS_CNT_TASK_FULL, "task_map_full"},
-    {LOCKS_CNT_LOCK_FULL, "lock_map_full"},	    {LOCKS_CNT_PATH_FULL, "path_map_full"},
-    {LOCKS_CNT_WAITER_FULL, "waiter_map_full"},	    {LOCKS_CNT_BCAST_TASK_FULL, "broadcast_map_full"},
+    {LOCKS_CNT_STACK_FAIL, "stack_capture_failed"},
+    {LOCKS_CNT_TASK_FULL, "task_map_full"},
+    {LOCKS_CNT_LOCK_FULL, "lock_map_full"},
+    {LOCKS_CNT_PATH_FULL, "path_map_full"},
+    {LOCKS_CNT_WAITER_FULL, "waiter_map_full"},
+    {LOCKS_CNT_BCAST_TASK_FULL, "broadcast_map_full"},
     {LOCKS_CNT_GEN_RACE, "generation_race"},
 };
 
-static void add_lost(struct prom_rows *rows, const char *component, const char *reason,
-		     uint64_t v)
+static void add_lost(struct prom_rows *rows, const char *component, const char *reason, uint64_t v)
 {
 	const char *values[] = {component, reason};
 
@@ -269,8 +273,7 @@ static void loss_families(struct strbuf *sb, const struct export_input *in)
 		    &rows);
 }
 
-static void filter_families(struct strbuf *sb, const struct export_input *in,
-			    struct prom_cap *cap)
+static void filter_families(struct strbuf *sb, const struct export_input *in, struct prom_cap *cap)
 {
 	static const char *const rule_labels[] = {"rule", "text", "verdict"};
 	static const char *const reason_label[] = {"reason"};
@@ -314,8 +317,7 @@ static void filter_families(struct strbuf *sb, const struct export_input *in,
 		    &rows);
 }
 
-static void device_families(struct strbuf *sb, const struct export_input *in,
-			    struct prom_cap *cap)
+static void device_families(struct strbuf *sb, const struct export_input *in, struct prom_cap *cap)
 {
 	static const char *const labels[] = {"cgroup", "rule", "verdict"};
 	const struct dev_state *d = in->devices;
@@ -428,9 +430,10 @@ void export_render(struct strbuf *sb, const struct export_input *in, struct prom
 	program_family(sb, in);
 	delivery_families(sb, in, cap);
 	if (in->seqnum_ok)
-		counter_family(sb, "uevscope_kernel_uevents_total",
-			       "Uevents the kernel numbered since boot (/sys/kernel/uevent_seqnum).",
-			       in->seqnum);
+		counter_family(
+		    sb, "uevscope_kernel_uevents_total",
+		    "Uevents the kernel numbered since boot (/sys/kernel/uevent_seqnum).",
+		    in->seqnum);
 	loss_families(sb, in);
 	filter_families(sb, in, cap);
 	device_families(sb, in, cap);

@@ -70,9 +70,9 @@ struct export_input {
 	struct export_program programs[EXPORT_MAX_PROGRAMS];
 	size_t nprograms;
 	const char *version, *libbpf_version, *kernel;
-	const struct export_filter *filter;  /* NULL: not read */
-	const struct dev_state *devices;     /* NULL: not read */
-	const struct export_locks *locks;    /* NULL or !on: not collected */
+	const struct export_filter *filter; /* NULL: not read */
+	const struct dev_state *devices;    /* NULL: not read */
+	const struct export_locks *locks;   /* NULL or !on: not collected */
 	struct export_self self;
 };
 

@@ -151,10 +151,10 @@ static void add_program(struct export_input *in, const char *component, const ch
 void export_sources_programs(const struct export_sources *s, struct export_input *in)
 {
 	add_program(in, "filter",
-		    s->filter.loaded ? (s->filter_st.tier == FILTER_TIER_LSM
-					    ? "lsm/socket_sock_rcv_skb"
-					    : "socket_filter")
-				     : NULL);
+		    s->filter.loaded
+			? (s->filter_st.tier == FILTER_TIER_LSM ? "lsm/socket_sock_rcv_skb"
+								: "socket_filter")
+			: NULL);
 	add_program(in, "devices", s->devices.present && s->devices.n ? "cgroup/dev" : NULL);
 	if (!s->locks.on)
 		return;

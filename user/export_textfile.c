@@ -18,8 +18,10 @@ int export_textfile_check(const char *dir, char *err, size_t errlen)
 		return -errno;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "--textfile %s is not a directory; give the directory "
-			 "node_exporter's --collector.textfile.directory reads", dir);
+		snprintf(err, errlen,
+			 "--textfile %s is not a directory; give the directory "
+			 "node_exporter's --collector.textfile.directory reads",
+			 dir);
 		return -ENOTDIR;
 	}
 	if (access(dir, W_OK)) {
@@ -30,8 +32,7 @@ int export_textfile_check(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-int export_textfile_write(const char *dir, const char *body, size_t len, char *err,
-			  size_t errlen)
+int export_textfile_write(const char *dir, const char *body, size_t len, char *err, size_t errlen)
 {
 	char tmp[4096], path[4096];
 	ssize_t n;

@@ -14,8 +14,7 @@
 /* DIR exists and is a writable directory: 0, or -errno with one line in err. */
 int export_textfile_check(const char *dir, char *err, size_t errlen);
 /* Replaces DIR/uevscope.prom with body: 0, or -errno with one line in err. */
-int export_textfile_write(const char *dir, const char *body, size_t len, char *err,
-			  size_t errlen);
+int export_textfile_write(const char *dir, const char *body, size_t len, char *err, size_t errlen);
 /* Removes it, so a stopped exporter does not look like a live one. */
 void export_textfile_remove(const char *dir);
 

@@ -29,8 +29,9 @@ static void test_label_escaping(void)
 	CHECK_STR("m_total{text=\"a\\\\b\\\"c\\nd\"} 7\n", sb.buf);
 	sb_reset(&sb);
 	prom_family(&sb, "m_total", "counter", "back\\slash\nnewline \"quotes\" stay");
-	CHECK_STR("# HELP m_total back\\\\slash\\nnewline \"quotes\" stay\n# TYPE m_total counter\n",
-		  sb.buf);
+	CHECK_STR(
+	    "# HELP m_total back\\\\slash\\nnewline \"quotes\" stay\n# TYPE m_total counter\n",
+	    sb.buf);
 	sb_free(&sb);
 }
 
@@ -168,8 +169,9 @@ static void expect_listen(const char *arg, int family, const char *host, unsigne
 
 static void test_listen(void)
 {
-	const char *bad[] = {":9464", "9464", "", "example.com:9464", "127.0.0.1", "127.0.0.1:",
-			     "127.0.0.1:65536", "::1:9464", "[::1]", "[zz]:1", "1.2.3.4:-1"};
+	const char *bad[] = {
+	    ":9464",	       "9464",	   "",	    "example.com:9464", "127.0.0.1", "127.0.0.1:",
+	    "127.0.0.1:65536", "::1:9464", "[::1]", "[zz]:1",		"1.2.3.4:-1"};
 	struct listen_addr a;
 	char err[256];
 	size_t i;
@@ -205,14 +207,18 @@ static const char *fake_container(void *ctx, uint32_t ino)
 static void build(struct export_input *in)
 {
 	memset(&m, 0, sizeof(m));
-	netns[0] = (struct rm_netns){.netns = 7, .userns = 100, .deliveries = 10, .bytes = 900,
-				     .listeners = 2, .drops = 3};
-	netns[1] = (struct rm_netns){.netns = 9, .userns = 200, .deliveries = 4, .injected = 4,
-				     .listeners = 1, .isolated = true};
+	netns[0] = (struct rm_netns){
+	    .netns = 7, .userns = 100, .deliveries = 10, .bytes = 900, .listeners = 2, .drops = 3};
+	netns[1] = (struct rm_netns){.netns = 9,
+				     .userns = 200,
+				     .deliveries = 4,
+				     .injected = 4,
+				     .listeners = 1,
+				     .isolated = true};
 	sa[0] = (struct rm_sa){.netns = 7, .subsystem = "mem", .action = "change", .count = 6};
 	sa[1] = (struct rm_sa){.netns = 7, .subsystem = "net", .action = "add", .count = 1};
-	sa[2] = (struct rm_sa){.netns = 9, .injected = true, .subsystem = "uevtest",
-			       .action = "add", .count = 3};
+	sa[2] = (struct rm_sa){
+	    .netns = 9, .injected = true, .subsystem = "uevtest", .action = "add", .count = 3};
 	m.netns = netns;
 	m.nnetns = 2;
 	m.sa = sa;
@@ -244,10 +250,11 @@ static void test_render_model(void)
 	prom_cap_init(&cap, 0);
 	sb_init(&sb, 4096);
 	export_render(&sb, &in, &cap);
-	CHECK_LINE("uevscope_build_info{version=\"1.2.3\",libbpf_version=\"1.1\",kernel=\"6.18\"} 1",
-		   sb);
-	CHECK_LINE("uevscope_bpf_program_attached{component=\"report_emission\",attach_type=\"none\"} 0",
-		   sb);
+	CHECK_LINE(
+	    "uevscope_build_info{version=\"1.2.3\",libbpf_version=\"1.1\",kernel=\"6.18\"} 1", sb);
+	CHECK_LINE(
+	    "uevscope_bpf_program_attached{component=\"report_emission\",attach_type=\"none\"} 0",
+	    sb);
 	CHECK_LINE("# TYPE uevscope_deliveries_total counter", sb);
 	CHECK_LINE("uevscope_deliveries_total{netns=\"7\",userns=\"100\",container=\"c7\","
 		   "subsystem=\"mem\",action=\"change\",origin=\"kernel\"} 6",
@@ -264,8 +271,8 @@ static void test_render_model(void)
 		   sb);
 	CHECK(!strstr(sb.buf, "netns=\"9\",userns=\"200\",container=\"\",subsystem=\"unknown\","
 			      "action=\"unknown\",origin=\"kernel\""));
-	CHECK_LINE("uevscope_delivered_bytes_total{netns=\"7\",userns=\"100\",container=\"c7\"} 900",
-		   sb);
+	CHECK_LINE(
+	    "uevscope_delivered_bytes_total{netns=\"7\",userns=\"100\",container=\"c7\"} 900", sb);
 	CHECK_LINE("uevscope_receive_drops_total{netns=\"7\",userns=\"100\",container=\"c7\"} 3",
 		   sb);
 	CHECK_LINE("uevscope_listeners{netns=\"9\",userns=\"200\",container=\"\"} 1", sb);
@@ -318,13 +325,16 @@ static void test_render_emission_locks_cap(void)
 	CHECK_LINE("uevscope_delivery_latency_seconds_bucket{le=\"1.024e-06\"} 0", sb);
 	CHECK_LINE("uevscope_delivery_latency_seconds_bucket{le=\"2.048e-06\"} 4", sb);
 	CHECK_LINE("uevscope_delivery_latency_seconds_sum 5e-06", sb);
-	CHECK_LINE("uevscope_lock_wait_seconds_bucket{lock=\"uevent_sock_mutex\",le=\"0.002097152\"} 2",
-		   sb);
+	CHECK_LINE(
+	    "uevscope_lock_wait_seconds_bucket{lock=\"uevent_sock_mutex\",le=\"0.002097152\"} 2",
+	    sb);
 	CHECK_LINE("uevscope_lock_wait_seconds_sum{lock=\"uevent_sock_mutex\"} 0.003", sb);
 	CHECK_LINE("uevscope_netns_created_total 5", sb);
-	CHECK_LINE("uevscope_lost_total{component=\"locks\",reason=\"stack_capture_failed\"} 1", sb);
+	CHECK_LINE("uevscope_lost_total{component=\"locks\",reason=\"stack_capture_failed\"} 1",
+		   sb);
 	/* --max-series 1: one netns kept, the other folded, and said so; 5 delivery rows, 1 kept */
-	CHECK_LINE("uevscope_listeners{netns=\"other\",userns=\"other\",container=\"other\"} 1", sb);
+	CHECK_LINE("uevscope_listeners{netns=\"other\",userns=\"other\",container=\"other\"} 1",
+		   sb);
 	CHECK_LINE("uevscope_exporter_series_folded{metric=\"uevscope_listeners\"} 1", sb);
 	CHECK_LINE("uevscope_exporter_series_folded{metric=\"uevscope_deliveries_total\"} 4", sb);
 	CHECK_LINE("uevscope_exporter_max_series 1", sb);
