@@ -101,7 +101,7 @@ enum report_counter {
 	REP_CNT_EMIT_FULL,	 /* emission map full */
 	REP_CNT_EMISSIONS,	 /* netlink_broadcast() calls on uevent sockets */
 	REP_CNT_LATENCY_NOSTART, /* delivery without a traced broadcast start */
-	REP_CNT_LATENCY_SUM_NS,	 /* sum of the latency histogram's values (its _sum when exported) */
+	REP_CNT_LATENCY_SUM_NS, /* sum of the latency histogram's values (its _sum when exported) */
 	REP_CNT_MAX,
 };
 

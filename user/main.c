@@ -43,7 +43,8 @@ static void usage(FILE *f)
 	    "  uevscope policy apply /etc/uevscope/policy   # a whole policy file, all or nothing\n"
 	    "  uevscope devices deny --cgroup /c1 c 1:3 rwm   # no /dev/null in cgroup /c1\n"
 	    "  uevscope locks -d 10            # who waits for the global uevent lock, and why\n"
-	    "  uevscope export --locks         # Prometheus metrics at http://127.0.0.1:9464/metrics\n"
+	    "  uevscope export --locks         # Prometheus metrics at "
+	    "http://127.0.0.1:9464/metrics\n"
 	    "  uevscope features               # what this kernel lets uevscope attach to\n"
 	    "\n"
 	    "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",

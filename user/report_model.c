@@ -28,9 +28,8 @@ const char *const rm_counter_names[REP_CNT_MAX] = {
     [REP_CNT_LATENCY_SUM_NS] = "latency_sum_ns",
 };
 
-const int rm_overflow_counters[RM_NOVERFLOW] = {REP_CNT_NETNS_FULL, REP_CNT_SA_FULL,
-						REP_CNT_SOCK_FULL, REP_CNT_FANOUT_FULL,
-						REP_CNT_EMIT_FULL};
+const int rm_overflow_counters[RM_NOVERFLOW] = {
+    REP_CNT_NETNS_FULL, REP_CNT_SA_FULL, REP_CNT_SOCK_FULL, REP_CNT_FANOUT_FULL, REP_CNT_EMIT_FULL};
 
 #define STORED(v) ((void *)(uintptr_t)((v) + 1))
 #define LOADED(p) ((uint64_t)(uintptr_t)(p)-1)
