@@ -5,7 +5,6 @@
  * as Prometheus metrics (export_metrics.c) every interval and served over
  * HTTP (export_http.c) and/or written to a textfile (export_textfile.c).
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <sys/utsname.h>
 #include <bpf/libbpf.h>
 #include "common.h"
+#include "export_args.h"
 #include "export_http.h"
 #include "export_metrics.h"
 #include "export_sources.h"
@@ -21,7 +21,6 @@
 #include "nsnames.h"
 #include "report_attach.h"
 #include "subcommands.h"
-#include "trace_attach.h"
 
 static volatile sig_atomic_t exiting;
 
@@ -29,156 +28,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	exiting = 1;
-}
-
-static const char export_usage[] =
-    "usage: uevscope export [OPTIONS]\n"
-    "\n"
-    "Serves what 'uevscope report' counts as Prometheus metrics: deliveries per network\n"
-    "namespace, SUBSYSTEM, ACTION and origin, bytes, receiver drops, listeners,\n"
-    "isolated namespaces, fan-out and (where the kernel lets emission be traced)\n"
-    "uevents with no listener and latency; the pinned filter and device policies'\n"
-    "counters; what was lost and why; which BPF programs are attached how. The\n"
-    "in-kernel maps are read every INTERVAL; a scrape is answered at once from the\n"
-    "latest readout, and only waits for a new one when that is older than INTERVAL\n"
-    "plus a quarter of a second. A scrape never reads a map itself.\n"
-    "\n"
-    "  -l, --listen ADDR:PORT  serve /metrics and /healthz there (default " LISTEN_DEFAULT ",\n"
-    "                          this host only; any other address only when given:\n"
-    "                          0.0.0.0:9464 for every interface; port 0 picks one)\n"
-    "      --textfile DIR      also write DIR/" EXPORT_TEXTFILE_NAME " every interval, for\n"
-    "                          node_exporter's textfile collector (replaced atomically;\n"
-    "                          removed on exit); alone, without --listen: no HTTP\n"
-    "      --max-series N      label sets per metric (default 1000, 0 = no cap); more are\n"
-    "                          summed into one series labeled \"other\", and counted\n"
-    "      --locks             also time uevent_sock_mutex contention (costs a stack\n"
-    "                          capture per contended lock until it is identified)\n"
-    "  -i, --interval SECONDS  readout period (default 1)\n"
-    "  -c, --count N           stop after N readouts (default: until interrupted)\n"
-    "      --tier NAME         force a delivery or an emission attach tier\n"
-    "      --no-emission       do not trace emissions even where the kernel allows it\n"
-    "      --max-entries N     entries of each aggregation map (see 'uevscope report')\n"
-    "  -v, --verbose           say which attach tiers were refused and why\n"
-    "  -h, --help              this help\n"
-    "\n"
-    "Labels: netns, userns (its owner), container (/run/netns name, \"init\", or the\n"
-    "cgroup of a process in it), subsystem, action, origin; never a PID, DEVPATH or\n"
-    "SEQNUM.\n"
-    "\n"
-    "EXAMPLES:\n"
-    "  uevscope export                             # http://127.0.0.1:9464/metrics\n"
-    "  uevscope export --listen 0.0.0.0:9464 --locks   # for a Prometheus elsewhere\n"
-    "  uevscope export --textfile /var/lib/node_exporter/textfile_collector\n"
-    "  curl -s 127.0.0.1:9464/metrics | promtool check metrics\n"
-    "\n"
-    "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF,\n"
-    "cannot listen: port in use, ...), 2 bad usage.\n";
-
-struct export_args {
-	const char *listen; /* NULL: the default, unless only --textfile was given */
-	const char *textfile;
-	uint64_t max_series;
-	bool locks;
-	double interval_s;
-	uint64_t count;
-	struct report_args report; /* tiers, emission, map sizes */
-};
-
-enum { OPT_TEXTFILE = 256, OPT_MAX_SERIES, OPT_LOCKS, OPT_TIER, OPT_NO_EMISSION, OPT_MAX_ENTRIES };
-
-static const struct option export_options[] = {
-    {"listen", required_argument, NULL, 'l'},
-    {"textfile", required_argument, NULL, OPT_TEXTFILE},
-    {"max-series", required_argument, NULL, OPT_MAX_SERIES},
-    {"locks", no_argument, NULL, OPT_LOCKS},
-    {"interval", required_argument, NULL, 'i'},
-    {"count", required_argument, NULL, 'c'},
-    {"tier", required_argument, NULL, OPT_TIER},
-    {"no-emission", no_argument, NULL, OPT_NO_EMISSION},
-    {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {},
-};
-
-static int parse_args(int argc, char **argv, struct export_args *a)
-{
-	uint64_t n;
-	int opt;
-
-	memset(a, 0, sizeof(*a));
-	a->max_series = EXPORT_DEFAULT_MAX_SERIES;
-	a->interval_s = 1;
-	a->report.cmd = "export";
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":l:i:c:vh", export_options, NULL)) != -1) {
-		switch (opt) {
-		case 'l':
-			a->listen = optarg;
-			break;
-		case OPT_TEXTFILE:
-			a->textfile = optarg;
-			break;
-		case OPT_MAX_SERIES:
-			if (!parse_u64(optarg, &a->max_series) || a->max_series > 1000000)
-				return cmd_usage_error(
-				    "export",
-				    "--max-series wants a number from 0 (no cap) "
-				    "to 1000000, not '%s'",
-				    optarg);
-			break;
-		case OPT_LOCKS:
-			a->locks = true;
-			break;
-		case 'i':
-			if (!parse_seconds(optarg, &a->interval_s))
-				return cmd_usage_error(
-				    "export",
-				    "--interval wants a positive number of seconds, not '%s'",
-				    optarg);
-			break;
-		case 'c':
-			if (!parse_u64(optarg, &a->count) || !a->count)
-				return cmd_usage_error(
-				    "export", "--count wants a positive number, not '%s'", optarg);
-			break;
-		case OPT_TIER:
-			if (trace_tier_known(optarg))
-				a->report.force_tier = optarg;
-			else if (trace_emission_tier_known(optarg))
-				a->report.force_emission_tier = optarg;
-			else
-				return cmd_usage_error("export",
-						       "unknown tier '%s'; the tiers are: %s",
-						       optarg, trace_tier_list());
-			break;
-		case OPT_NO_EMISSION:
-			a->report.no_emission = true;
-			break;
-		case OPT_MAX_ENTRIES:
-			if (!parse_u64(optarg, &n) || !n || n > 1000000)
-				return cmd_usage_error(
-				    "export",
-				    "--max-entries wants a number from 1 to 1000000, not '%s'",
-				    optarg);
-			a->report.max_entries = n;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			fputs(export_usage, stdout);
-			return EXIT_OK;
-		default: /* ':' or '?' */
-			return cmd_getopt_error("export", opt, argv);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error("export", "unexpected argument '%s'", argv[optind]);
-	if (!a->listen && !a->textfile)
-		a->listen = LISTEN_DEFAULT;
-	return -1;
 }
 
 /*
@@ -223,6 +72,7 @@ struct exporter {
 	uint64_t readouts;
 	double readout_s;
 	bool textfile_failed;
+	uint64_t textfile_errors;
 };
 
 static void readout(struct exporter *x)
@@ -252,11 +102,15 @@ static void readout(struct exporter *x)
 	in.programs[1] = (struct export_program){
 	    "report_emission", x->session.ra.emission_tier ? x->session.ra.emission_tier : "none",
 	    x->session.ra.emission_tier != NULL};
-	in.nprograms = 2;
+	in.programs[2] = (struct export_program){
+	    "socket_inventory", x->session.model.sockets_listed ? "iter/netlink" : "none",
+	    x->session.model.sockets_listed};
+	in.nprograms = 3;
 	export_sources_programs(&x->sources, &in);
 	in.self.readouts = x->readouts;
 	in.self.readout_seconds = x->readout_s;
 	in.self.scrapes = x->serving ? export_server_scrapes(&x->http) : 0;
+	in.self.textfile_errors = x->textfile_errors;
 	sb_reset(&x->body);
 	export_render(&x->body, &in, &x->cap);
 	x->readout_s = (t1 - t0) / 1e9;
@@ -268,6 +122,7 @@ static void readout(struct exporter *x)
 		if (!x->textfile_failed)
 			uev_err("export: %s (will keep trying)", err);
 		x->textfile_failed = true;
+		x->textfile_errors++;
 	} else {
 		x->textfile_failed = false;
 	}
@@ -367,7 +222,7 @@ int cmd_export(int argc, char **argv)
 	uint64_t due;
 	int rc;
 
-	rc = parse_args(argc, argv, &a);
+	rc = export_parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
 	export_sources_init(&x.sources);

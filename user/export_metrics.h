@@ -55,10 +55,11 @@ struct export_locks {
 
 struct export_self {
 	uint64_t scrapes, readouts;
-	double readout_seconds; /* how long the last readout took */
+	uint64_t textfile_errors; /* writes of --textfile that failed */
+	double readout_seconds;	  /* how long the last readout took */
 };
 
-#define EXPORT_MAX_PROGRAMS 8
+#define EXPORT_MAX_PROGRAMS 8 /* report's 3, filter, devices, locks' 2 */
 
 struct export_input {
 	const struct report_model *model;

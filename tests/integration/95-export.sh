@@ -64,13 +64,20 @@ LB=$(ns_labels "$b1_netns" "$a_userns" "$NSB")
 c_cgroup=$(sed -n 's/^0:://p' "/proc/$c_pid/cgroup")
 LC=$(ns_labels "$c_netns" "$c_userns" "$c_cgroup")
 
-got="$(sample "$T/m.txt" "uevscope_deliveries_total{$LA,subsystem=\"mem\",action=\"change\",origin=\"kernel\"}") $(sample "$T/m.txt" "uevscope_listeners{$LA}")"
-[ "$got" = "$((2 * KT)) 2" ] && pass "netns with 2 listeners: deliveries per SUBSYSTEM/ACTION, listeners" ||
-	fail "netns with 2 listeners: deliveries per SUBSYSTEM/ACTION, listeners" "want [$((2 * KT)) 2] got [$got]"
+# A payload the listener dequeued before the program read it (rare: three
+# programs run per delivery here) is counted as subsystem "unknown".
+# named NETNS-LABELS: deliveries as mem/change plus those unnamed, and the family's total there.
+named() {
+	echo "$(($(prefix_sum "$T/m.txt" "uevscope_deliveries_total{$1,subsystem=\"mem\",action=\"change\",origin=\"kernel\"}") + \
+		$(prefix_sum "$T/m.txt" "uevscope_deliveries_total{$1,subsystem=\"unknown\",action=\"unknown\",origin=\"kernel\"}"))) $(prefix_sum "$T/m.txt" "uevscope_deliveries_total{$1,")"
+}
+got="$(named "$LA") $(sample "$T/m.txt" "uevscope_listeners{$LA}")"
+[ "$got" = "$((2 * KT)) $((2 * KT)) 2" ] && pass "netns with 2 listeners: deliveries per SUBSYSTEM/ACTION, listeners" ||
+	fail "netns with 2 listeners: deliveries per SUBSYSTEM/ACTION, listeners" "want [$((2 * KT)) $((2 * KT)) 2] got [$got]"
 b_bytes=$(sed -n 's/^uevent .* len=\([0-9]*\)$/\1/p' "$T/b1.out" | awk '{ s += $1 } END { print s }')
-got="$(sample "$T/m.txt" "uevscope_deliveries_total{$LB,subsystem=\"mem\",action=\"change\",origin=\"kernel\"}") $(sample "$T/m.txt" "uevscope_delivered_bytes_total{$LB}")"
-[ "$got" = "$KT $b_bytes" ] && pass "netns with 1 listener: deliveries, bytes as received, named by /run/netns" ||
-	fail "netns with 1 listener: deliveries, bytes as received, named by /run/netns" "want [$KT $b_bytes] got [$got]"
+got="$(named "$LB") $(sample "$T/m.txt" "uevscope_delivered_bytes_total{$LB}")"
+[ "$got" = "$KT $KT $b_bytes" ] && pass "netns with 1 listener: deliveries, bytes as received, named by /run/netns" ||
+	fail "netns with 1 listener: deliveries, bytes as received, named by /run/netns" "want [$KT $KT $b_bytes] got [$got]"
 got=$(grep -c "^uevscope_deliveries_total{netns=\"$c_netns\"" "$T/m.txt")
 v=$(sample "$T/m.txt" "uevscope_deliveries_total{$LC,subsystem=\"uevtest\",action=\"add\",origin=\"injected\"}")
 [ "$got" = 1 ] && [ "$v" = 1 ] &&
@@ -143,7 +150,7 @@ want=$(grep -E "^uevscope_deliveries_total\{netns=\"($a1_netns|$b1_netns|$c_netn
 # The textfile: the same metrics, replaced whole each interval.
 sleep 0.6
 if [ -f "$T/tf/uevscope.prom" ] && promtool check metrics <"$T/tf/uevscope.prom" >"$T/pt.out" 2>&1; then
-	got=$(sample "$T/tf/uevscope.prom" "uevscope_deliveries_total{$LA,subsystem=\"mem\",action=\"change\",origin=\"kernel\"}")
+	got=$(prefix_sum "$T/tf/uevscope.prom" "uevscope_deliveries_total{$LA,")
 	[ "$got" = $((2 * KT)) ] && pass "textfile: promtool accepts it, same values" ||
 		fail "textfile: promtool accepts it, same values" "got [$got]"
 else

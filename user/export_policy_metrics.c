@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The pinned filter and device policies' metric families. */
+#include <stdio.h>
+#include <string.h>
+#include "common.h"
+#include "export_families.h"
+#include "prom.h"
+
+static void filter_families(struct strbuf *sb, const struct export_input *in, struct prom_cap *cap)
+{
+	static const char *const rule_labels[] = {"rule", "text", "verdict"};
+	static const char *const reason_label[] = {"reason"};
+	const struct export_filter *f = in->filter;
+	bool loaded = f && f->loaded;
+	struct prom_rows rows;
+	size_t i;
+
+	prom_rows_init(&rows, rule_labels, ARRAY_SIZE(rule_labels));
+	for (i = 0; loaded && i < f->nrules; i++) {
+		char id[16];
+		const char *v[3] = {id, f->rules[i].text, "allowed"};
+
+		snprintf(id, sizeof(id), "%u", f->rules[i].id);
+		prom_rows_add(&rows, v, f->rules[i].allowed);
+		v[2] = "denied";
+		prom_rows_add(&rows, v, f->rules[i].denied);
+	}
+	export_rows_family(
+	    sb, cap, "uevscope_filter_rule_uevents_total", "counter",
+	    "Uevents a rule of the pinned filter policy matched, by rule id and text "
+	    "and verdict (allowed or denied).",
+	    &rows);
+	prom_family(sb, "uevscope_filter_evaluated_total", "counter",
+		    "Uevents the filter programs evaluated.");
+	prom_family(sb, "uevscope_filter_default_allowed_total", "counter",
+		    "Uevents no filter rule matched, allowed by default.");
+	prom_rows_init(&rows, reason_label, 1);
+	if (loaded) {
+		const char *v[1] = {"no_socket_facts"};
+
+		prom_sample_u64(sb, "uevscope_filter_evaluated_total", NULL, NULL, 0,
+				f->counters[FILTER_CNT_SEEN]);
+		prom_sample_u64(sb, "uevscope_filter_default_allowed_total", NULL, NULL, 0,
+				f->counters[FILTER_CNT_DEFAULT_ALLOW]);
+		prom_rows_add(&rows, v, f->counters[FILTER_CNT_NO_FACTS]);
+		v[0] = "payload_unreadable";
+		prom_rows_add(&rows, v, f->counters[FILTER_CNT_LOAD_FAIL]);
+	}
+	export_rows_family(sb, NULL, "uevscope_filter_unchecked_total", "counter",
+			   "Uevents the filter let through without evaluating the policy, and why.",
+			   &rows);
+}
+
+static void device_families(struct strbuf *sb, const struct export_input *in, struct prom_cap *cap)
+{
+	static const char *const labels[] = {"cgroup", "rule", "verdict"};
+	const struct dev_state *d = in->devices;
+	bool loaded = d && d->present;
+	struct prom_rows rows;
+	size_t i;
+
+	prom_rows_init(&rows, labels, ARRAY_SIZE(labels));
+	for (i = 0; loaded && i < d->n; i++) {
+		char spec[64], rule[80];
+		const char *v[3] = {d->rules[i].cgroup, rule, "allowed"};
+
+		dev_rule_format(&d->rules[i], spec, sizeof(spec));
+		snprintf(rule, sizeof(rule), "%s %s", d->rules[i].allow ? "allow" : "deny", spec);
+		prom_rows_add(&rows, v, d->rules[i].allowed);
+		v[2] = "denied";
+		prom_rows_add(&rows, v, d->rules[i].denied);
+	}
+	export_rows_family(
+	    sb, cap, "uevscope_device_access_total", "counter",
+	    "Device accesses a rule of the pinned device policy decided, by cgroup, rule "
+	    "and verdict.",
+	    &rows);
+	prom_family(sb, "uevscope_device_unchecked_total", "counter",
+		    "Device accesses allowed because the policy could not be read.");
+	if (loaded)
+		prom_sample_u64(sb, "uevscope_device_unchecked_total", NULL, NULL, 0, d->undecided);
+}
+
+void export_policy_families(struct strbuf *sb, const struct export_input *in, struct prom_cap *cap)
+{
+	filter_families(sb, in, cap);
+	device_families(sb, in, cap);
+}
