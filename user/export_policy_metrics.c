@@ -6,6 +6,17 @@
 #include "export_families.h"
 #include "prom.h"
 
+/* Two rows of a per-rule family: (a, b, "allowed") and (a, b, "denied"). */
+static void add_verdicts(struct prom_rows *rows, const char *a, const char *b, uint64_t allowed,
+			 uint64_t denied)
+{
+	const char *v[3] = {a, b, "allowed"};
+
+	prom_rows_add(rows, v, allowed);
+	v[2] = "denied";
+	prom_rows_add(rows, v, denied);
+}
+
 static void filter_families(struct strbuf *sb, const struct export_input *in, struct prom_cap *cap)
 {
 	static const char *const rule_labels[] = {"rule", "text", "verdict"};
@@ -18,12 +29,9 @@ static void filter_families(struct strbuf *sb, const struct export_input *in, st
 	prom_rows_init(&rows, rule_labels, ARRAY_SIZE(rule_labels));
 	for (i = 0; loaded && i < f->nrules; i++) {
 		char id[16];
-		const char *v[3] = {id, f->rules[i].text, "allowed"};
 
 		snprintf(id, sizeof(id), "%u", f->rules[i].id);
-		prom_rows_add(&rows, v, f->rules[i].allowed);
-		v[2] = "denied";
-		prom_rows_add(&rows, v, f->rules[i].denied);
+		add_verdicts(&rows, id, f->rules[i].text, f->rules[i].allowed, f->rules[i].denied);
 	}
 	export_rows_family(
 	    sb, cap, "uevscope_filter_rule_uevents_total", "counter",
@@ -62,13 +70,10 @@ static void device_families(struct strbuf *sb, const struct export_input *in, st
 	prom_rows_init(&rows, labels, ARRAY_SIZE(labels));
 	for (i = 0; loaded && i < d->n; i++) {
 		char spec[64], rule[80];
-		const char *v[3] = {d->rules[i].cgroup, rule, "allowed"};
 
 		dev_rule_format(&d->rules[i], spec, sizeof(spec));
 		snprintf(rule, sizeof(rule), "%s %s", d->rules[i].allow ? "allow" : "deny", spec);
-		prom_rows_add(&rows, v, d->rules[i].allowed);
-		v[2] = "denied";
-		prom_rows_add(&rows, v, d->rules[i].denied);
+		add_verdicts(&rows, d->rules[i].cgroup, rule, d->rules[i].allowed, d->rules[i].denied);
 	}
 	export_rows_family(
 	    sb, cap, "uevscope_device_access_total", "counter",

@@ -35,17 +35,8 @@ R=$!
 PIDS="$PIDS $R"
 wait_for '"type":"report"' "$T/r.out" 100 || { fail "setup" "report did not start: $(cat "$T/r.err")"; exit 0; }
 
-K=5
-i=0
-while [ $i -lt $K ]; do
-	fire_uevent "$(new_uuid $i)"
-	i=$((i + 1))
-done
-BURST=100
-"$H/uevgen" -n $BURST >/dev/null
-KT=$((K + BURST))
-nsenter -t "$c_pid" -U -n --preserve-credentials "$H/uevinject" add /devices/virtual/uevtest/rep uevtest \
-	A=1 >"$T/inject.out" 2>&1 || fail "setup" "injection: $(cat "$T/inject.out")"
+fire_known 5 100
+inject_from "$c_pid" rep || fail "setup" "injection: $(cat "$T/inject.out")"
 
 # last_doc JQ: the field of the newest document.
 last_doc() {

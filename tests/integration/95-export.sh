@@ -8,9 +8,7 @@ SUITE=export
 . "$(dirname "$0")/export.inc"
 require_root
 require_jq
-for tool in curl promtool; do
-	command -v $tool >/dev/null || { fail "all" "needs $tool (make test-deps installs it)"; exit 0; }
-done
+require_tools curl promtool
 
 new_netns uevxa
 NSA=$NS
@@ -32,17 +30,8 @@ R=$!
 PIDS="$PIDS $R"
 wait_for '"type":"report"' "$T/r.out" 100 || { fail "setup" "report did not start: $(cat "$T/r.err")"; exit 0; }
 
-K=5
-i=0
-while [ $i -lt $K ]; do
-	fire_uevent "$(new_uuid $i)"
-	i=$((i + 1))
-done
-BURST=200
-"$H/uevgen" -n $BURST >/dev/null
-KT=$((K + BURST))
-nsenter -t "$c_pid" -U -n --preserve-credentials "$H/uevinject" add /devices/virtual/uevtest/exp uevtest \
-	A=1 >"$T/inject.out" 2>&1 || fail "setup" "injection: $(cat "$T/inject.out")"
+fire_known 5 200
+inject_from "$c_pid" exp || fail "setup" "injection: $(cat "$T/inject.out")"
 
 # Until every SEQNUM has settled into the fan-out histogram.
 n=0

@@ -7,9 +7,7 @@ SUITE=export-scrapes
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/export.inc"
 require_root
-for tool in curl python3; do
-	command -v $tool >/dev/null || { fail "all" "needs $tool (make test-deps installs it)"; exit 0; }
-done
+require_tools curl python3
 
 # Bad command lines: one line each, exit 2, before anything is loaded.
 expect 2 "names no address, which would mean every interface" export --listen :9464

@@ -9,9 +9,7 @@ SUITE=export-policy
 . "$(dirname "$0")/export.inc"
 require_root
 require_jq
-for tool in curl promtool; do
-	command -v $tool >/dev/null || { fail "all" "needs $tool (make test-deps installs it)"; exit 0; }
-done
+require_tools curl promtool
 . "$(dirname "$0")/devices.inc"
 ENFORCE_EXIT='"$UEVSCOPE" devices flush >/dev/null 2>&1'
 . "$(dirname "$0")/enforce.inc"

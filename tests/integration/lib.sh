@@ -132,6 +132,25 @@ fire_uevent() {
 	echo "change $1 TEST=1" >/sys/class/mem/null/uevent
 }
 
+# fire_known K BURST: K uevents each with its own SYNTH_UUID, then BURST as fast
+# as uevgen goes; KT is their sum.
+fire_known() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		fire_uevent "$(new_uuid $i)"
+		i=$((i + 1))
+	done
+	"$H/uevgen" -n "$2" >/dev/null
+	KT=$(($1 + $2))
+}
+
+# inject_from PID NAME: one "add" uevent (SUBSYSTEM uevtest, A=1) injected from
+# PID's user and network namespaces; false, with the reason in $T/inject.out, if refused.
+inject_from() {
+	nsenter -t "$1" -U -n --preserve-credentials "$H/uevinject" add "/devices/virtual/uevtest/$2" \
+		uevtest A=1 >"$T/inject.out" 2>&1
+}
+
 # count_lines PATTERN FILE
 count_lines() {
 	grep -c "$1" "$2" 2>/dev/null || true
