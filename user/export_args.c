@@ -37,6 +37,9 @@ static const char export_usage[] =
     "      --tier NAME         force a delivery or an emission attach tier\n"
     "      --no-emission       do not trace emissions even where the kernel allows it\n"
     "      --max-entries N     entries of each aggregation map (see 'uevscope report')\n"
+    "      --retire SECONDS    forget a namespace with no listener, delivery or\n"
+    "                          broadcast for this long (default 300, 0 = never): its\n"
+    "                          series go, uevscope_retired_* keep its counts\n"
     "  -v, --verbose           say which attach tiers were refused and why\n"
     "  -h, --help              this help\n"
     "\n"
@@ -53,7 +56,15 @@ static const char export_usage[] =
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF,\n"
     "cannot listen: port in use, ...), 2 bad usage.\n";
 
-enum { OPT_TEXTFILE = 256, OPT_MAX_SERIES, OPT_LOCKS, OPT_TIER, OPT_NO_EMISSION, OPT_MAX_ENTRIES };
+enum {
+	OPT_TEXTFILE = 256,
+	OPT_MAX_SERIES,
+	OPT_LOCKS,
+	OPT_TIER,
+	OPT_NO_EMISSION,
+	OPT_MAX_ENTRIES,
+	OPT_RETIRE,
+};
 
 static const struct option export_options[] = {
     {"listen", required_argument, NULL, 'l'},
@@ -65,6 +76,7 @@ static const struct option export_options[] = {
     {"tier", required_argument, NULL, OPT_TIER},
     {"no-emission", no_argument, NULL, OPT_NO_EMISSION},
     {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+    {"retire", required_argument, NULL, OPT_RETIRE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {},
@@ -79,6 +91,7 @@ int export_parse_args(int argc, char **argv, struct export_args *a)
 	a->max_series = EXPORT_DEFAULT_MAX_SERIES;
 	a->interval_s = 1;
 	a->report.cmd = "export";
+	a->report.retire_s = RM_RETIRE_DEFAULT_NS / 1e9;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":l:i:c:vh", export_options, NULL)) != -1) {
@@ -132,6 +145,10 @@ int export_parse_args(int argc, char **argv, struct export_args *a)
 				    "--max-entries wants a number from 1 to 1000000, not '%s'",
 				    optarg);
 			a->report.max_entries = n;
+			break;
+		case OPT_RETIRE:
+			if (!report_parse_retire("export", optarg, &a->report.retire_s))
+				return EXIT_USAGE;
 			break;
 		case 'v':
 			verbose = true;

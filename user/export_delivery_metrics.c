@@ -165,6 +165,16 @@ void export_delivery_families(struct strbuf *sb, const struct export_input *in,
 			     "Uevent broadcasts into the network namespace that found no listener.",
 			     f_no_listener);
 	}
+	export_counter_family(sb, "uevscope_retired_netns_total",
+			      "Network namespaces retired: no listener, delivery or broadcast for "
+			      "--retire seconds; their series are gone, their counts below.",
+			      m->retired.netns);
+	export_counter_family(sb, "uevscope_retired_deliveries_total",
+			      "Deliveries counted in namespaces since retired.",
+			      m->retired.deliveries);
+	export_counter_family(sb, "uevscope_retired_receive_drops_total",
+			      "Receiver overruns counted in namespaces since retired.",
+			      m->retired.drops);
 	fanout_histogram(sb, "uevscope_fanout_namespaces",
 			 "Network namespaces one uevent (SEQNUM) was delivered into.",
 			 &m->fanout_netns);

@@ -16,7 +16,7 @@ void export_rows_family(struct strbuf *sb, struct prom_cap *cap, const char *nam
 			const char *help, struct prom_rows *rows)
 {
 	prom_family(sb, name, type, help);
-	prom_rows_emit(sb, name, rows, cap);
+	prom_rows_emit(sb, name, !strcmp(type, "counter"), rows, cap);
 	prom_rows_free(rows);
 }
 
@@ -170,7 +170,7 @@ static void self_families(struct strbuf *sb, const struct export_input *in, stru
 		struct prom_label l = {"metric", cap->fam[i].name};
 
 		prom_sample_u64(sb, "uevscope_exporter_series_folded", NULL, &l, 1,
-				cap->fam[i].folded);
+				cap->fam[i].nfolded);
 	}
 }
 

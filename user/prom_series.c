@@ -69,6 +69,7 @@ void prom_cap_free(struct prom_cap *c)
 	for (i = 0; i < c->nfam; i++) {
 		free(c->fam[i].name);
 		idmap_free(&c->fam[i].admitted, NULL);
+		idmap_free(&c->fam[i].folded, free);
 	}
 	free(c->fam);
 	memset(c, 0, sizeof(*c));
@@ -91,6 +92,7 @@ static struct prom_cap_family *cap_family(struct prom_cap *c, const char *name)
 	if (!f->name)
 		abort();
 	idmap_init(&f->admitted);
+	idmap_init(&f->folded);
 	return f;
 }
 
@@ -137,7 +139,81 @@ static void row_write(struct strbuf *sb, const char *name, const struct prom_row
 	prom_sample_u64(sb, name, NULL, labels, r->nlabels, value);
 }
 
-size_t prom_rows_emit(struct strbuf *sb, const char *name, struct prom_rows *r,
+struct prom_folded {
+	uint64_t value; /* at the last emit that saw it */
+	uint64_t seen;	/* that emit */
+};
+
+/* Stamps a label set already known as seen by this emit (its value kept if folded). */
+static void mark_seen(struct prom_cap_family *fam, uint64_t h, uint64_t value)
+{
+	struct prom_folded *f = idmap_get(&fam->folded, h);
+
+	if (f) {
+		f->value = value;
+		f->seen = fam->emits;
+	} else if (idmap_get(&fam->admitted, h)) {
+		idmap_put(&fam->admitted, h, (void *)(uintptr_t)fam->emits);
+	}
+}
+
+/* Where a label set goes, once those gone are forgotten: shown (true) or into "other". */
+static bool admit(struct prom_cap *cap, struct prom_cap_family *fam, uint64_t h, uint64_t value)
+{
+	struct prom_folded *f;
+
+	if (idmap_get(&fam->admitted, h))
+		return true;
+	if (idmap_get(&fam->folded, h))
+		return false;
+	if (!cap->max || fam->admitted.len < cap->max) {
+		idmap_put(&fam->admitted, h, (void *)(uintptr_t)fam->emits);
+		return true;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		abort();
+	f->value = value;
+	f->seen = fam->emits;
+	idmap_put(&fam->folded, h, f);
+	return false;
+}
+
+/*
+ * Forgets the label sets the last emit did not see (there is no delete in
+ * an idmap: the live ones move to a new one). A counter's "other" keeps what
+ * a folded set that went away had counted.
+ */
+static void forget_gone(struct prom_cap_family *fam, bool counter)
+{
+	struct idmap admitted, folded;
+	size_t i;
+
+	idmap_init(&admitted);
+	idmap_init(&folded);
+	for (i = 0; i < fam->admitted.cap; i++)
+		if (fam->admitted.keys[i] && (uintptr_t)fam->admitted.vals[i] == fam->emits)
+			idmap_put(&admitted, fam->admitted.keys[i], fam->admitted.vals[i]);
+	for (i = 0; i < fam->folded.cap; i++) {
+		struct prom_folded *f = fam->folded.vals[i];
+
+		if (!fam->folded.keys[i])
+			continue;
+		if (f->seen == fam->emits) {
+			idmap_put(&folded, fam->folded.keys[i], f);
+			continue;
+		}
+		if (counter)
+			fam->other_gone += f->value;
+		free(f);
+	}
+	idmap_free(&fam->admitted, NULL);
+	idmap_free(&fam->folded, NULL);
+	fam->admitted = admitted;
+	fam->folded = folded;
+}
+
+size_t prom_rows_emit(struct strbuf *sb, const char *name, bool counter, struct prom_rows *r,
 		      struct prom_cap *cap)
 {
 	const char *other[PROM_MAX_LABELS];
@@ -163,27 +239,31 @@ size_t prom_rows_emit(struct strbuf *sb, const char *name, struct prom_rows *r,
 	for (i = out; i < r->n; i++)
 		free(r->rows[i].key);
 	r->n = out;
+	/* Who is still here first, so that the places of those gone are free for new ones. */
+	if (fam) {
+		fam->emits++;
+		for (i = 0; i < r->n; i++)
+			mark_seen(fam, key_hash(r->rows[i].key), r->rows[i].value);
+		forget_gone(fam, counter);
+	}
 	for (i = 0; i < r->n; i++) {
 		struct prom_row *row = &r->rows[i];
-		uint64_t h = key_hash(row->key);
 
-		if (fam && !idmap_get(&fam->admitted, h)) {
-			if (cap->max && fam->admitted.len >= cap->max) {
-				folded++;
-				other_value += row->value;
-				continue;
-			}
-			idmap_put(&fam->admitted, h, (void *)1);
+		if (fam && !admit(cap, fam, key_hash(row->key), row->value)) {
+			folded++;
+			other_value += row->value;
+			continue;
 		}
 		row_split(row, r->nlabels);
 		row_write(sb, name, r, row->values, row->value);
 	}
-	if (folded) {
+	if (!fam)
+		return 0;
+	fam->nfolded = folded;
+	if (folded || fam->other_gone) {
 		for (i = 0; i < r->nlabels; i++)
 			other[i] = PROM_OTHER;
-		row_write(sb, name, r, other, other_value);
+		row_write(sb, name, r, other, other_value + (counter ? fam->other_gone : 0));
 	}
-	if (fam)
-		fam->folded = folded;
 	return folded;
 }

@@ -2,14 +2,17 @@
 /*
  * Labeled series of one metric family, and the cap on how many of them an
  * exporter shows (--max-series). A label set is admitted the first time it is
- * seen while there is room, and stays admitted for the exporter's life;
- * every later one is summed into one series whose labels all read "other".
- * Admission is sticky so that every series, "other" included, only grows:
- * Prometheus reads a counter that goes down as a restart.
+ * seen while there is room, and stays admitted as long as it is there;
+ * others are summed into one series whose labels all read "other", and stay
+ * there as long as they are there, so that every series only grows:
+ * Prometheus reads a counter that goes down as a restart. A set that goes
+ * away (its namespace retired) frees its place; a counter's "other" keeps
+ * what a set that went away had counted.
  */
 #ifndef UEVSCOPE_PROM_SERIES_H
 #define UEVSCOPE_PROM_SERIES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "idmap.h"
@@ -33,8 +36,11 @@ struct prom_rows {
 
 struct prom_cap_family {
 	char *name;
-	struct idmap admitted; /* hash of the label values -> (void *)1 */
-	size_t folded;	       /* label sets folded into "other" at the last emit */
+	uint64_t emits;	       /* prom_rows_emit() calls, the stamp of "seen in the last one" */
+	struct idmap admitted; /* hash of the label values -> emits when last seen */
+	struct idmap folded;   /* hash -> struct prom_folded: sets in "other" now */
+	uint64_t other_gone;   /* counters: what sets that left "other" had counted */
+	size_t nfolded;	       /* label sets folded into "other" at the last emit */
 };
 
 struct prom_cap {
@@ -52,12 +58,13 @@ void prom_cap_init(struct prom_cap *c, size_t max);
 void prom_cap_free(struct prom_cap *c);
 
 /*
- * Writes the samples of family name: rows with the same labels summed, in
- * label order, the admitted ones as they are, the rest as one "other" series.
+ * Writes the samples of family name (counter: type "counter"): rows with the
+ * same labels summed, in label order, the admitted ones as they are, the
+ * rest as one "other" series.
  * Returns how many label sets were folded. cap NULL: a family of fixed,
  * few label sets (reasons, components), never capped.
  */
-size_t prom_rows_emit(struct strbuf *sb, const char *name, struct prom_rows *r,
+size_t prom_rows_emit(struct strbuf *sb, const char *name, bool counter, struct prom_rows *r,
 		      struct prom_cap *cap);
 
 #endif /* UEVSCOPE_PROM_SERIES_H */

@@ -40,6 +40,9 @@ static const char report_usage[] =
     "  -j, --json            one JSON document per interval, on one line\n"
     "      --tier NAME       force a delivery or an emission attach tier\n"
     "      --no-emission     do not trace emissions even where the kernel allows it\n"
+    "      --retire SECONDS  forget a namespace with no listener, delivery or broadcast\n"
+    "                        for this long (default 300, 0 = never); its counts go to\n"
+    "                        the retired totals, so the maps never fill with old ones\n"
     "      --max-entries N   entries of each aggregation map (default: 4096 netns x\n"
     "                        event keys and sockets, 1024 SUBSYSTEM/ACTION names and\n"
     "                        namespaces emitted into, 8192 SEQNUMs in flight); what a\n"
@@ -55,13 +58,14 @@ static const char report_usage[] =
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
     "2 bad usage.\n";
 
-enum { OPT_TIER = 256, OPT_NO_EMISSION, OPT_MAX_ENTRIES };
+enum { OPT_TIER = 256, OPT_NO_EMISSION, OPT_MAX_ENTRIES, OPT_RETIRE };
 
 static const struct option report_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"tier", required_argument, NULL, OPT_TIER},
     {"no-emission", no_argument, NULL, OPT_NO_EMISSION},
     {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+    {"retire", required_argument, NULL, OPT_RETIRE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {},
@@ -77,6 +81,7 @@ int report_parse_args(int argc, char **argv, struct report_args *a)
 	a->cmd = cmd;
 	a->usage = usage;
 	a->interval_s = 1;
+	a->retire_s = RM_RETIRE_DEFAULT_NS / 1e9;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":jvh", report_options, NULL)) != -1) {
@@ -108,6 +113,10 @@ int report_parse_args(int argc, char **argv, struct report_args *a)
 				    optarg);
 			a->max_entries = count;
 			break;
+		case OPT_RETIRE:
+			if (!report_parse_retire(a->cmd, optarg, &a->retire_s))
+				return EXIT_USAGE;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -136,6 +145,18 @@ int report_parse_args(int argc, char **argv, struct report_args *a)
 	return -1;
 }
 
+bool report_parse_retire(const char *cmd, const char *arg, double *out)
+{
+	if (!strcmp(arg, "0")) {
+		*out = 0;
+		return true;
+	}
+	if (parse_seconds(arg, out))
+		return true;
+	cmd_usage_error(cmd, "--retire wants a number of seconds (0 = never), not '%s'", arg);
+	return false;
+}
+
 int report_session_open(struct report_session *s, const struct report_args *a)
 {
 	memset(s, 0, sizeof(*s));
@@ -150,6 +171,7 @@ int report_session_open(struct report_session *s, const struct report_args *a)
 		report_detach(&s->ra);
 		return EXIT_ENV;
 	}
+	s->model.retire_ns = (uint64_t)(a->retire_s * 1e9);
 	if (!s->model.sockets_listed)
 		uev_err("iter/netlink unavailable: listeners and drops are not counted "
 			"(see 'uevscope features')");

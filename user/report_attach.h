@@ -38,7 +38,11 @@ struct report_args {
 	double interval_s;
 	uint64_t count;	      /* 0 = until interrupted */
 	uint32_t max_entries; /* entries of each aggregation map, 0 = the defaults */
+	double retire_s;      /* --retire: idle seconds before a netns is retired, 0 = never */
 };
+
+/* --retire's value: 0 or a positive number of seconds. False (and a message) if it is not. */
+bool report_parse_retire(const char *cmd, const char *arg, double *out);
 
 /* Parses options and [INTERVAL [COUNT]]; -1 to go on, else the exit code. cmd, usage kept. */
 int report_parse_args(int argc, char **argv, struct report_args *a);

@@ -79,6 +79,8 @@ int report_model_init(struct report_model *m, struct report_bpf *skel, bool emis
 	overrun_init(&m->overruns);
 	idmap_init(&m->netns_drops);
 	idmap_init(&m->sock_drops);
+	idmap_init(&m->activity);
+	m->retire_ns = RM_RETIRE_DEFAULT_NS;
 	publish_epoch(m, now_monotonic_ns());
 	m->inventory = socks_open();
 	if (!m->inventory)
@@ -103,6 +105,12 @@ static struct rm_netns *netns_entry(struct report_model *m, uint32_t netns, uint
 	m->netns[m->nnetns].netns = netns;
 	m->netns[m->nnetns].userns = userns;
 	return &m->netns[m->nnetns++];
+}
+
+void rm_forget_drops(struct report_model *m, uint32_t netns)
+{
+	if (idmap_get(&m->netns_drops, netns))
+		idmap_put(&m->netns_drops, netns, STORED(0));
 }
 
 const struct rm_netns *rm_find_netns(const struct report_model *m, uint32_t netns)
@@ -276,6 +284,52 @@ static void scan_cb(const struct uev_sock_info *info, void *ctx)
 		ne->last_seqnum = s->last_seqnum;
 }
 
+/* The readout time published before the current one: deliveries since then stamp it or later. */
+static uint64_t previous_epoch(const struct report_model *m)
+{
+	return m->nepochs >= 2 ? m->epochs[(m->nepochs - 2) % RM_EPOCHS] : 0;
+}
+
+/*
+ * Entries of sockets that are gone: without this the socket map fills up
+ * with every socket a host ever opened (udevadm monitor runs, container
+ * restarts) and then loses the new ones. A socket missing from the scan
+ * whose last delivery came before the previous readout is closed: one made
+ * after the scan could only have deliveries stamped with this readout.
+ */
+static void prune_sock_stats(struct report_model *m, const struct idmap *alive)
+{
+	int fd = bpf_map__fd(m->skel->maps.sock_stats), n = ncpus(), c;
+	struct report_sock_key key, next, *prev = NULL, *gone = NULL;
+	uint64_t since = previous_epoch(m);
+	struct report_sock_val vals[n];
+	size_t ngone = 0, cap = 0, i;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		uint64_t last = 0;
+
+		key = next;
+		prev = &key;
+		if (idmap_get(alive, key.sock_ino) || bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (c = 0; c < n; c++)
+			if (vals[c].last_ts_ns > last)
+				last = vals[c].last_ts_ns;
+		if (last >= since)
+			continue;
+		if (ngone == cap) {
+			cap = cap ? 2 * cap : 64;
+			gone = realloc(gone, cap * sizeof(*gone));
+			if (!gone)
+				abort();
+		}
+		gone[ngone++] = key;
+	}
+	for (i = 0; i < ngone; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	free(gone);
+}
+
 static void read_sockets(struct report_model *m)
 {
 	struct sock_scan scan = {.m = m};
@@ -287,6 +341,7 @@ static void read_sockets(struct report_model *m)
 	idmap_init(&scan.alive);
 	if (socks_list(m->inventory, scan_cb, &scan) >= 0) {
 		overrun_prune(&m->overruns, &scan.alive);
+		prune_sock_stats(m, &scan.alive);
 		/* A socket that is gone keeps its drops in its netns, not in the socket list. */
 		idmap_init(&kept);
 		for (i = 0; i < m->sock_drops.cap; i++)
@@ -382,6 +437,7 @@ int report_model_read(struct report_model *m, uint64_t settle_ns)
 	if (m->emission)
 		read_emissions(m);
 	read_sockets(m);
+	rm_retire_idle(m, ncpus());
 	fold_fanout(m, settle_ns, m->ts_ns);
 	read_percpu_array(bpf_map__fd(m->skel->maps.latency), REPORT_HIST_SLOTS, m->latency.slot);
 	m->latency.total = 0;
@@ -407,6 +463,7 @@ void report_model_free(struct report_model *m)
 	overrun_free(&m->overruns);
 	idmap_free(&m->netns_drops, NULL);
 	idmap_free(&m->sock_drops, NULL);
+	idmap_free(&m->activity, free);
 	free(m->netns);
 	free(m->sa);
 	free(m->socks);

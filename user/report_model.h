@@ -59,6 +59,16 @@ struct rm_hist {
 extern const char *const rm_counter_names[REP_CNT_MAX];
 extern const int rm_overflow_counters[RM_NOVERFLOW];
 
+/* What idle namespaces taken out of the maps had counted (report_retire.c). */
+struct rm_retired {
+	uint64_t netns;
+	uint64_t deliveries, bytes, injected, drops;
+	uint64_t broadcasts, no_listener;
+};
+
+/* A namespace idle this long (no listener, no delivery, no broadcast) is retired, by default. */
+#define RM_RETIRE_DEFAULT_NS (300 * 1000000000ull)
+
 struct report_bpf;
 struct socks;
 
@@ -79,6 +89,8 @@ struct report_model {
 	bool emission;	      /* emission maps are filled on this kernel */
 	bool sockets_listed;  /* iter/netlink worked: listeners and drops are real */
 	uint32_t init_userns;
+	struct rm_retired retired; /* since start */
+	uint64_t retire_ns;	   /* idle time before a netns is retired; 0 = never */
 
 	/* state between readouts */
 	uint64_t epochs[RM_EPOCHS]; /* the last readout times published to the kernel, a ring */
@@ -88,6 +100,7 @@ struct report_model {
 	struct overrun_tracker overruns;
 	struct idmap netns_drops; /* netns -> drops since start, stored + 1 */
 	struct idmap sock_drops;  /* sock inode -> drops since start, stored + 1 */
+	struct idmap activity;	  /* netns -> struct rm_activity (report_retire.c) */
 	uint64_t *done;		  /* fan-out keys settled in this readout, to delete */
 	size_t ndone, done_cap;
 };
@@ -104,5 +117,9 @@ void report_model_fold(struct report_model *m, uint64_t settle_ns);
 void report_model_free(struct report_model *m);
 
 const struct rm_netns *rm_find_netns(const struct report_model *m, uint32_t netns);
+
+/* Inside the model: report_retire.c's step of a readout, and what it needs of report_model.c. */
+void rm_retire_idle(struct report_model *m, int ncpus);
+void rm_forget_drops(struct report_model *m, uint32_t netns);
 
 #endif /* UEVSCOPE_REPORT_MODEL_H */

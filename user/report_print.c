@@ -140,6 +140,17 @@ void report_print_json(struct strbuf *sb, const struct report_model *m,
 	ju64(sb, "drops", drops, &first);
 	sb_putc(sb, '}');
 
+	key(sb, "retired", &f);
+	first = true;
+	sb_putc(sb, '{');
+	ju64(sb, "netns", m->retired.netns, &first);
+	ju64(sb, "delivered", m->retired.deliveries, &first);
+	ju64(sb, "bytes", m->retired.bytes, &first);
+	ju64(sb, "injected", m->retired.injected, &first);
+	ju64(sb, "drops", m->retired.drops, &first);
+	ju64(sb, "no_listener", m->retired.no_listener, &first);
+	sb_putc(sb, '}');
+
 	key(sb, "netns", &f);
 	sb_putc(sb, '[');
 	for (i = 0; i < m->nnetns; i++) {
@@ -308,6 +319,13 @@ void report_print_text(struct strbuf *sb, const struct report_model *m,
 				sb_printf(
 				    sb, "  netns %u: %llu uevent(s) emitted with no listener\n",
 				    m->netns[i].netns, (unsigned long long)m->netns[i].no_listener);
+	if (m->retired.netns)
+		sb_printf(sb,
+			  "  retired: %llu idle netns, with %llu deliveries, %llu drops (no "
+			  "listener, delivery or broadcast for --retire seconds)\n",
+			  (unsigned long long)m->retired.netns,
+			  (unsigned long long)m->retired.deliveries,
+			  (unsigned long long)m->retired.drops);
 	for (i = 0; i < RM_NOVERFLOW; i++)
 		overflow += m->counters[rm_overflow_counters[i]];
 	if (overflow) {

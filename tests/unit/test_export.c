@@ -95,7 +95,7 @@ static void test_rows_merge_sort(void)
 	add(&r, "1", "mem", 1);
 	add(&r, "2", "net", 4); /* the same series twice: summed */
 	add(&r, "1", NULL, 2);
-	CHECK_UINT(0, prom_rows_emit(&sb, "d_total", &r, &cap));
+	CHECK_UINT(0, prom_rows_emit(&sb, "d_total", true, &r, &cap));
 	CHECK_STR("d_total{netns=\"1\",subsystem=\"\"} 2\n"
 		  "d_total{netns=\"1\",subsystem=\"mem\"} 1\n"
 		  "d_total{netns=\"2\",subsystem=\"net\"} 9\n",
@@ -117,7 +117,7 @@ static void test_cap_sticky(void)
 	prom_rows_init(&r, two_labels, 2);
 	add(&r, "5", "mem", 10);
 	add(&r, "6", "mem", 20);
-	CHECK_UINT(0, prom_rows_emit(&sb, "d_total", &r, &cap));
+	CHECK_UINT(0, prom_rows_emit(&sb, "d_total", true, &r, &cap));
 	prom_rows_free(&r);
 
 	sb_reset(&sb);
@@ -126,21 +126,89 @@ static void test_cap_sticky(void)
 	add(&r, "5", "mem", 11);
 	add(&r, "6", "mem", 21);
 	add(&r, "7", "mem", 3);
-	CHECK_UINT(2, prom_rows_emit(&sb, "d_total", &r, &cap));
+	CHECK_UINT(2, prom_rows_emit(&sb, "d_total", true, &r, &cap));
 	CHECK_STR("d_total{netns=\"5\",subsystem=\"mem\"} 11\n"
 		  "d_total{netns=\"6\",subsystem=\"mem\"} 21\n"
 		  "d_total{netns=\"other\",subsystem=\"other\"} 4\n",
 		  sb.buf);
 	CHECK_UINT(1, cap.nfam);
-	CHECK_UINT(2, cap.fam[0].folded);
+	CHECK_UINT(2, cap.fam[0].nfolded);
 	prom_rows_free(&r);
 
 	/* Another family has its own budget. */
 	sb_reset(&sb);
 	prom_rows_init(&r, two_labels, 2);
 	add(&r, "1", "mem", 1);
-	CHECK_UINT(0, prom_rows_emit(&sb, "e_total", &r, &cap));
+	CHECK_UINT(0, prom_rows_emit(&sb, "e_total", true, &r, &cap));
 	CHECK_STR("e_total{netns=\"1\",subsystem=\"mem\"} 1\n", sb.buf);
+	prom_rows_free(&r);
+	prom_cap_free(&cap);
+	sb_free(&sb);
+}
+
+/*
+ * Sets that go away (retired namespaces) free their places; a set folded
+ * into "other" stays there while it is there; a counter's "other" keeps what
+ * a folded set that went away had counted, a gauge's does not.
+ */
+static void test_cap_gone(void)
+{
+	struct prom_cap cap;
+	struct prom_rows r;
+	struct strbuf sb;
+	int round;
+
+	sb_init(&sb, 256);
+	prom_cap_init(&cap, 2);
+	prom_rows_init(&r, two_labels, 2);
+	add(&r, "a", "x", 10);
+	add(&r, "b", "x", 20);
+	add(&r, "c", "x", 3);
+	add(&r, "d", "x", 4);
+	CHECK_UINT(2, prom_rows_emit(&sb, "d_total", true, &r, &cap));
+	prom_rows_free(&r);
+
+	/* b and d are gone; e is new and takes b's place; c stays folded. */
+	sb_reset(&sb);
+	prom_rows_init(&r, two_labels, 2);
+	add(&r, "a", "x", 11);
+	add(&r, "c", "x", 5);
+	add(&r, "e", "x", 1);
+	CHECK_UINT(1, prom_rows_emit(&sb, "d_total", true, &r, &cap));
+	CHECK_STR("d_total{netns=\"a\",subsystem=\"x\"} 11\n"
+		  "d_total{netns=\"e\",subsystem=\"x\"} 1\n"
+		  "d_total{netns=\"other\",subsystem=\"other\"} 9\n",
+		  sb.buf);
+	prom_rows_free(&r);
+
+	/* c goes too: "other" keeps its 5 and d's 4, with nothing folded now. */
+	for (round = 0; round < 2; round++) {
+		sb_reset(&sb);
+		prom_rows_init(&r, two_labels, 2);
+		add(&r, "a", "x", 12);
+		add(&r, "e", "x", 2);
+		CHECK_UINT(0, prom_rows_emit(&sb, "d_total", true, &r, &cap));
+		CHECK_STR("d_total{netns=\"a\",subsystem=\"x\"} 12\n"
+			  "d_total{netns=\"e\",subsystem=\"x\"} 2\n"
+			  "d_total{netns=\"other\",subsystem=\"other\"} 9\n",
+			  sb.buf);
+		prom_rows_free(&r);
+	}
+
+	/* A gauge forgets: no "other" once nothing is folded. */
+	sb_reset(&sb);
+	prom_rows_init(&r, two_labels, 2);
+	add(&r, "a", "x", 1);
+	add(&r, "b", "x", 1);
+	add(&r, "c", "x", 1);
+	prom_rows_emit(&sb, "g", false, &r, &cap);
+	prom_rows_free(&r);
+	sb_reset(&sb);
+	prom_rows_init(&r, two_labels, 2);
+	add(&r, "a", "x", 1);
+	add(&r, "b", "x", 1);
+	CHECK_UINT(0, prom_rows_emit(&sb, "g", false, &r, &cap));
+	CHECK_STR("g{netns=\"a\",subsystem=\"x\"} 1\ng{netns=\"b\",subsystem=\"x\"} 1\n", sb.buf);
 	prom_rows_free(&r);
 	prom_cap_free(&cap);
 	sb_free(&sb);
@@ -350,6 +418,7 @@ int main(void)
 	RUN(test_histogram, "histogram: cumulative buckets, +Inf, _sum, _count");
 	RUN(test_rows_merge_sort, "series: same labels summed, sorted, NULL as empty");
 	RUN(test_cap_sticky, "--max-series: first come admitted for good, the rest in other");
+	RUN(test_cap_gone, "--max-series: gone sets free their place, other never goes down");
 	RUN(test_listen, "--listen: numeric or localhost with a port; no bare port");
 	RUN(test_render_model, "metrics from a model: deliveries, unknown rest, netns, fan-out");
 	RUN(test_render_emission_locks_cap, "emission, lock wait, churn, a cap of 1");
