@@ -73,7 +73,8 @@ static void device_families(struct strbuf *sb, const struct export_input *in, st
 
 		dev_rule_format(&d->rules[i], spec, sizeof(spec));
 		snprintf(rule, sizeof(rule), "%s %s", d->rules[i].allow ? "allow" : "deny", spec);
-		add_verdicts(&rows, d->rules[i].cgroup, rule, d->rules[i].allowed, d->rules[i].denied);
+		add_verdicts(&rows, d->rules[i].cgroup, rule, d->rules[i].allowed,
+			     d->rules[i].denied);
 	}
 	export_rows_family(
 	    sb, cap, "uevscope_device_access_total", "counter",

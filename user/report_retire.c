@@ -16,7 +16,7 @@
 #include "report.skel.h"
 
 struct rm_activity {
-	uint64_t total;	     /* deliveries + broadcasts at the last change */
+	uint64_t total;	   /* deliveries + broadcasts at the last change */
 	uint64_t since_ns; /* readout at which it last changed or had a listener */
 };
 
@@ -43,7 +43,8 @@ static bool take(int fd, const void *key, void *vals)
 {
 	if (!bpf_map_lookup_and_delete_elem(fd, key, vals))
 		return true;
-	/* Kernels before 5.14 cannot do both at once on a hash map: a delivery in between is lost. */
+	/* Kernels before 5.14 cannot do both at once on a hash map: a delivery in between is lost.
+	 */
 	if (bpf_map_lookup_elem(fd, key, vals))
 		return false;
 	bpf_map_delete_elem(fd, key);
