@@ -164,9 +164,10 @@ void export_delivery_families(struct strbuf *sb, const struct export_input *in,
 		netns_family(sb, in, cap, "uevscope_broadcasts_no_listener_total", "counter",
 			     "Uevent broadcasts into the network namespace that found no listener.",
 			     f_no_listener);
-		export_counter_family(sb, "uevscope_retired_broadcasts_no_listener_total",
-				      "Broadcasts that found no listener, in namespaces since retired.",
-				      m->retired.no_listener);
+		export_counter_family(
+		    sb, "uevscope_retired_broadcasts_no_listener_total",
+		    "Broadcasts that found no listener, in namespaces since retired.",
+		    m->retired.no_listener);
 	}
 	export_counter_family(sb, "uevscope_retired_netns_total",
 			      "Network namespaces retired: no listener, delivery or broadcast for "
