@@ -6,6 +6,7 @@
 # serves (a negative control shows that check reports a name it does not).
 SUITE=export-deploy
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/export.inc"
 DEPLOY=$(dirname "$0")/../../deploy
 DASH=$DEPLOY/grafana/uevscope.json
 K8S=$DEPLOY/kubernetes
@@ -45,9 +46,7 @@ bad=$(jq '[.panels[] | select(.type != "row") | .datasource.uid, .targets[].data
 
 # Every panel query is PromQL that promtool parses, once Grafana's variables are
 # replaced (each becomes a recording rule; JSON is YAML).
-jq '{groups: [{name: "dashboard", rules: [[.panels[].targets[]?.expr] | to_entries[] |
-	{record: "dashboard:query_\(.key)", expr: (.value | gsub("\\$__rate_interval"; "5m") |
-	gsub("\\$instance"; ".+") | gsub("\\$container"; ".*"))}]}]}' "$DASH" >"$T/queries.rules.json"
+dashboard_rules "$DASH" "$T/queries.rules.json"
 nq=$(jq '.groups[0].rules | length' "$T/queries.rules.json")
 if promtool check rules "$T/queries.rules.json" >"$T/promtool.out" 2>&1 && [ "$nq" -ge 20 ]; then
 	pass "dashboard: promtool parses all $nq queries"
@@ -243,7 +242,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # ---- A running exporter: which families it serves.
-. "$(dirname "$0")/export.inc"
 if ! start_exporter export --locks || ! scrape "$export_port" >"$T/metrics"; then
 	fail "uevscope export serves /metrics" "$(head -3 "$T/export.err")"
 	exit 0
