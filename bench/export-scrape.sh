@@ -4,7 +4,8 @@
 # baseline run in the same invocation (one pinned listener, one pinned
 # generator, bench/lib.sh): the exporter attached but not scraped, then
 # scraped SCRAPE_HZ times a second by one client. Also the scrapes' latency
-# under that load, and whether the exporter counted every delivery.
+# under that load, the exporter's own CPU time (ms per second, idle and
+# scraped), and whether it counted every delivery.
 # usage: bench/export-scrape.sh [BUILD_DIR] [SECONDS] [ROUNDS]   (SCRAPE_HZ=10)
 set -u
 BUILD=${1:-build}
@@ -19,6 +20,11 @@ trap 'kill $SPID $EPID 2>/dev/null; rm -rf "$OUT"' EXIT
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
 command -v curl >/dev/null || { echo "bench: needs curl (make test-deps)" >&2; exit 1; }
 . "$(dirname "$0")/lib.sh"
+
+# cpu_ms PID: the process's user + system CPU time so far, in milliseconds.
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"
+}
 
 baseline() {
 	listen_start
@@ -49,15 +55,18 @@ scraper_start() {
 	SPID=$!
 }
 
-printf '%-5s %10s %10s %10s %7s %7s %8s %8s %8s %s\n' round base/s export/s scraped/s idle scraped \
-	scrapes p50_ms p99_ms counted
+printf '%-5s %10s %10s %10s %7s %7s %8s %8s %8s %9s %9s %s\n' round base/s export/s scraped/s idle \
+	scraped scrapes p50_ms p99_ms cpu_idle cpu_scr counted
 for r in $(seq "$ROUNDS"); do
 	base1=$(baseline)
 	listen_start
 	export_start
+	c0=$(cpu_ms $EPID)
 	idle=$(gen_rate)
+	c1=$(cpu_ms $EPID)
 	scraper_start
 	scraped=$(gen_rate)
+	c2=$(cpu_ms $EPID)
 	kill $SPID
 	wait $SPID 2>/dev/null
 	SPID=
@@ -77,9 +86,12 @@ for r in $(seq "$ROUNDS"); do
 	bad=$(awk '$1 != 200' "$OUT/scrapes.txt" | wc -l)
 	ri=$(awk -v a="$idle" -v b="$base" 'BEGIN { printf "%.3f", a / b }')
 	rs=$(awk -v a="$scraped" -v b="$base" 'BEGIN { printf "%.3f", a / b }')
+	# The exporter's own CPU, ms per second of each phase (its threads included).
+	cpu_idle=$(awk -v a="$c0" -v b="$c1" -v s="$SECS" 'BEGIN { printf "%.1f", (b - a) / s }')
+	cpu_scr=$(awk -v a="$c1" -v b="$c2" -v s="$SECS" 'BEGIN { printf "%.1f", (b - a) / s }')
 	# shellcheck disable=SC2086 # lat is three words
-	printf '%-5s %10s %10s %10s %7s %7s %8s %8s %8s %s\n' "$r" "$base" "$idle" "$scraped" "$ri" "$rs" \
-		$lat "$counted/$delivered"
+	printf '%-5s %10s %10s %10s %7s %7s %8s %8s %8s %9s %9s %s\n' "$r" "$base" "$idle" "$scraped" \
+		"$ri" "$rs" $lat "$cpu_idle" "$cpu_scr" "$counted/$delivered"
 	[ "$bad" = 0 ] || echo "  $bad scrape(s) not answered 200"
 	echo "$ri $rs" >>"$OUT/rounds"
 done

@@ -56,17 +56,6 @@ static void publish_epoch(struct report_model *m, uint64_t now)
 	m->epochs[m->nepochs++ % RM_EPOCHS] = now;
 }
 
-/* A delivery stamped ts was before a readout at least settle_ns before now. */
-static bool settled(const struct report_model *m, uint64_t ts, uint64_t settle_ns, uint64_t now)
-{
-	unsigned int i;
-
-	for (i = 0; i < RM_EPOCHS && i < m->nepochs; i++)
-		if (m->epochs[i] > ts && m->epochs[i] + settle_ns <= now)
-			return true;
-	return false;
-}
-
 int report_model_init(struct report_model *m, struct report_bpf *skel, bool emission)
 {
 	struct stat st;
@@ -360,55 +349,6 @@ static void read_sockets(struct report_model *m)
 	}
 }
 
-static void hist_add(struct rm_hist *h, uint32_t value)
-{
-	h->slot[value < RM_FANOUT_SLOTS ? value : RM_FANOUT_SLOTS - 1]++;
-	h->total++;
-	h->sum += value;
-}
-
-/*
- * A SEQNUM is delivered by one task in one go (kobject_uevent_env() holds
- * uevent_sock_mutex over the whole broadcast; an injection is broadcast
- * inside its sendmsg()), so once its entry has been idle for settle_ns no
- * more deliveries can come: it is counted once, then deleted. The settled
- * keys are collected in one walk and deleted after it: deleting while
- * walking would restart the walk, which under a flood of tens of thousands
- * of SEQNUMs in flight made each readout quadratic, and so slow that the
- * map filled up behind it.
- */
-static void fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now)
-{
-	int fd = bpf_map__fd(m->skel->maps.fanout);
-	__u64 key, next, *prev = NULL;
-	struct report_fanout f;
-	size_t i;
-
-	m->fanout_pending = 0;
-	m->ndone = 0;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &f))
-			continue;
-		if (!settled(m, f.last_ts_ns, settle_ns, now)) {
-			m->fanout_pending++;
-			continue;
-		}
-		hist_add(&m->fanout_netns, f.netns);
-		hist_add(&m->fanout_sockets, f.sockets);
-		if (m->ndone == m->done_cap) {
-			m->done_cap = m->done_cap ? 2 * m->done_cap : 1024;
-			m->done = realloc(m->done, m->done_cap * sizeof(*m->done));
-			if (!m->done)
-				abort();
-		}
-		m->done[m->ndone++] = key;
-	}
-	for (i = 0; i < m->ndone; i++)
-		bpf_map_delete_elem(fd, &m->done[i]);
-}
-
 static void read_percpu_array(int fd, uint32_t nslots, uint64_t *out)
 {
 	int n = ncpus(), c;
@@ -438,7 +378,7 @@ int report_model_read(struct report_model *m, uint64_t settle_ns)
 		read_emissions(m);
 	read_sockets(m);
 	rm_retire_idle(m, ncpus());
-	fold_fanout(m, settle_ns, m->ts_ns);
+	rm_fold_fanout(m, settle_ns, m->ts_ns);
 	read_percpu_array(bpf_map__fd(m->skel->maps.latency), REPORT_HIST_SLOTS, m->latency.slot);
 	m->latency.total = 0;
 	for (i = 0; i < REPORT_HIST_SLOTS; i++)
@@ -454,7 +394,7 @@ void report_model_fold(struct report_model *m, uint64_t settle_ns)
 	uint64_t now = now_monotonic_ns();
 
 	publish_epoch(m, now);
-	fold_fanout(m, settle_ns, now);
+	rm_fold_fanout(m, settle_ns, now);
 }
 
 void report_model_free(struct report_model *m)

@@ -103,6 +103,7 @@ struct report_model {
 	struct idmap activity;	  /* netns -> struct rm_activity (report_retire.c) */
 	uint64_t *done;		  /* fan-out keys settled in this readout, to delete */
 	size_t ndone, done_cap;
+	bool no_batch; /* the kernel refused batch map operations: key by key */
 };
 
 int report_model_init(struct report_model *m, struct report_bpf *skel, bool emission);
@@ -120,6 +121,8 @@ const struct rm_netns *rm_find_netns(const struct report_model *m, uint32_t netn
 
 /* Inside the model: report_retire.c's step of a readout, and what it needs of report_model.c. */
 void rm_retire_idle(struct report_model *m, int ncpus);
+/* Settled SEQNUMs into the fan-out histograms, and out of the map (report_fanout.c). */
+void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now);
 void rm_forget_drops(struct report_model *m, uint32_t netns);
 
 #endif /* UEVSCOPE_REPORT_MODEL_H */
