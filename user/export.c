@@ -92,6 +92,7 @@ static void readout(struct exporter *x)
 	export_sources_read(&x->sources);
 	t1 = now_monotonic_ns();
 	x->readouts++;
+	x->readout_s = (t1 - t0) / 1e9; /* this readout's: the maps, not the rendering */
 	in.seqnum_ok = x->sources.seqnum_ok;
 	in.seqnum = x->sources.seqnum;
 	in.filter = &x->sources.filter;
@@ -113,7 +114,6 @@ static void readout(struct exporter *x)
 	in.self.textfile_errors = x->textfile_errors;
 	sb_reset(&x->body);
 	export_render(&x->body, &in, &x->cap);
-	x->readout_s = (t1 - t0) / 1e9;
 	if (x->serving)
 		export_server_publish(&x->http, x->body.buf, x->body.len, t0);
 	if (!x->args->textfile)
