@@ -56,15 +56,7 @@ static const char export_usage[] =
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF,\n"
     "cannot listen: port in use, ...), 2 bad usage.\n";
 
-enum {
-	OPT_TEXTFILE = 256,
-	OPT_MAX_SERIES,
-	OPT_LOCKS,
-	OPT_TIER,
-	OPT_NO_EMISSION,
-	OPT_MAX_ENTRIES,
-	OPT_RETIRE,
-};
+enum { OPT_TEXTFILE = REPORT_OPT_NEXT, OPT_MAX_SERIES, OPT_LOCKS };
 
 static const struct option export_options[] = {
     {"listen", required_argument, NULL, 'l'},
@@ -73,10 +65,7 @@ static const struct option export_options[] = {
     {"locks", no_argument, NULL, OPT_LOCKS},
     {"interval", required_argument, NULL, 'i'},
     {"count", required_argument, NULL, 'c'},
-    {"tier", required_argument, NULL, OPT_TIER},
-    {"no-emission", no_argument, NULL, OPT_NO_EMISSION},
-    {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
-    {"retire", required_argument, NULL, OPT_RETIRE},
+    REPORT_MODEL_OPTIONS,
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {},
@@ -84,7 +73,6 @@ static const struct option export_options[] = {
 
 int export_parse_args(int argc, char **argv, struct export_args *a)
 {
-	uint64_t n;
 	int opt;
 
 	memset(a, 0, sizeof(*a));
@@ -95,6 +83,13 @@ int export_parse_args(int argc, char **argv, struct export_args *a)
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":l:i:c:vh", export_options, NULL)) != -1) {
+		int rc = report_parse_model_opt(&a->report, opt, optarg);
+
+		if (rc != 1) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (opt) {
 		case 'l':
 			a->listen = optarg;
@@ -124,31 +119,6 @@ int export_parse_args(int argc, char **argv, struct export_args *a)
 			if (!parse_u64(optarg, &a->count) || !a->count)
 				return cmd_usage_error(
 				    "export", "--count wants a positive number, not '%s'", optarg);
-			break;
-		case OPT_TIER:
-			if (trace_tier_known(optarg))
-				a->report.force_tier = optarg;
-			else if (trace_emission_tier_known(optarg))
-				a->report.force_emission_tier = optarg;
-			else
-				return cmd_usage_error("export",
-						       "unknown tier '%s'; the tiers are: %s",
-						       optarg, trace_tier_list());
-			break;
-		case OPT_NO_EMISSION:
-			a->report.no_emission = true;
-			break;
-		case OPT_MAX_ENTRIES:
-			if (!parse_u64(optarg, &n) || !n || n > 1000000)
-				return cmd_usage_error(
-				    "export",
-				    "--max-entries wants a number from 1 to 1000000, not '%s'",
-				    optarg);
-			a->report.max_entries = n;
-			break;
-		case OPT_RETIRE:
-			if (!report_parse_retire("export", optarg, &a->report.retire_s))
-				return EXIT_USAGE;
 			break;
 		case 'v':
 			verbose = true;

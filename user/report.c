@@ -58,14 +58,9 @@ static const char report_usage[] =
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
     "2 bad usage.\n";
 
-enum { OPT_TIER = 256, OPT_NO_EMISSION, OPT_MAX_ENTRIES, OPT_RETIRE };
-
 static const struct option report_options[] = {
     {"json", no_argument, NULL, 'j'},
-    {"tier", required_argument, NULL, OPT_TIER},
-    {"no-emission", no_argument, NULL, OPT_NO_EMISSION},
-    {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
-    {"retire", required_argument, NULL, OPT_RETIRE},
+    REPORT_MODEL_OPTIONS,
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {},
@@ -85,37 +80,16 @@ int report_parse_args(int argc, char **argv, struct report_args *a)
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":jvh", report_options, NULL)) != -1) {
+		int rc = report_parse_model_opt(a, opt, optarg);
+
+		if (rc != 1) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (opt) {
 		case 'j':
 			a->json = true;
-			break;
-		case OPT_TIER:
-			if (!trace_tier_known(optarg) && !trace_emission_tier_known(optarg)) {
-				fprintf(stderr,
-					"uevscope: %s: unknown tier '%s'; the tiers are: %s\n",
-					a->cmd, optarg, trace_tier_list());
-				return EXIT_USAGE;
-			}
-			if (trace_tier_known(optarg))
-				a->force_tier = optarg;
-			else
-				a->force_emission_tier = optarg;
-			break;
-		case OPT_NO_EMISSION:
-			a->no_emission = true;
-			break;
-		case OPT_MAX_ENTRIES:
-			if (!parse_u64(optarg, &count) || !count || count > 1000000)
-				return cmd_usage_error(
-				    a->cmd,
-				    "--max-entries wants a number from 1 to 1000000, "
-				    "not '%s'",
-				    optarg);
-			a->max_entries = count;
-			break;
-		case OPT_RETIRE:
-			if (!report_parse_retire(a->cmd, optarg, &a->retire_s))
-				return EXIT_USAGE;
 			break;
 		case 'v':
 			verbose = true;
@@ -145,16 +119,40 @@ int report_parse_args(int argc, char **argv, struct report_args *a)
 	return -1;
 }
 
-bool report_parse_retire(const char *cmd, const char *arg, double *out)
+int report_parse_model_opt(struct report_args *a, int opt, const char *arg)
 {
-	if (!strcmp(arg, "0")) {
-		*out = 0;
-		return true;
+	uint64_t n;
+
+	switch (opt) {
+	case REPORT_OPT_TIER:
+		if (trace_tier_known(arg))
+			a->force_tier = arg;
+		else if (trace_emission_tier_known(arg))
+			a->force_emission_tier = arg;
+		else
+			return cmd_usage_error(a->cmd, "unknown tier '%s'; the tiers are: %s", arg,
+					       trace_tier_list());
+		return 0;
+	case REPORT_OPT_NO_EMISSION:
+		a->no_emission = true;
+		return 0;
+	case REPORT_OPT_MAX_ENTRIES:
+		if (!parse_u64(arg, &n) || !n || n > 1000000)
+			return cmd_usage_error(
+			    a->cmd, "--max-entries wants a number from 1 to 1000000, not '%s'",
+			    arg);
+		a->max_entries = n;
+		return 0;
+	case REPORT_OPT_RETIRE:
+		if (!strcmp(arg, "0"))
+			a->retire_s = 0;
+		else if (!parse_seconds(arg, &a->retire_s))
+			return cmd_usage_error(
+			    a->cmd, "--retire wants a number of seconds (0 = never), not '%s'",
+			    arg);
+		return 0;
 	}
-	if (parse_seconds(arg, out))
-		return true;
-	cmd_usage_error(cmd, "--retire wants a number of seconds (0 = never), not '%s'", arg);
-	return false;
+	return 1;
 }
 
 int report_session_open(struct report_session *s, const struct report_args *a)

@@ -41,8 +41,27 @@ struct report_args {
 	double retire_s;      /* --retire: idle seconds before a netns is retired, 0 = never */
 };
 
-/* --retire's value: 0 or a positive number of seconds. False (and a message) if it is not. */
-bool report_parse_retire(const char *cmd, const char *arg, double *out);
+/*
+ * The options of the in-kernel aggregation, shared by report, top and export:
+ * their getopt_long() codes (a command's own start at REPORT_OPT_NEXT), their
+ * table entries, and their parser.
+ */
+enum {
+	REPORT_OPT_TIER = 256,
+	REPORT_OPT_NO_EMISSION,
+	REPORT_OPT_MAX_ENTRIES,
+	REPORT_OPT_RETIRE,
+	REPORT_OPT_NEXT,
+};
+#define REPORT_MODEL_OPTIONS                                                  \
+	{"tier", required_argument, NULL, REPORT_OPT_TIER},                   \
+	    {"no-emission", no_argument, NULL, REPORT_OPT_NO_EMISSION},       \
+	    {"max-entries", required_argument, NULL, REPORT_OPT_MAX_ENTRIES}, \
+	{                                                                     \
+		"retire", required_argument, NULL, REPORT_OPT_RETIRE          \
+	}
+/* getopt_long()'s result opt: 1 not one of them, 0 taken into a, else an exit code (said why). */
+int report_parse_model_opt(struct report_args *a, int opt, const char *arg);
 
 /* Parses options and [INTERVAL [COUNT]]; -1 to go on, else the exit code. cmd, usage kept. */
 int report_parse_args(int argc, char **argv, struct report_args *a);
