@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include "common.h"
 #include "export_http.h"
+#include "gzip.h"
 #include "prom.h"
 
 const bool export_http_available = true;
@@ -24,6 +25,8 @@ const bool export_http_available = true;
 struct export_snapshot {
 	unsigned int refs; /* under srv->lock */
 	uint64_t ts_ns;
+	char *gz; /* the body gzipped once, for every scrape that accepts it; NULL if that failed */
+	size_t gzlen;
 	size_t len;
 	char body[];
 };
@@ -37,13 +40,17 @@ static void snapshot_put(struct export_server *srv, struct export_snapshot *s)
 	pthread_mutex_lock(&srv->lock);
 	last = --s->refs == 0;
 	pthread_mutex_unlock(&srv->lock);
-	if (last)
+	if (last) {
+		free(s->gz);
 		free(s);
+	}
 }
 
 struct body_reader {
 	struct export_server *srv;
 	struct export_snapshot *snap;
+	const char *data; /* the snapshot's body, or its gzip */
+	size_t len;
 };
 
 static ssize_t read_body(void *cls, uint64_t pos, char *buf, size_t max)
@@ -51,11 +58,20 @@ static ssize_t read_body(void *cls, uint64_t pos, char *buf, size_t max)
 	struct body_reader *r = cls;
 	size_t n;
 
-	if (pos >= r->snap->len)
+	if (pos >= r->len)
 		return MHD_CONTENT_READER_END_OF_STREAM;
-	n = r->snap->len - pos < max ? r->snap->len - pos : max;
-	memcpy(buf, r->snap->body + pos, n);
+	n = r->len - pos < max ? r->len - pos : max;
+	memcpy(buf, r->data + pos, n);
 	return (ssize_t)n;
+}
+
+/* The client's Accept-Encoding names gzip (Prometheus always sends it). */
+static bool accepts_gzip(struct MHD_Connection *conn)
+{
+	const char *ae =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+
+	return ae && strstr(ae, "gzip");
 }
 
 static void free_body(void *cls)
@@ -115,6 +131,7 @@ static enum MHD_Result serve_metrics(struct export_server *srv, struct MHD_Conne
 	struct body_reader *r = calloc(1, sizeof(*r));
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
+	bool gzip;
 
 	if (!r)
 		return MHD_NO;
@@ -124,12 +141,18 @@ static enum MHD_Result serve_metrics(struct export_server *srv, struct MHD_Conne
 		free(r);
 		return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no readout yet\n");
 	}
-	resp = MHD_create_response_from_callback(r->snap->len, 64 * 1024, read_body, r, free_body);
+	gzip = r->snap->gz && accepts_gzip(conn);
+	r->data = gzip ? r->snap->gz : r->snap->body;
+	r->len = gzip ? r->snap->gzlen : r->snap->len;
+	resp = MHD_create_response_from_callback(r->len, 64 * 1024, read_body, r, free_body);
 	if (!resp) {
 		free_body(r);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, PROM_CONTENT_TYPE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (gzip)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -250,6 +273,9 @@ void export_server_publish(struct export_server *srv, const char *body, size_t l
 	s->ts_ns = ts_ns;
 	s->len = len;
 	memcpy(s->body, body, len);
+	/* Once per readout, in the aggregation loop, not once per scrape. */
+	if (gzip_buffer(body, len, &s->gz, &s->gzlen))
+		s->gz = NULL; /* served uncompressed */
 	pthread_mutex_lock(&srv->lock);
 	old = srv->latest;
 	srv->latest = s;

@@ -150,6 +150,16 @@ got=$(find "$T/tf" -name '*.tmp' | wc -l)
 
 got="$(scrape "$x_port" /healthz) $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$x_port/nope") $(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$x_port/metrics")"
 [ "$got" = "ok 404 405" ] && pass "/healthz ok, unknown path 404, POST 405" || fail "/healthz ok, unknown path 404, POST 405" "got [$got]"
+# gzip when the client asks (Prometheus always does), plain text otherwise.
+curl -s -H 'Accept-Encoding: gzip' -D "$T/gz.h" -o "$T/m.gz" "http://127.0.0.1:$x_port/metrics"
+curl -s -D "$T/plain.h" -o "$T/plain.txt" "http://127.0.0.1:$x_port/metrics"
+if grep -qi '^content-encoding: gzip' "$T/gz.h" && ! grep -qi '^content-encoding' "$T/plain.h" &&
+	gzip -dc "$T/m.gz" | promtool check metrics >/dev/null 2>&1 &&
+	[ "$(gzip -dc "$T/m.gz" | grep -c '^# TYPE')" = "$(grep -c '^# TYPE' "$T/plain.txt")" ]; then
+	pass "gzip for a client that accepts it ($(wc -c <"$T/m.gz") of $(wc -c <"$T/plain.txt") bytes), plain otherwise"
+else
+	fail "gzip for a client that accepts it, plain otherwise" "$(grep -i encoding "$T/gz.h" "$T/plain.h")"
+fi
 got=$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$x_port/metrics")
 [ "$got" = "text/plain; version=0.0.4; charset=utf-8" ] && pass "content type of the text format 0.0.4" ||
 	fail "content type of the text format 0.0.4" "[$got]"

@@ -11,10 +11,12 @@
 
 #include "common.h"
 #include "export_metrics.h"
+#include "gzip.h"
 #include "listen_addr.h"
 #include "prom.h"
 #include "prom_series.h"
 #include "unit.h"
+#include <zlib.h>
 
 /* A whole line of the output (newline included on both sides). */
 #define CHECK_LINE(line, sb) CHECK_CONTAINS((sb).buf, "\n" line "\n")
@@ -410,6 +412,30 @@ static void test_render_emission_locks_cap(void)
 	sb_free(&sb);
 }
 
+/* What gzip_buffer() makes is a gzip stream (magic 1f 8b) that inflates back to the input. */
+static void test_gzip(void)
+{
+	char in[20000], back[20000], *gz;
+	z_stream zs = {0};
+	size_t gzlen, i;
+
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = "uevscope_deliveries_total{netns=\"1\"} 42\n"[i % 40];
+	CHECK_INT(0, gzip_buffer(in, sizeof(in), &gz, &gzlen));
+	CHECK(gzlen > 18 && gzlen < sizeof(in) / 10);
+	CHECK((unsigned char)gz[0] == 0x1f && (unsigned char)gz[1] == 0x8b);
+	CHECK_INT(Z_OK, inflateInit2(&zs, 15 + 16));
+	zs.next_in = (Bytef *)gz;
+	zs.avail_in = (uInt)gzlen;
+	zs.next_out = (Bytef *)back;
+	zs.avail_out = sizeof(back);
+	CHECK_INT(Z_STREAM_END, inflate(&zs, Z_FINISH));
+	inflateEnd(&zs);
+	free(gz);
+	CHECK_UINT(sizeof(in), zs.total_out);
+	CHECK(!memcmp(in, back, sizeof(in)));
+}
+
 int main(void)
 {
 	unit_suite("export");
@@ -419,6 +445,7 @@ int main(void)
 	RUN(test_rows_merge_sort, "series: same labels summed, sorted, NULL as empty");
 	RUN(test_cap_sticky, "--max-series: first come admitted for good, the rest in other");
 	RUN(test_cap_gone, "--max-series: gone sets free their place, other never goes down");
+	RUN(test_gzip, "gzip: a gzip stream that inflates back to the input");
 	RUN(test_listen, "--listen: numeric or localhost with a port; no bare port");
 	RUN(test_render_model, "metrics from a model: deliveries, unknown rest, netns, fan-out");
 	RUN(test_render_emission_locks_cap, "emission, lock wait, churn, a cap of 1");
