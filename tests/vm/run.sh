@@ -5,13 +5,25 @@
 # refuses (fentry and kprobe fallbacks, emission records) run there for real.
 # Kernels come from apt (the newest of each series), downloaded once into
 # BUILD/vm/kernels/; serial logs stay in BUILD/vm/logs/.
-# usage: [VM_KERNELS="6.1 6.12"] [VM_TIMEOUT=SECS] tests/vm/run.sh BUILD_DIR
+# usage: [VM_KERNELS="6.1 6.12"] [VM_ACCEL=auto|kvm|tcg] [VM_TIMEOUT=SECS]
+#        [VM_START=SECS] [VM_IDLE=SECS] tests/vm/run.sh BUILD_DIR
 # Ends with "N passed, N failed, N skipped"; exits 1 on a failure or a VM that
 # did not finish.
 BUILD=${1:-build}
 VM=$BUILD/vm
 SERIES=${VM_KERNELS:-6.1 6.12}
 TIMEOUT=${VM_TIMEOUT:-240}
+# Seconds a VM may take to begin its tests, and stay silent while running them.
+START=${VM_START:-60}
+IDLE=${VM_IDLE:-90}
+ACCEL=${VM_ACCEL:-auto}
+case $ACCEL in
+auto | kvm | tcg) ;;
+*)
+	echo "vmtest: VM_ACCEL=$ACCEL: use auto, kvm or tcg" >&2
+	exit 2
+	;;
+esac
 mkdir -p "$VM/kernels" "$VM/logs"
 if ! command -v qemu-system-x86_64 >/dev/null || [ ! -f "$VM/initramfs.cpio.gz" ]; then
 	echo "SKIP vm: all: needs qemu-system-x86_64 and busybox-static (make test-deps), then make vmtest"
@@ -70,22 +82,95 @@ fetch_kernel() {
 	return 1
 }
 
-# boot SERIES: runs the VM, leaves its serial log in BUILD/vm/logs/SERIES.log.
-boot() {
+# kvm_usable: /dev/kvm can be opened for writing. That alone proves little:
+# on some hosts it opens, then QEMU stops at the decompressor's first BMI2
+# instruction ("KVM internal error. Suberror: 1 ... emulation failure") and
+# waits forever. So a KVM boot is only a first try, watched by run_qemu.
+kvm_usable() {
+	[ -c /dev/kvm ] && [ -w /dev/kvm ] && : 2>/dev/null </dev/kvm
+}
+
+# run_qemu SERIES ACCEL: one boot, watched. Returns 0 when the VM ran to its
+# end marker; 2 when KVM failed before the tests began (the caller retries
+# under TCG); 1 otherwise. A VM whose serial console stays silent for
+# VM_IDLE seconds, or that has not begun the tests within VM_START seconds,
+# is stopped at once instead of waiting for TIMEOUT, and QEMU's own message
+# is kept in logs/SERIES.qemu for the FAIL line.
+run_qemu() {
 	log=$VM/logs/$1.log
+	qlog=$VM/logs/$1.qemu
+	: >"$log"
 	# bpf in lsm= makes BPF LSM programs run (6.12 leaves it out by default);
 	# quiet and loglevel keep kernel lines out of the test output.
-	# KVM where this machine offers it, else TCG: either runs the tests.
-	accel="-accel tcg"
-	[ -w /dev/kvm ] && accel="-accel kvm $accel"
-	# shellcheck disable=SC2086
-	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 $accel -m 1024 -smp 2 -display none -no-reboot \
+	qemu-system-x86_64 -accel "$2" -m 1024 -smp 2 -display none -no-reboot \
 		-monitor none -serial "file:$log" \
 		-kernel "$VM/kernels/$1/vmlinuz" -initrd "$VM/initramfs.cpio.gz" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=3 \
 lsm=lockdown,capability,landlock,yama,bpf uevscope.label=$1 uevscope.delivery=$(expected_tier "$1")" \
-		</dev/null >"$VM/logs/$1.qemu" 2>&1
-	echo $? >"$VM/logs/$1.rc"
+		</dev/null >"$qlog" 2>&1 &
+	qpid=$!
+	t0=$(date +%s)
+	last=0
+	last_t=$t0
+	why=
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 1
+		now=$(date +%s)
+		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$size" != "$last" ]; then
+			last=$size
+			last_t=$now
+		fi
+		if grep -q 'KVM internal error\|emulation failure' "$qlog" 2>/dev/null; then
+			why="QEMU: $(grep -m1 'KVM internal error\|emulation failure' "$qlog")"
+		elif ! grep -q '^=== uevscope-vmtest begin' "$log" 2>/dev/null &&
+			[ $((now - t0)) -ge "$START" ]; then
+			why="the tests did not begin within ${START}s"
+		elif [ $((now - last_t)) -ge "$IDLE" ]; then
+			why="no output on the serial console for ${IDLE}s"
+		elif [ $((now - t0)) -ge "$TIMEOUT" ]; then
+			why="not finished after ${TIMEOUT}s"
+		fi
+		if [ -n "$why" ]; then
+			kill "$qpid" 2>/dev/null
+			sleep 1
+			kill -9 "$qpid" 2>/dev/null
+			break
+		fi
+	done
+	wait "$qpid" 2>/dev/null
+	rc=$?
+	echo "$why" >"$VM/logs/$1.why"
+	tr -d '\r' <"$log" | grep -q '^=== uevscope-vmtest end' && return 0
+	# KVM that never reached the tests: worth a second try under TCG.
+	[ "$2" = kvm ] && ! tr -d '\r' <"$log" | grep -q '^=== uevscope-vmtest begin' && return 2
+	[ -n "$why" ] || echo "QEMU exited with $rc before the end marker" >"$VM/logs/$1.why"
+	return 1
+}
+
+# boot SERIES: runs the VM under VM_ACCEL (auto: KVM where it is usable and
+# actually boots the kernel, else TCG), leaves its serial log in
+# BUILD/vm/logs/SERIES.log and the accelerator used in SERIES.accel.
+boot() {
+	t0=$(date +%s)
+	case $ACCEL in
+	kvm) accels=kvm ;;
+	tcg) accels=tcg ;;
+	*) if kvm_usable; then accels="kvm tcg"; else accels=tcg; fi ;;
+	esac
+	for a in $accels; do
+		echo "$a" >"$VM/logs/$1.accel"
+		run_qemu "$1" "$a"
+		rc=$?
+		if [ $rc = 2 ] && [ "$ACCEL" = auto ]; then
+			echo "vmtest: $1: KVM did not boot the kernel ($(cat "$VM/logs/$1.why")); falling back to TCG" >&2
+			cp "$VM/logs/$1.qemu" "$VM/logs/$1.kvm.qemu"
+			continue
+		fi
+		break
+	done
+	echo $((rc == 2 ? 1 : rc)) >"$VM/logs/$1.rc"
+	echo $(($(date +%s) - t0)) >"$VM/logs/$1.secs"
 }
 
 results=$VM/logs/results
@@ -97,7 +182,7 @@ start=$(date +%s)
 for s in $SERIES; do
 	if ! fetch_kernel "$s"; then
 		echo "FAIL vm-$s: kernel: cannot download" >>"$results"
-		echo "$s - - - - - 0 1" >>"$table"
+		echo "$s - - - - - - - 0 1" >>"$table"
 		incomplete=1
 		continue
 	fi
@@ -114,7 +199,7 @@ for s in $SERIES; do
 		>"$VM/logs/$s.out"
 	grep -E "^(PASS|FAIL|SKIP) vm-$s: " "$VM/logs/$s.out" | tee -a "$results"
 	if ! grep -q '^=== uevscope-vmtest end' "$VM/logs/$s.out"; then
-		echo "FAIL vm-$s: VM finished: no end marker after ${TIMEOUT}s (qemu exit $(cat "$VM/logs/$s.rc")); see $log" |
+		echo "FAIL vm-$s: VM finished: no end marker under $(cat "$VM/logs/$s.accel"): $(cat "$VM/logs/$s.why"); $(tail -n 3 "$VM/logs/$s.qemu" | tr '\n' ' ')see $log" |
 			tee -a "$results"
 		incomplete=1
 	fi
@@ -123,15 +208,16 @@ for s in $SERIES; do
 	et=$(sed -n "s/^INFO vm-$s: emission_tier=//p" "$VM/logs/$s.out")
 	ft=$(sed -n "s/^INFO vm-$s: filter_tier=//p" "$VM/logs/$s.out")
 	lt=$(sed -n "s/^INFO vm-$s: locks_tier=//p" "$VM/logs/$s.out")
-	echo "$s ${rel:--} ${dt:--} ${et:--} ${ft:--} ${lt:--} $(grep -c "^PASS vm-$s: " "$VM/logs/$s.out")" \
+	echo "$s ${rel:--} $(cat "$VM/logs/$s.accel") $(cat "$VM/logs/$s.secs")s ${dt:--} ${et:--} ${ft:--} ${lt:--}" \
+		"$(grep -c "^PASS vm-$s: " "$VM/logs/$s.out")" \
 		"$(grep -c "^FAIL vm-$s: " "$results")" >>"$table"
 done
 
 echo
-ROW='%-6s %-26s %-24s %-23s %-28s %-23s %6s %6s\n'
-printf "$ROW" KERNEL RELEASE DELIVERY EMISSION FILTER LOCKS PASSED FAILED
-while read -r s rel dt et ft lt p f; do
-	printf "$ROW" "$s" "$rel" "$dt" "$et" "$ft" "$lt" "$p" "$f"
+ROW='%-6s %-26s %-5s %-5s %-24s %-23s %-28s %-23s %6s %6s\n'
+printf "$ROW" KERNEL RELEASE ACCEL TIME DELIVERY EMISSION FILTER LOCKS PASSED FAILED
+while read -r s rel acc secs dt et ft lt p f; do
+	printf "$ROW" "$s" "$rel" "$acc" "$secs" "$dt" "$et" "$ft" "$lt" "$p" "$f"
 done <"$table"
 # The host kernel is covered by make test's host suites: what it picks, and
 # their counts when tests/run.sh passes them (HOST_PASSED, HOST_FAILED).
@@ -142,7 +228,7 @@ if [ -x "$BUILD/uevscope" ] && [ "$(id -u)" = 0 ]; then
 		$1 == "trace" && $2 == "emission" { et = $3 }
 		$1 == "filter" && $2 == "enforce" { ft = $3 }
 		$1 == "locks" && $2 == "contention" { lt = $3 }
-		END { printf row, "host", rel, dt, et, ft, lt, p, f }'
+		END { printf row, "host", rel, "-", "-", dt, et, ft, lt, p, f }'
 fi
 echo "(VMs took $(($(date +%s) - start)) s; logs in $VM/logs/)"
 
