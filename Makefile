@@ -69,6 +69,12 @@ VM_TEST := $(if $(shell command -v qemu-system-x86_64),$(OUTPUT)/vm/initramfs.cp
 test: $(OUTPUT)/uevscope $(UNIT_BINS) $(HELPER_BINS) $(VM_TEST)
 	tests/run.sh $(OUTPUT)
 
+# The host suites N times in a row, with a count of failed runs per check.
+N ?= 10
+.PHONY: soak
+soak: $(OUTPUT)/uevscope $(UNIT_BINS) $(HELPER_BINS)
+	tests/soak.sh $(OUTPUT) $(N)
+
 # Unit tests only: no root, no BPF.
 unit: $(UNIT_BINS)
 	tests/run.sh --unit-only $(OUTPUT)

@@ -1,45 +1,234 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Test runner: unit tests (no root), then integration tests (root, real
-# kernel, real namespaces, real uevents). Every test prints one line
-# PASS/FAIL/SKIP; the last line of the run is "N passed, N failed, N skipped".
-# Then, unless TESTS leaves out "vm", Debian's kernels under QEMU (tests/vm/).
-# usage: [TESTS=GLOB] tests/run.sh [--unit-only] BUILD_DIR
+# Test runner: unit tests (no root), integration suites (root, real kernel,
+# real namespaces, real uevents), then Debian's kernels under QEMU (tests/vm/).
+# Every check prints one line PASS/FAIL/SKIP; the last line of the run is
+# "N passed, N failed, N skipped".
+#
+# The summary is the truth, whatever a test prints:
+# - every unit binary, suite and the VM matrix runs under a time limit; a
+#   non-zero exit, a signal (named) or a time-out is a FAIL line of its own;
+# - each item's number of checks is recorded in tests/checks.txt, with its
+#   time limit: fewer checks than recorded is a FAIL (a suite that stopped
+#   half-way, or lost checks in an edit);
+# - with CI=true a SKIP is a FAIL unless its reason is a kernel fact listed
+#   in tests/allowed-skips.txt;
+# - with CI=true (or RERUN=1) an item with a FAIL runs once more; a check that
+#   then passes is named FLAKY, and the run stays red.
+#
+# usage: [TESTS=GLOB] [CI=true] [RERUN=0|1] [TEST_RESULTS=DIR]
+#        tests/run.sh [--unit-only] [--host-only] [--record] BUILD_DIR
+# TESTS picks integration suites by file name ("vm" for the VMs alone).
+# --record rewrites tests/checks.txt from this run (review the diff).
 unit_only=0
-if [ "$1" = "--unit-only" ]; then
-	unit_only=1
+host_only=0
+record=0
+while :; do
+	case $1 in
+	--unit-only) unit_only=1 ;;
+	--host-only) host_only=1 ;;
+	--record) record=1 ;;
+	*) break ;;
+	esac
 	shift
-fi
+done
 BUILD=${1:-build}
 export BUILD
 here=$(dirname "$0")
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+RECORDS=$here/checks.txt
+ALLOWED_SKIPS=$here/allowed-skips.txt
+LOCK=/run/lock/uevscope-tests.lock
+[ "${CI:-}" = true ] && : "${RERUN:=1}"
+RERUN=${RERUN:-0}
+RESULTS=${TEST_RESULTS:-$BUILD/test-results}
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS" || exit 1
+log=$RESULTS/verdicts
+: >"$log"
+: >"$RESULTS/durations"
+: >"$RESULTS/counts"
+
+# record_of NAME FIELD: the recorded check count (2) or time limit (3).
+record_of() {
+	awk -v n="$1" -v f="$2" '$1 == n { print $f; exit }' "$RECORDS" 2>/dev/null
+}
+
+# verdicts FILE [PREFIX]: its PASS/FAIL/SKIP lines (of suite PREFIX only).
+verdicts() {
+	grep -E "^(PASS|FAIL|SKIP) ${2:-}" "$1" 2>/dev/null
+}
+
+# exit_verdict NAME RC LIMIT: the FAIL line for a bad exit, if any. timeout(1)
+# exits 124 on a time-out, 137 when its -k had to kill, 128+N on signal N.
+exit_verdict() {
+	case $2 in
+	0) ;;
+	124 | 137) echo "FAIL $1: timed out after $3 s (limit in tests/checks.txt)" ;;
+	*)
+		if [ "$2" -gt 128 ]; then
+			echo "FAIL $1: killed by signal SIG$(kill -l $(($2 - 128)) 2>/dev/null || echo $(($2 - 128)))"
+		else
+			echo "FAIL $1: exit status $2"
+		fi
+		;;
+	esac
+}
+
+# count_verdict NAME OUT [PREFIX]: a FAIL line when OUT (of suite PREFIX)
+# holds fewer checks than recorded. A suite skipped as a whole is judged by
+# its SKIP line instead.
+count_verdict() {
+	n=$(verdicts "$2" "${3:-}" | wc -l)
+	echo "$1 $n" >>"$RESULTS/counts"
+	[ "$record" = 1 ] && return 0
+	want=$(record_of "$1" 2)
+	verdicts "$2" "${3:-}" | grep -q '^SKIP [^:]*: all: ' && return 0
+	if [ -z "$want" ]; then
+		echo "FAIL $1: no check count recorded in tests/checks.txt (ran $n): add it (tests/run.sh --record)"
+	elif [ "$n" -lt "$want" ]; then
+		echo "FAIL $1: ran $n checks, fewer than the $want recorded in tests/checks.txt"
+	elif [ "$n" -gt "$want" ]; then
+		echo "NOTE $1: ran $n checks, more than the $want recorded: raise it in tests/checks.txt" >&2
+	fi
+}
+
+# skip_verdicts OUT: under CI, a FAIL for each SKIP whose reason is not a
+# kernel fact of tests/allowed-skips.txt (extended regular expressions).
+skip_verdicts() {
+	[ "${CI:-}" = true ] || return 0
+	grep -vE '^(#|$)' "$ALLOWED_SKIPS" >"$RESULTS/allowed" 2>/dev/null
+	grep '^SKIP ' "$1" 2>/dev/null | while IFS= read -r line; do
+		printf '%s\n' "$line" | grep -qEf "$RESULTS/allowed" ||
+			echo "FAIL ${line#SKIP }: skipped in CI, and not for a kernel fact of tests/allowed-skips.txt"
+	done
+}
+
+# flaky_verdicts FIRST SECOND: a FLAKY line for each check FAILed in FIRST
+# that PASSed in SECOND. A FAIL line is "FAIL suite: check: detail", a PASS
+# line "PASS suite: check", so the check is a PASS line that prefixes it.
+flaky_verdicts() {
+	grep '^PASS ' "$2" | sed 's/^PASS //' >"$2.passed"
+	grep '^FAIL ' "$1" | sed 's/^FAIL //' | while IFS= read -r f; do
+		if F=$f awk 'index(ENVIRON["F"], $0 ": ") == 1 || ENVIRON["F"] == $0 { found = 1 }
+			END { exit !found }' "$2.passed"; then
+			echo "FLAKY $f"
+		fi
+	done
+}
+
+# run_item NAME DEFAULT_LIMIT LOCKED CMD...: runs one unit binary, suite or
+# the VM matrix, shows its output, and adds its verdicts (with those the
+# runner derives) to the log.
+run_item() {
+	name=$1
+	limit=$(record_of "$1" 3)
+	limit=${limit:-$2}
+	locked=$3
+	shift 3
+	out=$RESULTS/$(echo "$name" | tr / _)
+	attempt=1
+	while :; do
+		t0=$(date +%s)
+		if [ "$locked" = 1 ]; then
+			# Suites fire host-wide uevents and count them exactly, so two test
+			# runs on one host (two work trees, say) must not overlap.
+			{
+				flock "$LOCK" timeout -k 10 "$limit" "$@" 2>&1
+				echo $? >"$out.rc"
+			} | tee "$out.$attempt"
+		else
+			{
+				timeout -k 10 "$limit" "$@" 2>&1
+				echo $? >"$out.rc"
+			} | tee "$out.$attempt"
+		fi
+		echo "$name $(($(date +%s) - t0))" >>"$RESULTS/durations"
+		exit_verdict "$name" "$(cat "$out.rc")" "$limit" | tee "$out.exit$attempt"
+		[ "$attempt" = 2 ] && break
+		grep -q '^FAIL ' "$out.1" "$out.exit1" && [ "$RERUN" = 1 ] || break
+		echo "RERUN $name: a check failed; running it once more to tell flaky from broken"
+		attempt=2
+	done
+	verdicts "$out.1" >>"$log"
+	cat "$out.exit1" >>"$log"
+	skip_verdicts "$out.1" | tee -a "$log"
+	if [ "$attempt" = 2 ]; then
+		{
+			flaky_verdicts "$out.1" "$out.2"
+			# A crash or time-out that did not come again.
+			[ -s "$out.exit1" ] && [ ! -s "$out.exit2" ] && sed 's/^FAIL /FLAKY /' "$out.exit1"
+		} | tee -a "$log"
+	fi
+}
 
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
-	"$t" 2>&1 | tee -a "$log"
+	name=unit/${t##*/}
+	run_item "$name" 120 0 "$t"
+	count_verdict "$name" "$out.1" | tee -a "$log"
 done
 if [ $unit_only = 0 ]; then
-	# Suites fire host-wide uevents and count them exactly, so two test runs
-	# on one host (two work trees, say) must not overlap: hold a host-wide
-	# lock per suite. TESTS=GLOB picks suites by file name.
 	for t in "$here"/integration/${TESTS:-*}.sh; do
 		[ -f "$t" ] || continue
-		flock /run/lock/uevscope-tests.lock sh "$t" 2>&1 | tee -a "$log"
+		name=integration/$(basename "$t" .sh)
+		# Sourced so that reaching the end is exit 0 and anything else (a
+		# syntax error, a signal, an explicit exit N) says so.
+		run_item "$name" 300 1 sh -c '. "$0"; exit 0' "$t"
+		count_verdict "$name" "$out.1" | tee -a "$log"
 	done
 	# Debian's own kernels under QEMU (tests/vm/): the attach tiers this
 	# host's kernel may refuse. No lock: the VMs share nothing with the host.
 	# Their own summary line is dropped; the one below counts everything.
 	# The host's own counts (unit and integration) fill the table's host row.
 	case vm in ${TESTS:-*})
-		HOST_PASSED=$(grep -c '^PASS ' "$log") HOST_FAILED=$(grep -c '^FAIL ' "$log") \
-			"$here"/vm/run.sh "$BUILD" 2>&1 | grep -v '^[0-9]* passed, [0-9]* failed' | tee -a "$log"
+		[ $host_only = 1 ] && TESTS=host-only
+		;;
+	esac
+	case vm in ${TESTS:-*})
+		export HOST_PASSED HOST_FAILED
+		HOST_PASSED=$(grep -c '^PASS ' "$log")
+		HOST_FAILED=$(grep -c '^FAIL ' "$log")
+		run_item vm 1200 0 bash -o pipefail -c \
+			'"$0"/vm/run.sh "$BUILD" | grep -v "^[0-9]* passed, [0-9]* failed"' "$here"
+		for s in ${VM_KERNELS:-6.1 6.12}; do
+			count_verdict "vm-$s" "$out.1" "vm-$s: " | tee -a "$log"
+		done
 		;;
 	esac
 fi
+
+if [ "$record" = 1 ]; then
+	# Time limits: four times what this run took, at least 120 s (900 s for
+	# the VMs): these machines' speed drifts by tens of percent, and a hang
+	# still ends. Items this run did not reach keep their lines.
+	awk 'FILENAME == ARGV[1] { c[$1] = $2; next }
+	     FILENAME == ARGV[2] { d[$1] = $2; next }
+	     /^#/ { print; next }
+	     { seen[$1] = 1; if ($1 in c || $1 in d) line($1, $2, $3); else print }
+	     END { for (n in c) if (!(n in seen)) line(n, "-", "-")
+		   for (n in d) if (!(n in seen) && !(n in c)) line(n, "-", "-") }
+	     function line(n, oc, ol,   cnt, lim) {
+		cnt = (n in c) ? c[n] : oc
+		lim = ol
+		if (n in d) { lim = d[n] * 4; m = n == "vm" ? 900 : 120; if (lim < m) lim = m }
+		if (n ~ /^vm-/) lim = "-"
+		printf "%-40s %4s %5s\n", n, cnt, lim
+	     }' "$RESULTS/counts" "$RESULTS/durations" "$RECORDS" >"$RECORDS.new" &&
+		mv "$RECORDS.new" "$RECORDS"
+	echo "recorded check counts and time limits in $RECORDS"
+fi
+
 passed=$(grep -c '^PASS ' "$log")
 failed=$(grep -c '^FAIL ' "$log")
 skipped=$(grep -c '^SKIP ' "$log")
+flaky=$(grep -c '^FLAKY ' "$log")
+if [ "$flaky" -gt 0 ]; then
+	echo "flaky: $flaky failed check(s) passed on a second run; fix them, retrying is not a fix:"
+	grep '^FLAKY ' "$log"
+fi
+if [ "$failed" -gt 0 ]; then
+	echo "failed:"
+	grep '^FAIL ' "$log"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

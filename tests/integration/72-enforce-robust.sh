@@ -40,8 +40,14 @@ start_listener l ip netns exec "$NS" -- || fail "setup" "listener"
 W=$(sed -n 's/.*watcher pid \([0-9]*\).*/\1/p' "$T/add.out")
 [ -n "$W" ] && alive "$W" || { fail "setup" "no watcher: $(cat "$T/add.out")"; exit 0; }
 kill -9 "$W"
+# The watcher is gone once its lock is free (the kernel closes a killed
+# process's files on its way out, which a loaded machine may take a while to
+# get to): wait for what status reads, at most 10 s, before the uevents.
 n=0
-while alive "$W" && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
+while ! "$UEVSCOPE" filter status 2>/dev/null | grep -q "^watcher: not running" && [ $n -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
 fire 2
 start_listener l2 ip netns exec "$NS" -- || fail "setup" "listener"
 sleep 0.5

@@ -161,6 +161,8 @@ targets = [r.get("target_label") for r in job.get("relabel_configs", [])]
 check("container" not in targets,
       "scrape config: no target label container (it would rename the exporter's)", targets)
 EOF
+rc=$?
+[ $rc = 0 ] || fail "the Kubernetes YAML checks ran to the end" "python exited with $rc"
 
 # promtool check config (it checks the rule files too). Debian's prometheus is
 # built without Kubernetes discovery (see its NEWS.Debian, 1.5.0+ds-1): where
@@ -182,6 +184,8 @@ for job in cfg["scrape_configs"]:
         job["file_sd_configs"] = [{"files": [os.path.join(os.path.dirname(dst), "targets.json")]}]
 yaml.safe_dump(cfg, open(dst, "w"))
 EOF
+	rc=$?
+	[ $rc = 0 ] || fail "promtool check config (built without kubernetes SD)" "rewriting the config: python exited with $rc"
 	if promtool check config "$T/scrape-file-sd.yaml" >"$T/check2.out" 2>&1 &&
 		grep -q "SUCCESS: [1-9][0-9]* rules found" "$T/check2.out"; then
 		pass "promtool check config (built without kubernetes SD) accepts prometheus-scrape.yaml with file SD in its place, and its rules"

@@ -21,6 +21,9 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+# The runner's time limit sends TERM to the suite's process group: leave
+# through the EXIT trap, so the namespaces and cgroups go all the same.
+trap 'exit 143' HUP INT TERM
 
 # Integration tests load BPF programs and create namespaces: root only.
 require_root() {
