@@ -167,6 +167,10 @@ for t in "$BUILD"/tests/test_*; do
 	run_item "$name" 120 0 "$t"
 	count_verdict "$name" "$out.1" | tee -a "$log"
 done
+# The VM harness's own logic (KVM probe, fallback, stall detection), with a
+# stand-in QEMU: no root, no kernel booted.
+run_item vm-harness 120 0 sh "$here/vm/selftest.sh"
+count_verdict vm-harness "$out.1" | tee -a "$log"
 if [ $unit_only = 0 ]; then
 	for t in "$here"/integration/${TESTS:-*}.sh; do
 		[ -f "$t" ] || continue

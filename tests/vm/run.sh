@@ -17,6 +17,8 @@ TIMEOUT=${VM_TIMEOUT:-240}
 START=${VM_START:-60}
 IDLE=${VM_IDLE:-90}
 ACCEL=${VM_ACCEL:-auto}
+# The KVM device auto probes (another path lets a test fake a broken KVM).
+KVM_DEV=${VM_KVM_DEV:-/dev/kvm}
 case $ACCEL in
 auto | kvm | tcg) ;;
 *)
@@ -87,7 +89,7 @@ fetch_kernel() {
 # instruction ("KVM internal error. Suberror: 1 ... emulation failure") and
 # waits forever. So a KVM boot is only a first try, watched by run_qemu.
 kvm_usable() {
-	[ -c /dev/kvm ] && [ -w /dev/kvm ] && : 2>/dev/null </dev/kvm
+	[ -c "$KVM_DEV" ] && [ -w "$KVM_DEV" ] && : 2>/dev/null <"$KVM_DEV"
 }
 
 # run_qemu SERIES ACCEL: one boot, watched. Returns 0 when the VM ran to its
@@ -140,11 +142,11 @@ lsm=lockdown,capability,landlock,yama,bpf uevscope.label=$1 uevscope.delivery=$(
 	done
 	wait "$qpid" 2>/dev/null
 	rc=$?
+	[ -n "$why" ] || why="QEMU exited with $rc before the end marker"
 	echo "$why" >"$VM/logs/$1.why"
 	tr -d '\r' <"$log" | grep -q '^=== uevscope-vmtest end' && return 0
 	# KVM that never reached the tests: worth a second try under TCG.
 	[ "$2" = kvm ] && ! tr -d '\r' <"$log" | grep -q '^=== uevscope-vmtest begin' && return 2
-	[ -n "$why" ] || echo "QEMU exited with $rc before the end marker" >"$VM/logs/$1.why"
 	return 1
 }
 

@@ -1,0 +1,87 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The VM harness's own checks, with a stand-in QEMU and no kernel booted: a
+# KVM that opens but cannot run the kernel falls back to TCG; forced KVM that
+# fails, and a VM that goes silent, fail within seconds with the reason and
+# QEMU's own message; without a KVM device TCG is used at once.
+# usage: tests/vm/selftest.sh
+SUITE=vm-harness
+here=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d /tmp/uevscope-vmself.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass() { echo "PASS $SUITE: $1"; }
+fail() { echo "FAIL $SUITE: $1: $2"; }
+
+# A build folder with a kernel and an initramfs already in place (never run).
+B=$T/build
+mkdir -p "$B/vm/kernels/9.9" "$T/bin"
+: >"$B/vm/kernels/9.9/vmlinuz"
+: >"$B/vm/initramfs.cpio.gz"
+# The stand-in QEMU. Under KVM it behaves as these machines' broken KVM does:
+# QEMU's error, then nothing. Under TCG it writes a run of the tests to the
+# serial file, or (FAKE_STALL) the begin marker and then nothing.
+cat >"$T/bin/qemu-system-x86_64" <<'QEMU'
+#!/bin/sh
+serial=
+accel=
+while [ $# -gt 0 ]; do
+	case $1 in
+	-serial) serial=${2#file:} ;;
+	-accel) accel=$2 ;;
+	esac
+	shift
+done
+if [ "$accel" = kvm ]; then
+	echo "KVM internal error. Suberror: 1" >&2
+	echo "emulation failure" >&2
+	exec sleep 60
+fi
+printf '=== uevscope-vmtest begin 9.9 9.9.0-fake ===\r\n' >"$serial"
+[ -n "$FAKE_STALL" ] && exec sleep 60
+printf 'PASS vm-9.9: one\r\nINFO vm-9.9: delivery_tier=fake\r\n=== uevscope-vmtest end rc=0 ===\r\n' >>"$serial"
+QEMU
+chmod +x "$T/bin/qemu-system-x86_64"
+
+# vm ENV...: the harness with the stand-in, its output in $T/out, time in $secs.
+vm() {
+	t0=$(date +%s)
+	env PATH="$T/bin:$PATH" VM_KERNELS=9.9 "$@" "$here/run.sh" "$B" >"$T/out" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - t0))
+}
+
+vm VM_KVM_DEV=/dev/null
+if [ $rc = 0 ] && grep -q "KVM did not boot the kernel (QEMU: KVM internal error" "$T/out" &&
+	grep -q "^9.9 .* tcg " "$T/out" && grep -q "^PASS vm-9.9: one" "$T/out"; then
+	pass "a KVM that opens but cannot run the kernel: TCG instead, and the table says so (${secs} s)"
+else
+	fail "a KVM that opens but cannot run the kernel: TCG instead" "rc=$rc $(tr '\n' ' ' <"$T/out" | cut -c1-300)"
+fi
+
+vm VM_KVM_DEV=/dev/null VM_ACCEL=kvm
+if [ $rc != 0 ] && [ $secs -lt 15 ] &&
+	grep -q "^FAIL vm-9.9: VM finished: no end marker under kvm: QEMU: KVM internal error" "$T/out"; then
+	pass "VM_ACCEL=kvm on a broken KVM fails in ${secs} s with QEMU's message"
+else
+	fail "VM_ACCEL=kvm on a broken KVM fails in seconds with QEMU's message" \
+		"rc=$rc ${secs}s $(tr '\n' ' ' <"$T/out" | cut -c1-300)"
+fi
+
+vm VM_KVM_DEV="$T/none" FAKE_STALL=1 VM_IDLE=3
+if [ $rc != 0 ] && [ $secs -lt 15 ] &&
+	grep -q "^FAIL vm-9.9: VM finished: no end marker under tcg: no output on the serial console for 3s" "$T/out"; then
+	pass "a VM that goes silent is stopped after VM_IDLE seconds (${secs} s), not at the time limit"
+else
+	fail "a VM that goes silent is stopped after VM_IDLE seconds" "rc=$rc ${secs}s $(tr '\n' ' ' <"$T/out" | cut -c1-300)"
+fi
+
+vm VM_KVM_DEV="$T/none"
+if [ $rc = 0 ] && ! grep -q "KVM" "$T/out" && grep -q "^9.9 .* tcg " "$T/out"; then
+	pass "no KVM device: TCG at once"
+else
+	fail "no KVM device: TCG at once" "rc=$rc $(tr '\n' ' ' <"$T/out" | cut -c1-300)"
+fi
+
+vm VM_ACCEL=fast
+[ $rc = 2 ] && grep -q "VM_ACCEL=fast: use auto, kvm or tcg" "$T/out" &&
+	pass "VM_ACCEL=fast: one line, exit 2" || fail "VM_ACCEL=fast: one line, exit 2" "rc=$rc $(cat "$T/out")"
