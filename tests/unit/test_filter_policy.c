@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "filter_policy.h"
+#include "filter/filter_policy.h"
 #include "match.h"
-#include "policy_file.h"
+#include "filter/policy_file.h"
 #include "uevent.h"
 #include "unit.h"
 #include "uevent_lit.h"

@@ -10,8 +10,8 @@
 
 #include <stdbool.h>
 #include "export_metrics.h"
-#include "filter_state.h"
-#include "locks_report.h"
+#include "filter/filter_state.h"
+#include "locks/locks_report.h"
 
 struct export_sources {
 	struct filter_state filter_st;

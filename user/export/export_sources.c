@@ -4,8 +4,8 @@
 #include <string.h>
 #include "common.h"
 #include "export_sources.h"
-#include "filter_policy.h"
-#include "locks_print.h"
+#include "filter/filter_policy.h"
+#include "locks/locks_print.h"
 #include "procfs.h"
 
 void export_sources_init(struct export_sources *s)

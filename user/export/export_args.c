@@ -8,7 +8,7 @@
 #include "export_metrics.h"
 #include "export_textfile.h"
 #include "listen_addr.h"
-#include "trace_attach.h"
+#include "trace/trace_attach.h"
 
 static const char export_usage[] =
     "usage: uevscope export [OPTIONS]\n"

@@ -12,12 +12,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "devices.h"
+#include "devices/devices.h"
 #include "filter.h"
 #include "locks.h"
-#include "locks_snap.h"
+#include "locks/locks_snap.h"
 #include "prom_series.h"
-#include "report_model.h"
+#include "report/report_model.h"
 #include "strbuf.h"
 
 #define EXPORT_DEFAULT_MAX_SERIES 1000

@@ -16,7 +16,7 @@
 #include "report_model.h"
 #include "report_print.h"
 #include "subcommands.h"
-#include "trace_attach.h"
+#include "trace/trace_attach.h"
 
 static volatile sig_atomic_t exiting;
 

@@ -10,7 +10,7 @@
 #ifndef UEVSCOPE_POLICY_FILE_H
 #define UEVSCOPE_POLICY_FILE_H
 
-#include "devices.h"
+#include "devices/devices.h"
 #include "filter_policy.h"
 
 /* A whole policy: the uevent filter rules and the device rules (user/devices.h). */
