@@ -19,7 +19,7 @@
 #include "export_textfile.h"
 #include "idmap.h"
 #include "nsnames.h"
-#include "report/report_attach.h"
+#include "report/report_session.h"
 #include "subcommands.h"
 
 static volatile sig_atomic_t exiting;

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "report/report_attach.h"
+#include "report/report_session.h"
 
 struct export_args {
 	const char *listen; /* NULL: the default, unless only --textfile was given */

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "json.h"
-#include "nsnames.h"
 
 /*
  * Length of the well-formed UTF-8 sequence at s (RFC 3629 table 4: no
@@ -119,21 +118,4 @@ void sb_json_cstr(struct strbuf *sb, const char *s)
 		sb_json_str(sb, s, strlen(s));
 	else
 		sb_puts(sb, "null");
-}
-
-void json_netns_container(struct strbuf *sb, uint32_t netns_ino)
-{
-	const struct netns_container *c = netns_container(netns_ino);
-
-	if (!c) {
-		sb_puts(sb, "null");
-		return;
-	}
-	sb_puts(sb, "{\"pid\":");
-	sb_u64(sb, c->pid);
-	sb_puts(sb, ",\"comm\":");
-	sb_json_cstr(sb, c->comm);
-	sb_puts(sb, ",\"cgroup\":");
-	sb_json_cstr(sb, c->cgroup);
-	sb_putc(sb, '}');
 }

@@ -17,10 +17,4 @@ void sb_json_str(struct strbuf *sb, const char *s, size_t len);
 /* A NUL-terminated string as sb_json_str() quotes it, or null for NULL. */
 void sb_json_cstr(struct strbuf *sb, const char *s);
 
-/*
- * The container a network namespace belongs to, as every subcommand prints
- * it: {"pid":N,"comm":"...","cgroup":"..."} (netns_container()), or null.
- */
-void json_netns_container(struct strbuf *sb, uint32_t netns_ino);
-
 #endif /* UEVSCOPE_JSON_H */

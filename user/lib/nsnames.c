@@ -12,6 +12,7 @@
 #include "cgroupfs.h"
 #include "common.h"
 #include "idmap.h"
+#include "json.h"
 #include "nsnames.h"
 #include "procfs.h"
 
@@ -189,4 +190,21 @@ void netns_names_free(void)
 	scanned = false;
 	if (containers.cap)
 		idmap_free(&containers, free_container);
+}
+
+void json_netns_container(struct strbuf *sb, uint32_t netns_ino)
+{
+	const struct netns_container *c = netns_container(netns_ino);
+
+	if (!c) {
+		sb_puts(sb, "null");
+		return;
+	}
+	sb_puts(sb, "{\"pid\":");
+	sb_u64(sb, c->pid);
+	sb_puts(sb, ",\"comm\":");
+	sb_json_cstr(sb, c->comm);
+	sb_puts(sb, ",\"cgroup\":");
+	sb_json_cstr(sb, c->cgroup);
+	sb_putc(sb, '}');
 }

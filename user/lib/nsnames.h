@@ -39,6 +39,10 @@ const struct netns_container *netns_container(uint32_t inode);
  */
 const char *netns_label(uint32_t inode, char *buf, size_t len);
 
+/* JSON of netns_container(): {"pid":N,"comm":"...","cgroup":"..."}, or null. */
+struct strbuf;
+void json_netns_container(struct strbuf *sb, uint32_t netns_ino);
+
 void netns_names_free(void);
 
 #endif /* UEVSCOPE_NSNAMES_H */

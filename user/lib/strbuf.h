@@ -7,6 +7,7 @@
 #define UEVSCOPE_STRBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct strbuf {
 	char *buf;
@@ -23,6 +24,10 @@ void sb_u64(struct strbuf *sb, unsigned long long v);
 void sb_i64(struct strbuf *sb, long long v);
 /* Appends spaces until the text since col_start is at least width bytes long. */
 void sb_pad(struct strbuf *sb, size_t col_start, size_t width);
+/* Bytes a terminal shows safely: printable ASCII kept, anything else as \xNN. */
+void sb_text(struct strbuf *sb, const char *s);
+/* CLOCK_REALTIME nanoseconds as local HH:MM:SS.uuuuuu. */
+void sb_wall_time(struct strbuf *sb, uint64_t wall_ns);
 
 static inline void sb_reset(struct strbuf *sb)
 {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include "common.h"
 #include "nsnames.h"
-#include "report_attach.h"
+#include "report_session.h"
 #include "report_model.h"
 #include "report_print.h"
 #include "subcommands.h"

@@ -125,4 +125,7 @@ void rm_retire_idle(struct report_model *m, int ncpus);
 void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now);
 void rm_forget_drops(struct report_model *m, uint32_t netns);
 
+/* A SEQNUM idle this long has reached every socket it will (see report_model.c). */
+#define REPORT_SETTLE_NS (200 * 1000000ull)
+
 #endif /* UEVSCOPE_REPORT_MODEL_H */

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include "common.h"
 #include "nsnames.h"
-#include "report_attach.h"
+#include "report_session.h"
 #include "socks.h"
 #include "subcommands.h"
 

@@ -2,56 +2,8 @@
 #include <string.h>
 #include <time.h>
 #include "json.h"
+#include "nsnames.h"
 #include "trace_print.h"
-
-static const char hexdigits[] = "0123456789abcdef";
-
-void sb_text(struct strbuf *sb, const char *s)
-{
-	const char *run = s;
-
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			continue;
-		sb_putn(sb, run, s - run);
-		sb_putc(sb, '\\');
-		if (c == '\\') {
-			sb_putc(sb, '\\');
-		} else {
-			sb_putc(sb, 'x');
-			sb_putc(sb, hexdigits[c >> 4]);
-			sb_putc(sb, hexdigits[c & 15]);
-		}
-		run = s + 1;
-	}
-	sb_putn(sb, run, s - run);
-}
-
-void sb_wall_time(struct strbuf *sb, uint64_t wall_ns)
-{
-	/* localtime_r() per event is costly; the date part changes once a second. */
-	static time_t cached_sec = -1;
-	static char cached[16];
-	time_t sec = wall_ns / 1000000000ull;
-	unsigned long usec = (wall_ns % 1000000000ull) / 1000;
-	char frac[8];
-	int i;
-
-	if (sec != cached_sec) {
-		struct tm tm;
-
-		localtime_r(&sec, &tm);
-		strftime(cached, sizeof(cached), "%H:%M:%S", &tm);
-		cached_sec = sec;
-	}
-	sb_puts(sb, cached);
-	frac[0] = '.';
-	for (i = 6; i >= 1; i--, usec /= 10)
-		frac[i] = '0' + usec % 10;
-	sb_putn(sb, frac, 7);
-}
 
 /* Always inlined, so the key's length is known at compile time. */
 static inline __attribute__((always_inline)) void sb_key(struct strbuf *sb, const char *key)

@@ -45,8 +45,4 @@ void print_overrun(struct strbuf *sb, const struct overrun_view *v, const struct
 void print_lost(struct strbuf *sb, uint64_t wall_ns, const char *what, uint64_t count,
 		const struct print_opts *o);
 
-/* Bytes a terminal shows safely: printable ASCII kept, anything else as \xNN. */
-void sb_text(struct strbuf *sb, const char *s);
-void sb_wall_time(struct strbuf *sb, uint64_t wall_ns);
-
 #endif /* UEVSCOPE_TRACE_PRINT_H */
