@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "attach.h"
 #include "common.h"
 #include "filter_state.h"
 #include "probe.h"
@@ -58,46 +59,88 @@ static int read_config(struct filter_config *cfg)
 	return ret;
 }
 
-/* The first rule decides the tier for the policy's whole life (until flush). */
-static int choose_tier(char *err, size_t errlen)
-{
-	struct probe_set ps = {};
-	int chosen = plan_choose(&ps, PLAN_FILTER);
+static const struct tier_progs filter_tiers[] = {
+    {PROBE_LSM_SOCKET_SOCK_RCV_SKB, {"uev_lsm_rcv"}},
+    {PROBE_SOCKET_FILTER_NETLINK_UEVENT, {"uev_sock_filter"}},
+};
 
-	if (chosen == PROBE_LSM_SOCKET_SOCK_RCV_SKB)
-		return FILTER_TIER_LSM;
-	if (chosen == PROBE_SOCKET_FILTER_NETLINK_UEVENT) {
-		uev_dbg("lsm/socket_sock_rcv_skb refused: %s",
-			ps.r[PROBE_LSM_SOCKET_SOCK_RCV_SKB].reason);
-		return FILTER_TIER_SOCKET;
-	}
-	snprintf(err, errlen, "this kernel refuses both BPF LSM and socket filters (%s)",
-		 ps.r[PROBE_SOCKET_FILTER_NETLINK_UEVENT].reason);
-	return -EOPNOTSUPP;
-}
-
-static int load(struct filter_state *st, bool fresh, char *err, size_t errlen)
+static struct bpf_object_skeleton *open_filter(void *ctx)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = FILTER_PIN_DIR);
-	bool need_prog = st->tier == FILTER_TIER_SOCKET && access(PIN_PROG, F_OK);
-	bool need_lsm = st->tier == FILTER_TIER_LSM && access(PIN_LSM_LINK, F_OK);
-	struct bpf_link *link;
-	__u32 zero = 0;
-	int ret;
+	struct filter_state *st = ctx;
 
 	st->skel = filter_bpf__open_opts(&opts);
-	if (!st->skel) {
+	return st->skel ? st->skel->skeleton : NULL;
+}
+
+static void close_filter(void *ctx)
+{
+	struct filter_state *st = ctx;
+
+	filter_bpf__destroy(st->skel);
+	st->skel = NULL;
+}
+
+/*
+ * The first rule decides the tier for the policy's whole life (until flush):
+ * loaded and, for the LSM, attached here (the skeleton leaves a socket filter
+ * to SO_ATTACH_BPF).
+ */
+static int choose_tier(struct filter_state *st, char *err, size_t errlen)
+{
+	struct attach_job job = {.plan = PLAN_FILTER};
+	const struct attach_obj obj = {
+	    .what = "filter",
+	    .tiers = filter_tiers,
+	    .ntiers = ARRAY_SIZE(filter_tiers),
+	    .open = open_filter,
+	    .close = close_filter,
+	    .ctx = st,
+	    .attach = true,
+	};
+	int ret = attach_load(&obj, &job, 1);
+
+	if (ret) {
+		snprintf(err, errlen, "this kernel refuses both BPF LSM and socket filters (%s)",
+			 job.why[0] ? job.why : "no tier");
+		return ret;
+	}
+	st->tier = probe_id_by_name(job.tier) == PROBE_LSM_SOCKET_SOCK_RCV_SKB ? FILTER_TIER_LSM
+									       : FILTER_TIER_SOCKET;
+	return 0;
+}
+
+/* A policy already loaded: its maps, and the tier's program only if its pin went missing. */
+static int load_existing(struct filter_state *st, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!open_filter(st)) {
 		snprintf(err, errlen, "cannot open the filter BPF object: %s", strerror(errno));
 		return -errno;
 	}
-	bpf_program__set_autoload(st->skel->progs.uev_sock_filter, need_prog);
-	bpf_program__set_autoload(st->skel->progs.uev_lsm_rcv, need_lsm);
+	bpf_program__set_autoload(st->skel->progs.uev_sock_filter,
+				  st->tier == FILTER_TIER_SOCKET && access(PIN_PROG, F_OK));
+	bpf_program__set_autoload(st->skel->progs.uev_lsm_rcv,
+				  st->tier == FILTER_TIER_LSM && access(PIN_LSM_LINK, F_OK));
 	ret = filter_bpf__load(st->skel);
 	if (ret) {
 		snprintf(err, errlen, "cannot load the filter programs and maps: %s (-v says more)",
 			 strerror(-ret));
 		return ret;
 	}
+	return 0;
+}
+
+/* Pins what was loaded (program or LSM link), and writes a fresh policy's config. */
+static int finish_load(struct filter_state *st, bool fresh, char *err, size_t errlen)
+{
+	bool need_prog = bpf_program__autoload(st->skel->progs.uev_sock_filter);
+	bool need_lsm = bpf_program__autoload(st->skel->progs.uev_lsm_rcv);
+	struct bpf_link *link = st->skel->links.uev_lsm_rcv;
+	__u32 zero = 0;
+	int ret;
+
 	if (fresh) {
 		memset(&st->cfg, 0, sizeof(st->cfg));
 		st->cfg.tier = st->tier;
@@ -111,17 +154,17 @@ static int load(struct filter_state *st, bool fresh, char *err, size_t errlen)
 		return -errno;
 	}
 	if (need_lsm) {
-		link = bpf_program__attach_lsm(st->skel->progs.uev_lsm_rcv);
+		if (!link)
+			link = st->skel->links.uev_lsm_rcv =
+			    bpf_program__attach_lsm(st->skel->progs.uev_lsm_rcv);
 		if (!link || bpf_link__pin(link, PIN_LSM_LINK)) {
 			ret = -errno;
 			snprintf(err, errlen, "cannot attach lsm/socket_sock_rcv_skb: %s",
 				 strerror(errno));
-			bpf_link__destroy(link);
 			return ret;
 		}
 		/* The pin keeps it attached after we exit. */
 		bpf_link__disconnect(link);
-		bpf_link__destroy(link);
 	}
 	if (st->tier == FILTER_TIER_SOCKET) {
 		st->prog_fd = bpf_obj_get(PIN_PROG);
@@ -165,16 +208,16 @@ int filter_state_open(struct filter_state *st, bool create, char *err, size_t er
 				 strerror(errno));
 			goto fail;
 		}
-		ret = choose_tier(err, errlen);
-		if (ret < 0)
-			goto fail;
-		st->tier = ret;
+		ret = choose_tier(st, err, errlen);
 	} else {
 		st->tier = st->cfg.tier;
+		ret = load_existing(st, err, errlen);
 	}
+	if (ret)
+		goto fail;
 	st->tier_name = st->tier == FILTER_TIER_LSM ? "lsm/socket_sock_rcv_skb"
 						    : "socket_filter (SO_ATTACH_BPF)";
-	ret = load(st, fresh, err, errlen);
+	ret = finish_load(st, fresh, err, errlen);
 	if (ret)
 		goto fail;
 	return 0;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <bpf/libbpf.h>
+#include "attach.h"
 #include "common.h"
 #include "filter_attach.h"
 #include "filter_watch.h"
@@ -112,22 +113,26 @@ const char *watch_method_name(__u32 method)
  * The syscall tracepoints run only for bind() and setsockopt(), but need tracefs;
  * raw_tp/sys_exit needs nothing and runs at every syscall exit of the host.
  */
-static struct filter_watch_bpf *open_watch(bool tracepoints)
-{
-	struct filter_watch_bpf *skel = filter_watch_bpf__open();
+static const struct tier_progs watch_tiers[] = {
+    {PROBE_TRACEPOINT_SYS_EXIT_BIND,
+     {"uev_enter_bind", "uev_exit_bind", "uev_enter_sockopt", "uev_exit_sockopt"}},
+    {PROBE_RAW_TP_SYS_EXIT, {"uev_sys_exit"}},
+};
 
-	if (!skel)
-		return NULL;
-	bpf_program__set_autoload(skel->progs.uev_enter_bind, tracepoints);
-	bpf_program__set_autoload(skel->progs.uev_exit_bind, tracepoints);
-	bpf_program__set_autoload(skel->progs.uev_enter_sockopt, tracepoints);
-	bpf_program__set_autoload(skel->progs.uev_exit_sockopt, tracepoints);
-	bpf_program__set_autoload(skel->progs.uev_sys_exit, !tracepoints);
-	if (filter_watch_bpf__load(skel) || filter_watch_bpf__attach(skel)) {
-		filter_watch_bpf__destroy(skel);
-		return NULL;
-	}
-	return skel;
+static struct bpf_object_skeleton *open_watch(void *ctx)
+{
+	struct filter_watch_bpf **skel = ctx;
+
+	*skel = filter_watch_bpf__open();
+	return *skel ? (*skel)->skeleton : NULL;
+}
+
+static void close_watch(void *ctx)
+{
+	struct filter_watch_bpf **skel = ctx;
+
+	filter_watch_bpf__destroy(*skel);
+	*skel = NULL;
 }
 
 static struct filter_state g_st;
@@ -201,7 +206,16 @@ int filter_watch_main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
-	__u32 first = FILTER_WATCH_TRACEPOINTS, last = FILTER_WATCH_RAW_TP;
+	struct attach_job job = {.plan = PLAN_FILTER_WATCH};
+	const struct attach_obj watch_obj = {
+	    .what = "filter watch",
+	    .tiers = watch_tiers,
+	    .ntiers = ARRAY_SIZE(watch_tiers),
+	    .open = open_watch,
+	    .close = close_watch,
+	    .ctx = &skel,
+	    .attach = true,
+	};
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {
@@ -211,8 +225,9 @@ int filter_watch_main(int argc, char **argv)
 		}
 		if (opt == 256 && (!strcmp(optarg, "tracepoint") || !strcmp(optarg, "raw_tp"))) {
 			/* Tests force the fallback, as trace --tier does. */
-			first = last = !strcmp(optarg, "raw_tp") ? FILTER_WATCH_RAW_TP
-								 : FILTER_WATCH_TRACEPOINTS;
+			job.force =
+			    probe_name(!strcmp(optarg, "raw_tp") ? PROBE_RAW_TP_SYS_EXIT
+								 : PROBE_TRACEPOINT_SYS_EXIT_BIND);
 			continue;
 		}
 		if (opt == 256)
@@ -248,34 +263,17 @@ int filter_watch_main(int argc, char **argv)
 	signal(SIGHUP, SIG_IGN);
 	g_ws = &ws;
 
-	silence_libbpf(!verbose);
-	/* Probe, then choose (user/probe.c, plan "filter watch"); unless --tier forced one. */
-	if (first != last) {
-		struct probe_set ps = {};
-		int chosen = plan_choose(&ps, PLAN_FILTER_WATCH);
-
-		if (chosen != PROBE_TRACEPOINT_SYS_EXIT_BIND)
-			uev_dbg("%s refused: %s", probe_name(PROBE_TRACEPOINT_SYS_EXIT_BIND),
-				ps.r[PROBE_TRACEPOINT_SYS_EXIT_BIND].reason);
-		if (chosen == PROBE_RAW_TP_SYS_EXIT)
-			first = FILTER_WATCH_RAW_TP;
-		else if (chosen < 0)
-			first = last + 1; /* neither: rescans only */
-	}
-	for (ws.method = first; ws.method <= last; ws.method++) {
-		skel = open_watch(ws.method == FILTER_WATCH_TRACEPOINTS);
-		if (skel)
-			rb = ring_buffer__new(bpf_map__fd(skel->maps.new_socks), on_new_sock, NULL,
-					      NULL);
-		if (rb)
-			break;
-		filter_watch_bpf__destroy(skel);
-		skel = NULL;
-		uev_dbg("%s refused: %s", watch_method_name(ws.method), strerror(errno));
+	/* Probe, then choose (user/lib/probe.c, plan "filter watch"); --tier forces one. */
+	if (!attach_load(&watch_obj, &job, 1)) {
+		ws.method = probe_id_by_name(job.tier) == PROBE_RAW_TP_SYS_EXIT
+				? FILTER_WATCH_RAW_TP
+				: FILTER_WATCH_TRACEPOINTS;
+		rb = ring_buffer__new(bpf_map__fd(skel->maps.new_socks), on_new_sock, NULL, NULL);
+		if (!rb)
+			uev_dbg("%s refused: %s", watch_method_name(ws.method), strerror(errno));
 	}
 	if (!rb)
 		ws.method = FILTER_WATCH_RESCAN;
-	silence_libbpf(false);
 	if (rb)
 		uev_dbg("watching new uevent sockets via %s", watch_method_name(ws.method));
 	else

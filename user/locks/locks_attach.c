@@ -11,68 +11,34 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "attach.h"
 #include "common.h"
 #include "locks_attach.h"
 #include "probe.h"
 #include "locks.skel.h"
 
-struct want {
-	int tier;  /* contention probe id */
-	int bcast; /* broadcast probe id or PROBE_NONE */
-	bool churn;
+static const struct tier_progs tiers[] = {
+    {PROBE_TP_BTF_CONTENTION_BEGIN, {"contention_begin_btf", "contention_end_btf"}},
+    {PROBE_RAW_TP_CONTENTION_BEGIN, {"contention_begin_raw", "contention_end_raw"}},
+    {PROBE_FEXIT_NETLINK_BROADCAST, {"bcast_fentry", "bcast_fexit"}},
+    {PROBE_KPROBE_NETLINK_BROADCAST, {"bcast_kprobe", "bcast_kretprobe"}},
+    {PROBE_TP_BTF_KMEM_CACHE_ALLOC, {"net_alloc_btf", "net_free_btf"}},
 };
 
-static const char *contention_progs(int tier, int end)
+static struct bpf_object_skeleton *open_locks(void *ctx)
 {
-	if (tier == PROBE_TP_BTF_CONTENTION_BEGIN)
-		return end ? "contention_end_btf" : "contention_begin_btf";
-	return end ? "contention_end_raw" : "contention_begin_raw";
+	struct locks_attached *la = ctx;
+
+	la->skel = locks_bpf__open();
+	return la->skel ? la->skel->skeleton : NULL;
 }
 
-static const char *bcast_prog(int bcast, int exit)
+static void close_locks(void *ctx)
 {
-	if (bcast == PROBE_FEXIT_NETLINK_BROADCAST)
-		return exit ? "bcast_fexit" : "bcast_fentry";
-	return exit ? "bcast_kretprobe" : "bcast_kprobe";
-}
+	struct locks_attached *la = ctx;
 
-static bool wanted(const struct want *w, const char *name)
-{
-	if (!strcmp(name, contention_progs(w->tier, 0)) ||
-	    !strcmp(name, contention_progs(w->tier, 1)))
-		return true;
-	if (w->churn && (!strcmp(name, "net_alloc_btf") || !strcmp(name, "net_free_btf")))
-		return true;
-	return w->bcast != PROBE_NONE &&
-	       (!strcmp(name, bcast_prog(w->bcast, 0)) || !strcmp(name, bcast_prog(w->bcast, 1)));
-}
-
-/* Open, pick programs, load, attach every picked program; links stay with the object. */
-static int try_load(struct locks_attached *la, const struct want *w, char *why, size_t len)
-{
-	struct locks_bpf *skel = locks_bpf__open();
-	struct bpf_program *prog;
-	int err;
-
-	if (!skel)
-		return -errno;
-	bpf_object__for_each_program(prog, skel->obj)
-	    bpf_program__set_autoload(prog, wanted(w, bpf_program__name(prog)));
-	err = locks_bpf__load(skel);
-	if (err) {
-		snprintf(why, len, "load: %s", strerror(-err));
-		locks_bpf__destroy(skel);
-		return err;
-	}
-	/* Loaded programs only: the skeleton's attach skips the others. */
-	err = locks_bpf__attach(skel);
-	if (err) {
-		snprintf(why, len, "attach: %s", strerror(-err));
-		locks_bpf__destroy(skel);
-		return err;
-	}
-	la->skel = skel;
-	return 0;
+	locks_bpf__destroy(la->skel);
+	la->skel = NULL;
 }
 
 enum locks_tier_kind locks_tier_kind(const char *name)
@@ -86,92 +52,42 @@ enum locks_tier_kind locks_tier_kind(const char *name)
 	return LOCKS_TIER_UNKNOWN;
 }
 
-/* The broadcast tier: the plan `uevscope features` shows as "locks broadcast". */
-static int choose_bcast(struct locks_attached *la)
-{
-	const struct attach_plan *plan = plan_get(PLAN_LOCKS_BROADCAST);
-	struct probe_set ps = {};
-	size_t n = 0;
-	int chosen = plan_choose(&ps, PLAN_LOCKS_BROADCAST);
-
-	if (chosen >= 0)
-		return chosen;
-	for (int i = 0; i < plan->ntiers && n < sizeof(la->bcast_why); i++)
-		n += snprintf(la->bcast_why + n, sizeof(la->bcast_why) - n, "%s%s: %s",
-			      i ? "; " : "", probe_name(plan->tiers[i]),
-			      ps.r[plan->tiers[i]].reason);
-	return PROBE_NONE;
-}
-
 int locks_attach(struct locks_attached *la, const char *force_tier, const char *force_bcast,
 		 bool churn)
 {
-	const struct attach_plan *plan = plan_get(PLAN_LOCKS);
-	char why[200], all[500] = "";
-	size_t n = 0;
-	int bcast, err = -ENOENT;
+	/* Contention matters most: each of its tiers with broadcast timing and churn, then less. */
+	struct attach_job jobs[3] = {
+	    {.plan = PLAN_LOCKS, .force = force_tier},
+	    {.plan = PLAN_LOCKS_BROADCAST, .force = force_bcast},
+	    {.plan = PLAN_LOCKS_CHURN, .off = !churn},
+	};
+	const struct attach_obj obj = {
+	    .what = "locks",
+	    .tiers = tiers,
+	    .ntiers = ARRAY_SIZE(tiers),
+	    .open = open_locks,
+	    .close = close_locks,
+	    .ctx = la,
+	    .attach = true,
+	};
+	int err;
 
 	memset(la, 0, sizeof(*la));
-	/* A forced broadcast tier is tried as it is: a refusal is reported like any other. */
-	bcast = force_bcast ? probe_id_by_name(force_bcast) : choose_bcast(la);
-	silence_libbpf(!verbose);
-	for (int i = 0; i < plan->ntiers && !la->skel; i++) {
-		struct want w = {.tier = plan->tiers[i], .bcast = bcast, .churn = churn};
-		const char *name = probe_name(w.tier);
-
-		if (force_tier && strcmp(force_tier, name))
-			continue;
-		/*
-		 * When the load fails, find the optional job to blame by leaving
-		 * each out in turn: the contention tier matters most.
-		 */
-		err = try_load(la, &w, why, sizeof(why));
-		if (err) {
-			char full_why[200];
-
-			snprintf(full_why, sizeof(full_why), "%s", why);
-			w.churn = false;
-			err = try_load(la, &w, why, sizeof(why));
-			if (!err) {
-				snprintf(la->churn_why, sizeof(la->churn_why),
-					 "tp_btf/kmem_cache_alloc+kmem_cache_free: %s", full_why);
-			} else if (w.bcast != PROBE_NONE) {
-				w.churn = churn;
-				w.bcast = PROBE_NONE;
-				snprintf(la->bcast_why, sizeof(la->bcast_why), "%s: %s",
-					 probe_name(bcast), full_why);
-				err = try_load(la, &w, why, sizeof(why));
-				if (err) {
-					snprintf(la->churn_why, sizeof(la->churn_why),
-						 "tp_btf/kmem_cache_alloc+kmem_cache_free: %s",
-						 why);
-					w.churn = false;
-					err = try_load(la, &w, why, sizeof(why));
-				}
-			}
-		}
-		if (!err) {
-			la->tier = name;
-			la->churn = w.churn;
-			la->bcast_tier = w.bcast != PROBE_NONE ? probe_name(w.bcast) : NULL;
-			break;
-		}
-		uev_dbg("contention tier %s refused: %s", name, why);
-		if (n < sizeof(all))
-			n += snprintf(all + n, sizeof(all) - n, "%s%s: %s", n ? "; " : "", name,
-				      why);
-	}
-	silence_libbpf(false);
-	if (!la->skel) {
+	err = attach_load(&obj, jobs, ARRAY_SIZE(jobs));
+	if (err) {
 		uev_err("locks: cannot time lock contention on this kernel (%s); "
 			"see 'uevscope features -v'",
-			all[0] ? all : "no tier");
-		return err ? err : -ENOENT;
+			jobs[0].why[0] ? jobs[0].why : "no tier");
+		return err;
 	}
-	if (la->churn)
-		la->churn_why[0] = '\0';
-	else if (!churn)
+	la->tier = jobs[0].tier;
+	la->bcast_tier = jobs[1].tier;
+	la->churn = jobs[2].tier != NULL;
+	snprintf(la->bcast_why, sizeof(la->bcast_why), "%s", jobs[1].why);
+	if (!churn)
 		snprintf(la->churn_why, sizeof(la->churn_why), "--no-churn");
+	else if (!la->churn)
+		snprintf(la->churn_why, sizeof(la->churn_why), "%s", jobs[2].why);
 	return 0;
 }
 

@@ -13,7 +13,7 @@ struct locks_attached {
 	const char *bcast_tier; /* "fexit/netlink_broadcast", "kprobe/netlink_broadcast" or NULL */
 	bool churn;		/* netns churn counted */
 	char bcast_why[400];	/* why broadcast timing is not available */
-	char churn_why[300];	/* why churn is not counted */
+	char churn_why[400];	/* why churn is not counted */
 };
 
 /*

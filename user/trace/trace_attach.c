@@ -9,16 +9,12 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "attach.h"
 #include "common.h"
 #include "probe.h"
 #include "trace_attach.h"
 #include "trace.skel.h"
 #include "emit.skel.h"
-
-struct tier_progs {
-	int probe;	      /* enum probe_id naming the tier */
-	const char *progs[2]; /* programs of the skeleton the tier needs */
-};
 
 static const struct tier_progs delivery_progs[] = {
     {PROBE_TP_BTF_SK_DATA_READY, {"sk_data_ready_btf"}},
@@ -32,28 +28,16 @@ static const struct tier_progs emission_progs[] = {
     {PROBE_KPROBE_NETLINK_BROADCAST, {"broadcast_kprobe", "broadcast_kretprobe"}},
 };
 
-static const struct tier_progs *find_tier(const struct tier_progs *t, size_t n, int probe)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (t[i].probe == probe)
-			return &t[i];
-	return NULL;
-}
-
 bool trace_tier_known(const char *name)
 {
-	int id = probe_id_by_name(name);
-
-	return id >= 0 && find_tier(delivery_progs, ARRAY_SIZE(delivery_progs), id);
+	return attach_tier_known(delivery_progs, ARRAY_SIZE(delivery_progs), PLAN_TRACE_DELIVERY,
+				 name);
 }
 
 bool trace_emission_tier_known(const char *name)
 {
-	int id = probe_id_by_name(name);
-
-	return id >= 0 && find_tier(emission_progs, ARRAY_SIZE(emission_progs), id);
+	return attach_tier_known(emission_progs, ARRAY_SIZE(emission_progs), PLAN_TRACE_EMISSION,
+				 name);
 }
 
 static size_t list_plan(char *list, size_t size, size_t len, enum plan_id id, const char *job)
@@ -83,37 +67,6 @@ const char *trace_tier_list(void)
 	return list;
 }
 
-/* Autoload only the tier's programs; every other one stays out of the kernel. */
-static void select_progs(struct bpf_object *obj, const struct tier_progs *tier)
-{
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, obj)
-	{
-		const char *name = bpf_program__name(prog);
-		bool want = (tier->progs[0] && !strcmp(name, tier->progs[0])) ||
-			    (tier->progs[1] && !strcmp(name, tier->progs[1]));
-
-		bpf_program__set_autoload(prog, want);
-	}
-}
-
-/* Attaches the tier's programs; links are owned by the skeleton and freed with it. */
-static int attach_progs(struct bpf_object *obj, const struct tier_progs *tier,
-			struct bpf_link **links)
-{
-	int i;
-
-	for (i = 0; i < 2 && tier->progs[i]; i++) {
-		struct bpf_program *prog = bpf_object__find_program_by_name(obj, tier->progs[i]);
-
-		links[i] = prog ? bpf_program__attach(prog) : NULL;
-		if (!links[i])
-			return prog ? -errno : -ENOENT;
-	}
-	return 0;
-}
-
 /*
  * Records per CPU between two forced wake-ups: all CPUs together wake the
  * consumer about every 1/16 of the buffer (at a typical 256-byte record), so
@@ -127,154 +80,108 @@ static __u64 wakeup_every(size_t ringbuf_bytes)
 	return n ? n : 1;
 }
 
-static int try_delivery(struct trace_attached *ta, const struct trace_attach_cfg *cfg,
-			const struct tier_progs *tier, char *why, size_t whylen)
+struct trace_open_ctx {
+	struct trace_attached *ta;
+	const struct trace_attach_cfg *cfg;
+};
+
+static struct bpf_object_skeleton *open_delivery(void *ctx)
 {
+	struct trace_open_ctx *c = ctx;
 	struct trace_bpf *skel = trace_bpf__open();
-	struct bpf_link *links[2] = {};
-	int err;
 
 	if (!skel)
-		return -errno;
-	skel->rodata->targ_netns = cfg->netns;
-	skel->rodata->targ_cgroup_id = cfg->cgroup_id;
-	skel->rodata->targ_cgroup_level = cfg->cgroup_level;
-	skel->rodata->wakeup_every = wakeup_every(cfg->ringbuf_bytes);
-	bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_bytes);
-	select_progs(skel->obj, tier);
-	err = trace_bpf__load(skel);
-	if (err) {
-		snprintf(why, whylen, "load: %s", strerror(-err));
-		goto fail;
-	}
-	err = attach_progs(skel->obj, tier, links);
-	if (err) {
-		snprintf(why, whylen, "attach: %s", strerror(-err));
-		goto fail;
-	}
-	/* Hand the links to the skeleton so trace_bpf__destroy() detaches them. */
-	if (tier->probe == PROBE_TP_BTF_SK_DATA_READY)
-		skel->links.sk_data_ready_btf = links[0];
-	else if (tier->probe == PROBE_RAW_TP_SK_DATA_READY)
-		skel->links.sk_data_ready_raw = links[0];
-	else if (tier->probe == PROBE_FENTRY_NETLINK_SENDSKB)
-		skel->links.netlink_sendskb_fentry = links[0];
-	else
-		skel->links.netlink_sendskb_kprobe = links[0];
-	ta->trace = skel;
-	return 0;
-fail:
-	bpf_link__destroy(links[0]);
-	bpf_link__destroy(links[1]);
-	trace_bpf__destroy(skel);
-	return err;
+		return NULL;
+	skel->rodata->targ_netns = c->cfg->netns;
+	skel->rodata->targ_cgroup_id = c->cfg->cgroup_id;
+	skel->rodata->targ_cgroup_level = c->cfg->cgroup_level;
+	skel->rodata->wakeup_every = wakeup_every(c->cfg->ringbuf_bytes);
+	bpf_map__set_max_entries(skel->maps.events, c->cfg->ringbuf_bytes);
+	c->ta->trace = skel;
+	return skel->skeleton;
 }
 
-static int try_emission(struct trace_attached *ta, const struct trace_attach_cfg *cfg,
-			const struct tier_progs *tier, char *why, size_t whylen)
+static void close_delivery(void *ctx)
 {
+	struct trace_open_ctx *c = ctx;
+
+	trace_bpf__destroy(c->ta->trace);
+	c->ta->trace = NULL;
+}
+
+static struct bpf_object_skeleton *open_emission(void *ctx)
+{
+	struct trace_open_ctx *c = ctx;
 	struct emit_bpf *skel = emit_bpf__open();
-	struct bpf_link *links[2] = {};
 	int err;
 
 	if (!skel)
-		return -errno;
-	skel->rodata->targ_netns = cfg->netns;
-	skel->rodata->wakeup_every = wakeup_every(cfg->ringbuf_bytes);
+		return NULL;
+	c->ta->emit = skel;
+	skel->rodata->targ_netns = c->cfg->netns;
+	skel->rodata->wakeup_every = wakeup_every(c->cfg->ringbuf_bytes);
 	/* One ring buffer and one set of counters for both, so records stay in order. */
-	err = bpf_map__reuse_fd(skel->maps.events, bpf_map__fd(ta->trace->maps.events));
+	err = bpf_map__reuse_fd(skel->maps.events, bpf_map__fd(c->ta->trace->maps.events));
 	if (!err)
-		err = bpf_map__reuse_fd(skel->maps.counters, bpf_map__fd(ta->trace->maps.counters));
+		err = bpf_map__reuse_fd(skel->maps.counters,
+					bpf_map__fd(c->ta->trace->maps.counters));
 	if (err) {
-		snprintf(why, whylen, "sharing maps: %s", strerror(-err));
-		goto fail;
+		emit_bpf__destroy(skel);
+		c->ta->emit = NULL;
+		errno = -err;
+		return NULL;
 	}
-	select_progs(skel->obj, tier);
-	err = emit_bpf__load(skel);
-	if (err) {
-		snprintf(why, whylen, "load: %s", strerror(-err));
-		goto fail;
-	}
-	err = attach_progs(skel->obj, tier, links);
-	if (err) {
-		snprintf(why, whylen, "attach: %s", strerror(-err));
-		goto fail;
-	}
-	if (tier->probe == PROBE_FEXIT_NETLINK_BROADCAST) {
-		skel->links.broadcast_fentry = links[0];
-		skel->links.broadcast_fexit = links[1];
-	} else {
-		skel->links.broadcast_kprobe = links[0];
-		skel->links.broadcast_kretprobe = links[1];
-	}
-	ta->emit = skel;
-	return 0;
-fail:
-	bpf_link__destroy(links[0]);
-	bpf_link__destroy(links[1]);
-	emit_bpf__destroy(skel);
-	return err;
+	return skel->skeleton;
 }
 
-static void attach_emission(struct trace_attached *ta, const struct trace_attach_cfg *cfg)
+static void close_emission(void *ctx)
 {
-	const struct attach_plan *plan = plan_get(PLAN_TRACE_EMISSION);
-	size_t len = 0;
-	char why[200];
-	int i;
+	struct trace_open_ctx *c = ctx;
 
-	for (i = 0; i < plan->ntiers; i++) {
-		const struct tier_progs *tier =
-		    find_tier(emission_progs, ARRAY_SIZE(emission_progs), plan->tiers[i]);
-		const char *name = probe_name(plan->tiers[i]);
-
-		if (!tier || (cfg->force_emission_tier && strcmp(cfg->force_emission_tier, name)))
-			continue;
-		if (!try_emission(ta, cfg, tier, why, sizeof(why))) {
-			ta->emission_tier = name;
-			return;
-		}
-		uev_dbg("emission tier %s refused: %s", name, why);
-		if (len < sizeof(ta->emission_why))
-			len += snprintf(ta->emission_why + len, sizeof(ta->emission_why) - len,
-					"%s%s: %s", len ? "; " : "", name, why);
-	}
+	emit_bpf__destroy(c->ta->emit);
+	c->ta->emit = NULL;
 }
 
 int trace_attach(struct trace_attached *ta, const struct trace_attach_cfg *cfg)
 {
-	const struct attach_plan *plan = plan_get(PLAN_TRACE_DELIVERY);
-	char why[200], all[600] = "";
-	size_t len = 0;
-	int i, err = -ENOENT;
+	struct trace_open_ctx ctx = {.ta = ta, .cfg = cfg};
+	const struct attach_obj delivery = {
+	    .what = "trace",
+	    .tiers = delivery_progs,
+	    .ntiers = ARRAY_SIZE(delivery_progs),
+	    .open = open_delivery,
+	    .close = close_delivery,
+	    .ctx = &ctx,
+	    .attach = true,
+	};
+	const struct attach_obj emission = {
+	    .what = "trace emission",
+	    .tiers = emission_progs,
+	    .ntiers = ARRAY_SIZE(emission_progs),
+	    .open = open_emission,
+	    .close = close_emission,
+	    .ctx = &ctx,
+	    .attach = true,
+	};
+	struct attach_job djob = {.plan = PLAN_TRACE_DELIVERY, .force = cfg->force_tier};
+	struct attach_job ejob = {.plan = PLAN_TRACE_EMISSION,
+				  .force = cfg->force_emission_tier,
+				  .off = cfg->no_emission};
+	int err;
 
 	memset(ta, 0, sizeof(*ta));
-	silence_libbpf(!verbose);
-	for (i = 0; i < plan->ntiers && !ta->trace; i++) {
-		const char *name = probe_name(plan->tiers[i]);
-		const struct tier_progs *tier =
-		    find_tier(delivery_progs, ARRAY_SIZE(delivery_progs), plan->tiers[i]);
-
-		if (!tier || (cfg->force_tier && strcmp(cfg->force_tier, name)))
-			continue;
-		err = try_delivery(ta, cfg, tier, why, sizeof(why));
-		if (!err) {
-			ta->delivery_tier = name;
-			break;
-		}
-		uev_dbg("delivery tier %s refused: %s", name, why);
-		if (len < sizeof(all))
-			len += snprintf(all + len, sizeof(all) - len, "%s%s: %s", len ? "; " : "",
-					name, why);
-	}
-	if (ta->trace && !cfg->no_emission)
-		attach_emission(ta, cfg);
-	silence_libbpf(false);
-	if (!ta->trace) {
+	err = attach_load(&delivery, &djob, 1);
+	if (err) {
 		uev_err("cannot trace uevent deliveries on this kernel (%s); "
 			"see 'uevscope features -v'",
-			all[0] ? all : "no tier");
-		return err ? err : -ENOENT;
+			djob.why[0] ? djob.why : "no tier");
+		return err;
+	}
+	ta->delivery_tier = djob.tier;
+	if (!cfg->no_emission) {
+		attach_load(&emission, &ejob, 1);
+		ta->emission_tier = ejob.tier;
+		snprintf(ta->emission_why, sizeof(ta->emission_why), "%s", ejob.why);
 	}
 	return 0;
 }
