@@ -63,7 +63,7 @@ $(OUTPUT)/uevscope: $(USER_OBJS)
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(UEV_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) $(HTTP_LIBS) -o $@
+	$(CC) $(UEV_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/unit -Ibpf $< $(LIB_OBJS) $(LDLIBS) $(HTTP_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/helpers/%.c
 	@mkdir -p $(@D)

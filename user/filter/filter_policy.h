@@ -39,9 +39,6 @@ int filter_set_append(struct filter_set *set, const struct filter_rule *r, char 
 int filter_set_remove(struct filter_set *set, __u32 id);
 
 bool filter_rule_in_scope(const struct filter_rule *r, const struct filter_sock_facts *f);
-/* The kernel's evaluation, in user space: verdict (enum filter_action), 0 if no rule matched. */
-int filter_set_eval(const struct filter_set *set, const struct filter_sock_facts *f,
-		    const struct uevent *ev, __u32 *rule_id);
 
 const char *filter_scope_name(int scope);
 const char *filter_action_name(int action);
