@@ -223,39 +223,45 @@ static void print_text(struct strbuf *sb, const struct dev_state *st)
 			  st->undecided);
 }
 
-static void json_num(struct strbuf *sb, int32_t v)
+/* A device number, null for "any". */
+static void json_num(struct json_writer *w, const char *key, int32_t v)
 {
 	if (v == DEV_ANY)
-		sb_printf(sb, "null");
+		jw_null(w, key);
 	else
-		sb_printf(sb, "%d", v);
+		jw_i64(w, key, v);
 }
 
 static void print_json(struct strbuf *sb, const struct dev_state *st)
 {
+	struct json_writer w;
 	char desc[64];
 	size_t i;
 
-	sb_printf(sb, "{\"generation\":%u,\"undecided\":%" PRIu64 ",\"rules\":[", st->generation,
-		  st->undecided);
+	jw_record(&w, sb);
+	jw_u64(&w, "generation", st->generation);
+	jw_u64(&w, "undecided", st->undecided);
+	jw_array(&w, "rules");
 	for (i = 0; i < st->n; i++) {
 		const struct dev_rule *r = &st->rules[i];
 
 		dev_rule_format(r, desc, sizeof(desc));
-		sb_printf(sb, "%s{\"id\":%zu,\"cgroup\":", i ? "," : "", i + 1);
-		sb_json_str(sb, r->cgroup, strlen(r->cgroup));
-		sb_printf(sb,
-			  ",\"cgroup_id\":%" PRIu64 ",\"action\":\"%s\",\"type\":\"%c\",\"major\":",
-			  r->cgroup_id, r->allow ? "allow" : "deny", r->type);
-		json_num(sb, r->major);
-		sb_printf(sb, ",\"minor\":");
-		json_num(sb, r->minor);
-		sb_printf(sb,
-			  ",\"access\":\"%s\",\"allowed\":%" PRIu64 ",\"denied\":%" PRIu64
-			  ",\"hook\":\"%s\"}",
-			  strrchr(desc, ' ') + 1, r->allowed, r->denied, hook_of(r->cgroup_id));
+		jw_object(&w, NULL);
+		jw_u64(&w, "id", i + 1);
+		jw_str(&w, "cgroup", r->cgroup);
+		jw_u64(&w, "cgroup_id", r->cgroup_id);
+		jw_str(&w, "action", r->allow ? "allow" : "deny");
+		jw_strn(&w, "type", &r->type, 1);
+		json_num(&w, "major", r->major);
+		json_num(&w, "minor", r->minor);
+		jw_str(&w, "access", strrchr(desc, ' ') + 1);
+		jw_u64(&w, "allowed", r->allowed);
+		jw_u64(&w, "denied", r->denied);
+		jw_str(&w, "hook", hook_of(r->cgroup_id));
+		jw_object_end(&w);
 	}
-	sb_printf(sb, "]}\n");
+	jw_array_end(&w);
+	jw_record_end(&w);
 }
 
 static int list_rules(const struct devices_args *a)

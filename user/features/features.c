@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 
 #include "common.h"
+#include "features.h"
 #include "json.h"
 #include "probe.h"
 #include "strbuf.h"
@@ -110,11 +111,41 @@ static void print_plans(const int *chosen)
 	}
 }
 
-static void json_key_str(struct strbuf *sb, const char *key, const char *val)
+void features_print_json(struct strbuf *sb, const struct probe_set *ps, const int *chosen,
+			 const char *kernel)
 {
-	sb_json_str(sb, key, strlen(key));
-	sb_putc(sb, ':');
-	sb_json_str(sb, val, strlen(val));
+	struct json_writer w;
+
+	jw_record(&w, sb);
+	jw_str(&w, "kernel", kernel);
+	jw_array(&w, "probes");
+	for (int i = 0; i < PROBE__COUNT; i++) {
+		const struct probe_result *r = &ps->r[i];
+
+		jw_object(&w, NULL);
+		jw_str(&w, "name", probe_name(i));
+		jw_bool(&w, "ok", r->ok);
+		jw_i64(&w, "errno", r->err);
+		jw_str(&w, "reason", r->reason);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_array(&w, "plans");
+	for (int i = 0; i < PLAN__COUNT; i++) {
+		const struct attach_plan *p = plan_get(i);
+
+		jw_object(&w, NULL);
+		jw_str(&w, "subcommand", p->subcommand);
+		jw_str(&w, "job", p->job);
+		jw_str(&w, "uses", chosen[i] >= 0 ? probe_name(chosen[i]) : NULL);
+		jw_array(&w, "tiers");
+		for (int t = 0; t < p->ntiers; t++)
+			jw_str(&w, NULL, probe_name(p->tiers[t]));
+		jw_array_end(&w);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_record_end(&w);
 }
 
 static void print_json(const struct probe_set *ps, const int *chosen, const char *kernel)
@@ -122,43 +153,7 @@ static void print_json(const struct probe_set *ps, const int *chosen, const char
 	struct strbuf sb;
 
 	sb_init(&sb, 4096);
-	sb_putc(&sb, '{');
-	json_key_str(&sb, "kernel", kernel);
-	sb_puts(&sb, ",\"probes\":[");
-	for (int i = 0; i < PROBE__COUNT; i++) {
-		const struct probe_result *r = &ps->r[i];
-
-		sb_puts(&sb, i ? ",{" : "{");
-		json_key_str(&sb, "name", probe_name(i));
-		sb_printf(&sb, ",\"ok\":%s,\"errno\":%d,", r->ok ? "true" : "false", r->err);
-		json_key_str(&sb, "reason", r->reason);
-		sb_putc(&sb, '}');
-	}
-	sb_puts(&sb, "],\"plans\":[");
-	for (int i = 0; i < PLAN__COUNT; i++) {
-		const struct attach_plan *p = plan_get(i);
-
-		sb_puts(&sb, i ? ",{" : "{");
-		json_key_str(&sb, "subcommand", p->subcommand);
-		sb_putc(&sb, ',');
-		json_key_str(&sb, "job", p->job);
-		if (chosen[i] >= 0) {
-			sb_putc(&sb, ',');
-			json_key_str(&sb, "uses", probe_name(chosen[i]));
-		} else {
-			sb_puts(&sb, ",\"uses\":null");
-		}
-		sb_puts(&sb, ",\"tiers\":[");
-		for (int t = 0; t < p->ntiers; t++) {
-			const char *name = probe_name(p->tiers[t]);
-
-			if (t)
-				sb_putc(&sb, ',');
-			sb_json_str(&sb, name, strlen(name));
-		}
-		sb_puts(&sb, "]}");
-	}
-	sb_puts(&sb, "]}\n");
+	features_print_json(&sb, ps, chosen, kernel);
 	fputs(sb.buf, stdout);
 	sb_free(&sb);
 }

@@ -36,9 +36,19 @@ static int open_ro(struct filter_state *st, bool json)
 	char err[256];
 
 	if (!filter_state_exists()) {
-		if (json)
-			printf("{\"rules\":[],\"loaded\":false}\n");
-		else
+		if (json) {
+			struct json_writer w;
+			struct strbuf sb;
+
+			sb_init(&sb, 64);
+			jw_record(&w, &sb);
+			jw_array(&w, "rules");
+			jw_array_end(&w);
+			jw_bool(&w, "loaded", false);
+			jw_record_end(&w);
+			fputs(sb.buf, stdout);
+			sb_free(&sb);
+		} else
 			printf("no filter policy loaded\n");
 		return 1;
 	}
@@ -49,43 +59,43 @@ static int open_ro(struct filter_state *st, bool json)
 	return 0;
 }
 
-static void json_str(struct strbuf *sb, const char *s)
-{
-	sb_json_str(sb, s, strlen(s));
-}
-
-static void print_rules(const struct filter_state *st, const struct filter_set *set, bool json,
-			struct strbuf *sb)
+/* Text on stdout, or JSON objects into w's "rules" array. */
+static void print_rules(const struct filter_state *st, const struct filter_set *set,
+			struct json_writer *w)
 {
 	__u64 allowed, denied;
 	unsigned int i;
 
-	if (!json)
+	if (!w)
 		printf("%-4s %10s %10s  %s\n", "ID", "ALLOWED", "DENIED", "RULE");
 	for (i = 0; i < set->nrules; i++) {
 		const struct filter_rule *r = &set->rules[i];
 
 		filter_state_rule_stats(st, r->id, &allowed, &denied);
-		if (!json) {
+		if (!w) {
 			printf("%-4u %10llu %10llu  %s%s\n", r->id, (unsigned long long)allowed,
 			       (unsigned long long)denied, r->text,
 			       r->flags & FILTER_RULE_LOCK ? " [lock]" : "");
 			continue;
 		}
-		sb_printf(sb,
-			  "%s{\"id\":%u,\"action\":\"%s\",\"scope\":\"%s\",\"rule\":", i ? "," : "",
-			  r->id, filter_action_name(r->action), filter_scope_name(r->scope));
-		json_str(sb, r->text);
-		sb_printf(sb, ",\"netns\":%u,\"cgroup_id\":%llu,\"pid\":%u,\"lock\":%s",
-			  r->netns_ino, (unsigned long long)r->cgroup_id, r->pid,
-			  r->flags & FILTER_RULE_LOCK ? "true" : "false");
-		sb_printf(sb, ",\"allowed\":%llu,\"denied\":%llu}", (unsigned long long)allowed,
-			  (unsigned long long)denied);
+		jw_object(w, NULL);
+		jw_u64(w, "id", r->id);
+		jw_str(w, "action", filter_action_name(r->action));
+		jw_str(w, "scope", filter_scope_name(r->scope));
+		jw_str(w, "rule", r->text);
+		jw_u64(w, "netns", r->netns_ino);
+		jw_u64(w, "cgroup_id", r->cgroup_id);
+		jw_u64(w, "pid", r->pid);
+		jw_bool(w, "lock", r->flags & FILTER_RULE_LOCK);
+		jw_u64(w, "allowed", allowed);
+		jw_u64(w, "denied", denied);
+		jw_object_end(w);
 	}
 }
 
 int filter_list(int argc, char **argv)
 {
+	struct json_writer w;
 	struct filter_state st;
 	struct filter_set set;
 	struct strbuf sb;
@@ -101,12 +111,16 @@ int filter_list(int argc, char **argv)
 		return ret < 0 ? EXIT_ENV : EXIT_OK;
 	filter_state_read_set(&st, &set);
 	sb_init(&sb, 4096);
-	if (json)
-		sb_puts(&sb, "{\"loaded\":true,\"rules\":[");
-	print_rules(&st, &set, json, &sb);
 	if (json) {
-		sb_puts(&sb, "]}");
-		puts(sb.buf);
+		jw_record(&w, &sb);
+		jw_bool(&w, "loaded", true);
+		jw_array(&w, "rules");
+		print_rules(&st, &set, &w);
+		jw_array_end(&w);
+		jw_record_end(&w);
+		fputs(sb.buf, stdout);
+	} else {
+		print_rules(&st, &set, NULL);
 	}
 	sb_free(&sb);
 	filter_state_close(&st);
@@ -125,13 +139,14 @@ static const char *sock_state(const struct filter_sock_facts *f)
 	return f->flags & FILTER_SOCK_REPLACED ? "filtered, replaced" : "filtered";
 }
 
-static void print_socks(const struct filter_state *st, bool json, struct strbuf *sb)
+/* Text on stdout, or JSON objects into w's "sockets" array. */
+static void print_socks(const struct filter_state *st, struct json_writer *w)
 {
-	int fd = filter_state_fsocks_fd(st), n = 0;
+	int fd = filter_state_fsocks_fd(st);
 	__u64 key, next, *prev = NULL;
 	struct filter_sock_facts f;
 
-	if (!json)
+	if (!w)
 		printf("\n%-12s %-8s %-5s %-22s %s\n", "SOCKET", "PID", "FD", "NETNS", "STATE");
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		const char *name;
@@ -141,15 +156,19 @@ static void print_socks(const struct filter_state *st, bool json, struct strbuf 
 		if (bpf_map_lookup_elem(fd, &key, &f) || !filter_sock_alive(&f))
 			continue;
 		name = netns_name(f.netns_ino);
-		if (!json) {
+		if (!w) {
 			printf("%-12u %-8u %-5u %u%s%s%s %s\n", f.sock_ino, f.tgid, f.fd,
 			       f.netns_ino, name ? "[" : "", name ? name : "", name ? "]" : "",
 			       sock_state(&f));
 			continue;
 		}
-		sb_printf(sb,
-			  "%s{\"socket\":%u,\"pid\":%u,\"fd\":%u,\"netns\":%u,\"state\":\"%s\"}",
-			  n++ ? "," : "", f.sock_ino, f.tgid, f.fd, f.netns_ino, sock_state(&f));
+		jw_object(w, NULL);
+		jw_u64(w, "socket", f.sock_ino);
+		jw_u64(w, "pid", f.tgid);
+		jw_u64(w, "fd", f.fd);
+		jw_u64(w, "netns", f.netns_ino);
+		jw_str(w, "state", sock_state(&f));
+		jw_object_end(w);
 	}
 }
 
@@ -188,29 +207,36 @@ static int status_once(bool json)
 		for (i = 0; i < FILTER_CNT_MAX; i++)
 			printf(" %s=%llu", counter_names[i], (unsigned long long)cnt[i]);
 		printf("\n\n");
-		print_rules(&st, &set, false, NULL);
-		print_socks(&st, false, NULL);
+		print_rules(&st, &set, NULL);
+		print_socks(&st, NULL);
 	} else {
-		sb_printf(&sb, "{\"loaded\":true,\"tier\":\"%s\",\"watcher\":{\"pid\":%d",
-			  st.tier == FILTER_TIER_LSM ? "lsm" : "socket_filter", (int)watcher);
-		sb_puts(&sb, ",\"method\":");
-		json_str(&sb, watch_method_name(ws.method));
-		sb_printf(&sb, ",\"notices\":%llu,\"lost\":%llu,\"scans\":%llu",
-			  (unsigned long long)ws.notices, (unsigned long long)ws.lost,
-			  (unsigned long long)ws.scans);
-		sb_printf(&sb, ",\"attached\":%llu,\"last_window_ns\":%llu,\"max_window_ns\":%llu}",
-			  (unsigned long long)ws.attached, (unsigned long long)ws.last_window_ns,
-			  (unsigned long long)ws.max_window_ns);
-		sb_puts(&sb, ",\"counters\":{");
+		struct json_writer w;
+
+		jw_record(&w, &sb);
+		jw_bool(&w, "loaded", true);
+		jw_str(&w, "tier", st.tier == FILTER_TIER_LSM ? "lsm" : "socket_filter");
+		jw_object(&w, "watcher");
+		jw_i64(&w, "pid", watcher);
+		jw_str(&w, "method", watch_method_name(ws.method));
+		jw_u64(&w, "notices", ws.notices);
+		jw_u64(&w, "lost", ws.lost);
+		jw_u64(&w, "scans", ws.scans);
+		jw_u64(&w, "attached", ws.attached);
+		jw_u64(&w, "last_window_ns", ws.last_window_ns);
+		jw_u64(&w, "max_window_ns", ws.max_window_ns);
+		jw_object_end(&w);
+		jw_object(&w, "counters");
 		for (i = 0; i < FILTER_CNT_MAX; i++)
-			sb_printf(&sb, "%s\"%s\":%llu", i ? "," : "", counter_names[i],
-				  (unsigned long long)cnt[i]);
-		sb_puts(&sb, "},\"rules\":[");
-		print_rules(&st, &set, true, &sb);
-		sb_puts(&sb, "],\"sockets\":[");
-		print_socks(&st, true, &sb);
-		sb_puts(&sb, "]}");
-		puts(sb.buf);
+			jw_u64(&w, counter_names[i], cnt[i]);
+		jw_object_end(&w);
+		jw_array(&w, "rules");
+		print_rules(&st, &set, &w);
+		jw_array_end(&w);
+		jw_array(&w, "sockets");
+		print_socks(&st, &w);
+		jw_array_end(&w);
+		jw_record_end(&w);
+		fputs(sb.buf, stdout);
 	}
 	sb_free(&sb);
 	filter_state_close(&st);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -118,4 +120,16 @@ void sb_json_cstr(struct strbuf *sb, const char *s)
 		sb_json_str(sb, s, strlen(s));
 	else
 		sb_puts(sb, "null");
+}
+
+void jw_numf(struct json_writer *w, const char *key, const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	jw_member(w, key);
+	sb_puts(w->sb, buf);
 }

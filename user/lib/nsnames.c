@@ -195,16 +195,15 @@ void netns_names_free(void)
 void json_netns_container(struct strbuf *sb, uint32_t netns_ino)
 {
 	const struct netns_container *c = netns_container(netns_ino);
+	struct json_writer w = {.sb = sb}; /* a value inside the caller's record */
 
 	if (!c) {
 		sb_puts(sb, "null");
 		return;
 	}
-	sb_puts(sb, "{\"pid\":");
-	sb_u64(sb, c->pid);
-	sb_puts(sb, ",\"comm\":");
-	sb_json_cstr(sb, c->comm);
-	sb_puts(sb, ",\"cgroup\":");
-	sb_json_cstr(sb, c->cgroup);
-	sb_putc(sb, '}');
+	jw_object(&w, NULL);
+	jw_u64(&w, "pid", c->pid);
+	jw_str(&w, "comm", c->comm);
+	jw_str(&w, "cgroup", c->cgroup);
+	jw_object_end(&w);
 }

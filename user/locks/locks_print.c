@@ -218,127 +218,148 @@ void lk_print_text(struct strbuf *out, const struct lk_report *r)
 		  (unsigned long long)r->missed_runs);
 }
 
-static void json_stat(struct strbuf *out, const struct lk_stat *st)
+static void json_stat(struct json_writer *w, const struct lk_stat *st)
 {
-	sb_printf(out, "\"count\":%llu,\"total_ns\":%llu,\"max_ns\":%llu,\"mean_ns\":%llu",
-		  (unsigned long long)st->count, (unsigned long long)st->total_ns,
-		  (unsigned long long)st->max_ns, (unsigned long long)mean_ns(st));
+	jw_u64(w, "count", st->count);
+	jw_u64(w, "total_ns", st->total_ns);
+	jw_u64(w, "max_ns", st->max_ns);
+	jw_u64(w, "mean_ns", mean_ns(st));
 }
 
-static void json_lock(struct strbuf *out, const struct lk_lock_view *l)
+static void json_hex(struct json_writer *w, const char *key, unsigned long long v)
 {
-	bool first = true;
+	char buf[24];
 
-	sb_printf(out,
-		  "{\"addr\":\"0x%llx\",\"kind\":\"%s\",\"symbol\":", (unsigned long long)l->addr,
-		  lk_kind(l->st->flags));
-	if (l->symbol)
-		sb_json_str(out, l->symbol, strlen(l->symbol));
-	else
-		sb_puts(out, "null");
-	sb_puts(out, ",\"identified\":");
-	if (l->identified) {
-		sb_printf(out, "\"%s\",\"identified_by\":\"mutex_lock called from %s\"",
-			  l->identified, l->identified_by);
-	} else {
-		sb_puts(out, "null,\"identified_by\":null");
-	}
-	sb_printf(out, ",\"uevent_path\":%s,", l->uevent_path ? "true" : "false");
-	json_stat(out, l->st);
-	sb_puts(out, ",\"hist\":[");
+	snprintf(buf, sizeof(buf), "0x%llx", v);
+	jw_str(w, key, buf);
+}
+
+static void json_lock(struct json_writer *w, const struct lk_lock_view *l)
+{
+	struct strbuf frame;
+	char by[160];
+
+	jw_object(w, NULL);
+	json_hex(w, "addr", l->addr);
+	jw_str(w, "kind", lk_kind(l->st->flags));
+	jw_str(w, "symbol", l->symbol);
+	jw_str(w, "identified", l->identified);
+	if (l->identified)
+		snprintf(by, sizeof(by), "mutex_lock called from %s", l->identified_by);
+	jw_str(w, "identified_by", l->identified ? by : NULL);
+	jw_bool(w, "uevent_path", l->uevent_path);
+	json_stat(w, l->st);
+	jw_array(w, "hist");
 	for (int i = 0; i < LOCKS_HIST_SLOTS; i++) {
 		if (!l->st->hist[i])
 			continue;
-		sb_printf(out, "%s{\"ge_ns\":%llu,\"lt_ns\":%llu,\"count\":%llu}", first ? "" : ",",
-			  i ? 1ull << i : 0ull, 1ull << (i + 1),
-			  (unsigned long long)l->st->hist[i]);
-		first = false;
+		jw_object(w, NULL);
+		jw_u64(w, "ge_ns", i ? 1ull << i : 0ull);
+		jw_u64(w, "lt_ns", 1ull << (i + 1));
+		jw_u64(w, "count", l->st->hist[i]);
+		jw_object_end(w);
 	}
-	sb_printf(out, "],\"paths_total\":%zu,\"paths\":[", l->npaths);
+	jw_array_end(w);
+	jw_u64(w, "paths_total", l->npaths);
+	jw_array(w, "paths");
+	sb_init(&frame, 128);
 	for (size_t i = 0; i < l->paths_shown; i++) {
 		const struct lk_path_view *p = &l->paths[i];
 		const struct lk_stack *s = p->stack;
 
-		sb_printf(out, "%s{\"stack_id\":%d,", i ? "," : "", p->stack_id);
-		json_stat(out, p->st);
-		sb_printf(out, ",\"uevent_path\":%s,\"uevent_fn\":",
-			  s && s->pc.uevent_fn ? "true" : "false");
-		if (s && s->pc.uevent_fn)
-			sb_json_str(out, s->pc.uevent_fn, strlen(s->pc.uevent_fn));
-		else
-			sb_puts(out, "null");
-		sb_puts(out, ",\"frames\":[");
+		jw_object(w, NULL);
+		jw_i64(w, "stack_id", p->stack_id);
+		json_stat(w, p->st);
+		jw_bool(w, "uevent_path", s && s->pc.uevent_fn);
+		jw_str(w, "uevent_fn", s ? s->pc.uevent_fn : NULL);
+		jw_array(w, "frames");
 		for (size_t f = s ? s->pc.first : 0; s && f < s->n; f++) {
-			sb_puts(out, f > s->pc.first ? ",\"" : "\"");
-			put_frame(out, s, f, true);
-			sb_putc(out, '"');
+			sb_reset(&frame);
+			put_frame(&frame, s, f, true);
+			jw_str(w, NULL, frame.buf);
 		}
-		sb_puts(out, "]}");
+		jw_array_end(w);
+		jw_object_end(w);
 	}
-	sb_printf(out, "],\"tasks_total\":%zu,\"tasks\":[", l->ntasks);
+	sb_free(&frame);
+	jw_array_end(w);
+	jw_u64(w, "tasks_total", l->ntasks);
+	jw_array(w, "tasks");
 	for (size_t i = 0; i < l->tasks_shown; i++) {
 		const struct lk_task_view *t = &l->tasks[i];
 
-		sb_puts(out, i ? ",{\"comm\":" : "{\"comm\":");
-		sb_json_str(out, t->comm, strnlen(t->comm, LOCKS_COMM_LEN));
-		sb_printf(out, ",\"cgroup_id\":%llu,\"cgroup\":", (unsigned long long)t->cgroup_id);
-		if (t->cgroup)
-			sb_json_str(out, t->cgroup, strlen(t->cgroup));
-		else
-			sb_puts(out, "null");
-		sb_printf(out, ",\"count\":%llu,\"total_ns\":%llu}",
-			  (unsigned long long)t->st->count, (unsigned long long)t->st->total_ns);
+		jw_object(w, NULL);
+		jw_strn(w, "comm", t->comm, strnlen(t->comm, LOCKS_COMM_LEN));
+		jw_u64(w, "cgroup_id", t->cgroup_id);
+		jw_str(w, "cgroup", t->cgroup);
+		jw_u64(w, "count", t->st->count);
+		jw_u64(w, "total_ns", t->st->total_ns);
+		jw_object_end(w);
 	}
-	sb_puts(out, "]}");
+	jw_array_end(w);
+	jw_object_end(w);
+}
+
+/* Per-second rates as the text shows them: one decimal. */
+static void json_rate(struct json_writer *w, const char *key, uint64_t n, double seconds)
+{
+	jw_numf(w, key, "%.1f", seconds > 0 ? n / seconds : 0.0);
 }
 
 void lk_print_json(struct strbuf *out, const struct lk_report *r)
 {
-	sb_printf(out, "{\"type\":\"%s\",\"time_ns\":%llu,\"seconds\":%.3f,",
-		  r->final ? "total" : "interval", (unsigned long long)r->wall_ns, r->seconds);
-	if (r->seqnum_ok)
-		sb_printf(out, "\"uevents\":%llu,\"uevents_per_s\":%.1f,",
-			  (unsigned long long)r->uevents,
-			  r->seconds > 0 ? r->uevents / r->seconds : 0.0);
-	else
-		sb_puts(out, "\"uevents\":null,\"uevents_per_s\":null,");
-	if (r->churn_ok)
-		sb_printf(
-		    out,
-		    "\"netns_created\":%llu,\"netns_destroyed\":%llu,\"netns_created_per_s\":%.1f,"
-		    "\"netns_destroyed_per_s\":%.1f,",
-		    (unsigned long long)r->netns_created, (unsigned long long)r->netns_destroyed,
-		    r->seconds > 0 ? r->netns_created / r->seconds : 0.0,
-		    r->seconds > 0 ? r->netns_destroyed / r->seconds : 0.0);
-	else
-		sb_puts(out, "\"netns_created\":null,\"netns_destroyed\":null,"
-			     "\"netns_created_per_s\":null,\"netns_destroyed_per_s\":null,");
-	sb_printf(out, "\"contentions\":%llu,\"locks_total\":%zu,\"locks\":[",
-		  (unsigned long long)r->contentions, r->nlocks);
-	for (size_t i = 0; i < r->locks_shown; i++) {
-		if (i)
-			sb_putc(out, ',');
-		json_lock(out, &r->locks[i]);
-	}
-	sb_puts(out, "],\"broadcast\":");
-	if (r->bcast_tier) {
-		sb_printf(out, "{\"tier\":\"%s\",", r->bcast_tier);
-		json_stat(out, &r->bcast);
-		sb_putc(out, '}');
+	struct json_writer w;
+
+	jw_record(&w, out);
+	jw_str(&w, "type", r->final ? "total" : "interval");
+	jw_u64(&w, "time_ns", r->wall_ns);
+	jw_numf(&w, "seconds", "%.3f", r->seconds);
+	if (r->seqnum_ok) {
+		jw_u64(&w, "uevents", r->uevents);
+		json_rate(&w, "uevents_per_s", r->uevents, r->seconds);
 	} else {
-		sb_puts(out, "null");
+		jw_null(&w, "uevents");
+		jw_null(&w, "uevents_per_s");
 	}
-	sb_puts(out, ",\"filter\":");
-	if (r->filter_lock)
-		sb_printf(out, "{\"lock\":\"0x%llx\",\"since_s\":%.3f,\"skipped\":%llu}",
-			  (unsigned long long)r->filter_lock, r->filter_since,
-			  (unsigned long long)r->counters[LOCKS_CNT_FILTERED_OUT]);
-	else
-		sb_puts(out, "null");
-	sb_puts(out, ",\"not_recorded\":{");
-	for (int i = 0, n = 0; i < LOCKS_CNT__COUNT; i++)
+	if (r->churn_ok) {
+		jw_u64(&w, "netns_created", r->netns_created);
+		jw_u64(&w, "netns_destroyed", r->netns_destroyed);
+		json_rate(&w, "netns_created_per_s", r->netns_created, r->seconds);
+		json_rate(&w, "netns_destroyed_per_s", r->netns_destroyed, r->seconds);
+	} else {
+		jw_null(&w, "netns_created");
+		jw_null(&w, "netns_destroyed");
+		jw_null(&w, "netns_created_per_s");
+		jw_null(&w, "netns_destroyed_per_s");
+	}
+	jw_u64(&w, "contentions", r->contentions);
+	jw_u64(&w, "locks_total", r->nlocks);
+	jw_array(&w, "locks");
+	for (size_t i = 0; i < r->locks_shown; i++)
+		json_lock(&w, &r->locks[i]);
+	jw_array_end(&w);
+	if (r->bcast_tier) {
+		jw_object(&w, "broadcast");
+		jw_str(&w, "tier", r->bcast_tier);
+		json_stat(&w, &r->bcast);
+		jw_object_end(&w);
+	} else {
+		jw_null(&w, "broadcast");
+	}
+	if (r->filter_lock) {
+		jw_object(&w, "filter");
+		json_hex(&w, "lock", r->filter_lock);
+		jw_numf(&w, "since_s", "%.3f", r->filter_since);
+		jw_u64(&w, "skipped", r->counters[LOCKS_CNT_FILTERED_OUT]);
+		jw_object_end(&w);
+	} else {
+		jw_null(&w, "filter");
+	}
+	jw_object(&w, "not_recorded");
+	for (int i = 0; i < LOCKS_CNT__COUNT; i++)
 		if (counter_names[i])
-			sb_printf(out, "%s\"%s\":%llu", n++ ? "," : "", counter_names[i],
-				  (unsigned long long)r->counters[i]);
-	sb_printf(out, "},\"missed_runs\":%llu}\n", (unsigned long long)r->missed_runs);
+			jw_u64(&w, counter_names[i], r->counters[i]);
+	jw_object_end(&w);
+	jw_u64(&w, "missed_runs", r->missed_runs);
+	jw_record_end(&w);
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
-#include "json.h"
+#include "listeners_print.h"
 #include "nsnames.h"
 #include "socks.h"
 #include "strbuf.h"
@@ -101,36 +101,20 @@ static void print_text(struct strbuf *sb, struct socks *socks, const struct sock
 
 static void print_json(struct strbuf *sb, struct socks *socks, const struct sock_list *l)
 {
+	struct listener_view *v = calloc(l->n ? l->n : 1, sizeof(*v));
 	size_t i;
-	unsigned int j;
 
-	sb_puts(sb, "{\"type\":\"listeners\",\"sockets\":[");
-	for (i = 0; i < l->n; i++) {
-		const struct uev_sock_info *s = &l->v[i];
-		const struct sock_entry *e = socks_owners(socks, s->sock_ino);
-
-		sb_printf(sb, "%s{\"netns\":{\"inode\":%u,\"name\":", i ? "," : "", s->netns_ino);
-		sb_json_cstr(sb, netns_name(s->netns_ino));
-		sb_puts(sb, ",\"container\":");
-		json_netns_container(sb, s->netns_ino);
-		sb_printf(sb,
-			  "},\"userns\":%u,\"sock_inode\":%u,\"portid\":%u,\"groups\":%u,"
-			  "\"ngroups\":%u,\"rcvbuf\":%u,\"rmem_alloc\":%u,\"drops\":%u,"
-			  "\"filter\":{\"attached\":%s,\"locked\":%s},\"cgroup_id\":%llu,"
-			  "\"processes\":[",
-			  s->userns_ino, s->sock_ino, s->portid, s->groups, s->ngroups, s->rcvbuf,
-			  s->rmem_alloc, s->sk_drops, s->has_filter ? "true" : "false",
-			  s->filter_locked ? "true" : "false", (unsigned long long)s->cgroup_id);
-		for (j = 0; e && j < e->nowners; j++) {
-			sb_printf(sb, "%s{\"pid\":%u,\"comm\":", j ? "," : "", e->owners[j].tgid);
-			sb_json_cstr(sb, e->owners[j].comm);
-			sb_puts(sb, ",\"cgroup\":");
-			sb_json_cstr(sb, e->owners[j].cgroup);
-			sb_putc(sb, '}');
-		}
-		sb_printf(sb, "],\"more_processes\":%u}", e ? e->extra_owners : 0);
+	if (!v) {
+		uev_err("listeners: out of memory");
+		exit(EXIT_ENV);
 	}
-	sb_printf(sb, "],\"count\":%zu}\n", l->n);
+	for (i = 0; i < l->n; i++) {
+		v[i].sock = &l->v[i];
+		v[i].netns_name = netns_name(l->v[i].netns_ino);
+		v[i].owners = socks_owners(socks, l->v[i].sock_ino);
+	}
+	listeners_print_json(sb, v, l->n);
+	free(v);
 }
 
 int cmd_listeners(int argc, char **argv)

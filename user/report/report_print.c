@@ -16,108 +16,66 @@ static void now_hms(char *buf, size_t len)
 	strftime(buf, len, "%H:%M:%S", &tm);
 }
 
-static void key(struct strbuf *sb, const char *k, bool *first)
+static void json_netns(struct json_writer *w, const struct rm_netns *e)
 {
-	if (!*first)
-		sb_putc(sb, ',');
-	*first = false;
-	sb_putc(sb, '"');
-	sb_puts(sb, k);
-	sb_puts(sb, "\":");
-}
-
-static void ju64(struct strbuf *sb, const char *k, uint64_t v, bool *first)
-{
-	key(sb, k, first);
-	sb_u64(sb, v);
-}
-
-static void jstr(struct strbuf *sb, const char *k, const char *v, bool *first)
-{
-	key(sb, k, first);
-	sb_json_cstr(sb, v);
-}
-
-static void json_container(struct strbuf *sb, uint32_t netns, bool *first)
-{
-	key(sb, "container", first);
-	json_netns_container(sb, netns);
-}
-
-static void json_netns(struct strbuf *sb, const struct rm_netns *e)
-{
-	bool f = true;
-
-	sb_putc(sb, '{');
-	ju64(sb, "inode", e->netns, &f);
-	jstr(sb, "name", netns_name(e->netns), &f);
-	json_container(sb, e->netns, &f);
-	ju64(sb, "userns", e->userns, &f);
-	ju64(sb, "listeners", e->listeners, &f);
-	ju64(sb, "delivered", e->deliveries, &f);
-	ju64(sb, "bytes", e->bytes, &f);
-	ju64(sb, "injected", e->injected, &f);
-	ju64(sb, "kernel", e->deliveries - e->injected, &f);
-	ju64(sb, "drops", e->drops, &f);
-	ju64(sb, "last_seqnum", e->last_seqnum, &f);
-	ju64(sb, "emitted", e->broadcasts, &f);
-	ju64(sb, "no_listener", e->no_listener, &f);
-	sb_putc(sb, '}');
+	jw_object(w, NULL);
+	jw_u64(w, "inode", e->netns);
+	jw_str(w, "name", netns_name(e->netns));
+	json_netns_container(jw_value(w, "container"), e->netns);
+	jw_u64(w, "userns", e->userns);
+	jw_u64(w, "listeners", e->listeners);
+	jw_u64(w, "delivered", e->deliveries);
+	jw_u64(w, "bytes", e->bytes);
+	jw_u64(w, "injected", e->injected);
+	jw_u64(w, "kernel", e->deliveries - e->injected);
+	jw_u64(w, "drops", e->drops);
+	jw_u64(w, "last_seqnum", e->last_seqnum);
+	jw_u64(w, "emitted", e->broadcasts);
+	jw_u64(w, "no_listener", e->no_listener);
+	jw_object_end(w);
 }
 
 /* Linear fan-out slots, nonzero ones only; the last slot means "this many or more". */
-static void json_fanout_hist(struct strbuf *sb, const struct rm_hist *h)
+static void json_fanout_hist(struct json_writer *w, const char *key, const struct rm_hist *h)
 {
-	bool first = true;
 	int i;
 
-	sb_putc(sb, '[');
+	jw_array(w, key);
 	for (i = 0; i < RM_FANOUT_SLOTS; i++) {
-		bool f = true;
-
 		if (!h->slot[i])
 			continue;
-		if (!first)
-			sb_putc(sb, ',');
-		first = false;
-		sb_putc(sb, '{');
-		ju64(sb, "value", i, &f);
+		jw_object(w, NULL);
+		jw_u64(w, "value", i);
 		if (i == RM_FANOUT_SLOTS - 1)
-			sb_puts(sb, ",\"or_more\":true");
-		ju64(sb, "count", h->slot[i], &f);
-		sb_putc(sb, '}');
+			jw_bool(w, "or_more", true);
+		jw_u64(w, "count", h->slot[i]);
+		jw_object_end(w);
 	}
-	sb_putc(sb, ']');
+	jw_array_end(w);
 }
 
-static void json_log2_hist(struct strbuf *sb, const struct rm_hist *h)
+static void json_log2_hist(struct json_writer *w, const char *key, const struct rm_hist *h)
 {
-	bool first = true;
 	int i;
 
-	sb_putc(sb, '[');
+	jw_array(w, key);
 	for (i = 0; i < REPORT_HIST_SLOTS; i++) {
-		bool f = true;
-
 		if (!h->slot[i])
 			continue;
-		if (!first)
-			sb_putc(sb, ',');
-		first = false;
-		sb_putc(sb, '{');
-		ju64(sb, "min", i ? 1ull << i : 0, &f);
-		ju64(sb, "max", (2ull << i) - 1, &f);
-		ju64(sb, "count", h->slot[i], &f);
-		sb_putc(sb, '}');
+		jw_object(w, NULL);
+		jw_u64(w, "min", i ? 1ull << i : 0);
+		jw_u64(w, "max", (2ull << i) - 1);
+		jw_u64(w, "count", h->slot[i]);
+		jw_object_end(w);
 	}
-	sb_putc(sb, ']');
+	jw_array_end(w);
 }
 
 void report_print_json(struct strbuf *sb, const struct report_model *m,
 		       const struct report_print_ctx *ctx)
 {
 	uint64_t deliveries = 0, bytes = 0, injected = 0, drops = 0;
-	bool f = true, first;
+	struct json_writer w;
 	size_t i;
 
 	for (i = 0; i < m->nnetns; i++) {
@@ -126,115 +84,86 @@ void report_print_json(struct strbuf *sb, const struct report_model *m,
 		injected += m->netns[i].injected;
 		drops += m->netns[i].drops;
 	}
-	sb_putc(sb, '{');
-	jstr(sb, "type", "report", &f);
-	ju64(sb, "time_ns", m->ts_ns, &f);
-	jstr(sb, "delivery_tier", ctx->delivery_tier, &f);
-	jstr(sb, "emission_tier", ctx->emission_tier, &f);
-	key(sb, "totals", &f);
-	first = true;
-	sb_putc(sb, '{');
-	ju64(sb, "delivered", deliveries, &first);
-	ju64(sb, "bytes", bytes, &first);
-	ju64(sb, "injected", injected, &first);
-	ju64(sb, "drops", drops, &first);
-	sb_putc(sb, '}');
+	jw_record(&w, sb);
+	jw_str(&w, "type", "report");
+	jw_u64(&w, "time_ns", m->ts_ns);
+	jw_str(&w, "delivery_tier", ctx->delivery_tier);
+	jw_str(&w, "emission_tier", ctx->emission_tier);
+	jw_object(&w, "totals");
+	jw_u64(&w, "delivered", deliveries);
+	jw_u64(&w, "bytes", bytes);
+	jw_u64(&w, "injected", injected);
+	jw_u64(&w, "drops", drops);
+	jw_object_end(&w);
 
-	key(sb, "retired", &f);
-	first = true;
-	sb_putc(sb, '{');
-	ju64(sb, "netns", m->retired.netns, &first);
-	ju64(sb, "delivered", m->retired.deliveries, &first);
-	ju64(sb, "bytes", m->retired.bytes, &first);
-	ju64(sb, "injected", m->retired.injected, &first);
-	ju64(sb, "drops", m->retired.drops, &first);
-	ju64(sb, "no_listener", m->retired.no_listener, &first);
-	sb_putc(sb, '}');
+	jw_object(&w, "retired");
+	jw_u64(&w, "netns", m->retired.netns);
+	jw_u64(&w, "delivered", m->retired.deliveries);
+	jw_u64(&w, "bytes", m->retired.bytes);
+	jw_u64(&w, "injected", m->retired.injected);
+	jw_u64(&w, "drops", m->retired.drops);
+	jw_u64(&w, "no_listener", m->retired.no_listener);
+	jw_object_end(&w);
 
-	key(sb, "netns", &f);
-	sb_putc(sb, '[');
-	for (i = 0; i < m->nnetns; i++) {
-		if (i)
-			sb_putc(sb, ',');
-		json_netns(sb, &m->netns[i]);
-	}
-	sb_putc(sb, ']');
+	jw_array(&w, "netns");
+	for (i = 0; i < m->nnetns; i++)
+		json_netns(&w, &m->netns[i]);
+	jw_array_end(&w);
 
-	key(sb, "events", &f);
-	sb_putc(sb, '[');
+	jw_array(&w, "events");
 	for (i = 0; i < m->nsa; i++) {
-		bool g = true;
-
-		if (i)
-			sb_putc(sb, ',');
-		sb_putc(sb, '{');
-		ju64(sb, "netns", m->sa[i].netns, &g);
-		jstr(sb, "origin", m->sa[i].injected ? "injected" : "kernel", &g);
-		jstr(sb, "subsystem", m->sa[i].subsystem, &g);
-		jstr(sb, "action", m->sa[i].action, &g);
-		ju64(sb, "count", m->sa[i].count, &g);
-		sb_putc(sb, '}');
+		jw_object(&w, NULL);
+		jw_u64(&w, "netns", m->sa[i].netns);
+		jw_str(&w, "origin", m->sa[i].injected ? "injected" : "kernel");
+		jw_str(&w, "subsystem", m->sa[i].subsystem);
+		jw_str(&w, "action", m->sa[i].action);
+		jw_u64(&w, "count", m->sa[i].count);
+		jw_object_end(&w);
 	}
-	sb_putc(sb, ']');
+	jw_array_end(&w);
 
-	key(sb, "fanout", &f);
-	first = true;
-	sb_putc(sb, '{');
-	ju64(sb, "seqnums", m->fanout_netns.total, &first);
-	ju64(sb, "pending", m->fanout_pending, &first);
-	key(sb, "netns", &first);
-	json_fanout_hist(sb, &m->fanout_netns);
-	key(sb, "sockets", &first);
-	json_fanout_hist(sb, &m->fanout_sockets);
-	sb_putc(sb, '}');
+	jw_object(&w, "fanout");
+	jw_u64(&w, "seqnums", m->fanout_netns.total);
+	jw_u64(&w, "pending", m->fanout_pending);
+	json_fanout_hist(&w, "netns", &m->fanout_netns);
+	json_fanout_hist(&w, "sockets", &m->fanout_sockets);
+	jw_object_end(&w);
 
-	key(sb, "isolation", &f);
-	sb_putc(sb, '[');
-	first = true;
+	jw_array(&w, "isolation");
 	for (i = 0; i < m->nnetns; i++) {
 		const struct rm_netns *e = &m->netns[i];
-		bool g = true;
 
 		if (!e->isolated)
 			continue;
-		if (!first)
-			sb_putc(sb, ',');
-		first = false;
-		sb_putc(sb, '{');
-		ju64(sb, "netns", e->netns, &g);
-		ju64(sb, "userns", e->userns, &g);
-		ju64(sb, "listeners", e->listeners, &g);
-		json_container(sb, e->netns, &g);
-		ju64(sb, "injected", e->injected, &g);
-		ju64(sb, "kernel", e->deliveries - e->injected, &g);
-		sb_putc(sb, '}');
+		jw_object(&w, NULL);
+		jw_u64(&w, "netns", e->netns);
+		jw_u64(&w, "userns", e->userns);
+		jw_u64(&w, "listeners", e->listeners);
+		json_netns_container(jw_value(&w, "container"), e->netns);
+		jw_u64(&w, "injected", e->injected);
+		jw_u64(&w, "kernel", e->deliveries - e->injected);
+		jw_object_end(&w);
 	}
-	sb_putc(sb, ']');
+	jw_array_end(&w);
 
-	key(sb, "emission", &f);
-	first = true;
-	sb_putc(sb, '{');
-	key(sb, "traced", &first);
-	sb_puts(sb, ctx->emission_tier ? "true" : "false");
+	jw_object(&w, "emission");
+	jw_bool(&w, "traced", ctx->emission_tier);
 	if (ctx->emission_tier) {
 		uint64_t no_listener = 0;
 
 		for (i = 0; i < m->nnetns; i++)
 			no_listener += m->netns[i].no_listener;
-		ju64(sb, "no_listener", no_listener, &first);
-		key(sb, "latency_ns", &first);
-		json_log2_hist(sb, &m->latency);
+		jw_u64(&w, "no_listener", no_listener);
+		json_log2_hist(&w, "latency_ns", &m->latency);
 	}
-	sb_putc(sb, '}');
+	jw_object_end(&w);
 
-	key(sb, "counters", &f);
-	first = true;
-	sb_putc(sb, '{');
+	jw_object(&w, "counters");
 	for (i = 0; i < REP_CNT_MAX; i++)
-		ju64(sb, rm_counter_names[i], m->counters[i], &first);
-	ju64(sb, "missed_runs", m->missed_runs, &first);
-	sb_putc(sb, '}');
-	sb_puts(sb, "}\n");
+		jw_u64(&w, rm_counter_names[i], m->counters[i]);
+	jw_u64(&w, "missed_runs", m->missed_runs);
+	jw_object_end(&w);
+	jw_record_end(&w);
 }
 
 static const char *label(uint32_t netns, char *buf, size_t len)

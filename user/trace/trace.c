@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "common.h"
+#include "json.h"
 #include "match.h"
 #include "nsnames.h"
 #include "overrun.h"
@@ -300,17 +301,20 @@ static void print_summary(struct tracer *t)
 	uint64_t missed = trace_missed_runs(&t->bpf);
 
 	if (t->args->print.json) {
-		sb_printf(
-		    &t->out,
-		    "{\"type\":\"summary\",\"deliveries\":%llu,\"shown\":%llu,"
-		    "\"not_matched\":%llu,\"emissions\":%llu,\"lost_ringbuf_full\":%llu,"
-		    "\"payload_gone\":%llu,\"receiver_overruns\":%llu,\"unicast_skipped\":%llu,"
-		    "\"missed_runs\":%llu}\n",
-		    (unsigned long long)seen, (unsigned long long)t->shown,
-		    (unsigned long long)t->not_matched, (unsigned long long)t->emissions_shown,
-		    (unsigned long long)full, (unsigned long long)gone,
-		    (unsigned long long)t->overruns.total_lost, (unsigned long long)unicast,
-		    (unsigned long long)missed);
+		struct json_writer w;
+
+		jw_record(&w, &t->out);
+		jw_str(&w, "type", "summary");
+		jw_u64(&w, "deliveries", seen);
+		jw_u64(&w, "shown", t->shown);
+		jw_u64(&w, "not_matched", t->not_matched);
+		jw_u64(&w, "emissions", t->emissions_shown);
+		jw_u64(&w, "lost_ringbuf_full", full);
+		jw_u64(&w, "payload_gone", gone);
+		jw_u64(&w, "receiver_overruns", t->overruns.total_lost);
+		jw_u64(&w, "unicast_skipped", unicast);
+		jw_u64(&w, "missed_runs", missed);
+		jw_record_end(&w);
 		flush_out(t);
 	}
 	fprintf(stderr,

@@ -5,118 +5,81 @@
 #include "nsnames.h"
 #include "trace_print.h"
 
-/* Always inlined, so the key's length is known at compile time. */
-static inline __attribute__((always_inline)) void sb_key(struct strbuf *sb, const char *key)
+static void json_netns(struct json_writer *w, const char *key, uint32_t ino, const char *name)
 {
-	sb_putn(sb, ",\"", 2);
-	sb_puts(sb, key);
-	sb_putn(sb, "\":", 2);
+	jw_object(w, key);
+	jw_u64(w, "inode", ino);
+	jw_str(w, "name", name);
+	json_netns_container(jw_value(w, "container"), ino);
+	jw_object_end(w);
 }
 
-/* ,"key":value for an unsigned number, the commonest field of all. */
-static inline __attribute__((always_inline)) void json_u64(struct strbuf *sb, const char *key,
-							   unsigned long long v)
-{
-	sb_key(sb, key);
-	sb_u64(sb, v);
-}
-
-static void json_netns(struct strbuf *sb, uint32_t ino, const char *name)
-{
-	sb_puts(sb, "{\"inode\":");
-	sb_u64(sb, ino);
-	sb_puts(sb, ",\"name\":");
-	sb_json_cstr(sb, name);
-	sb_puts(sb, ",\"container\":");
-	json_netns_container(sb, ino);
-	sb_putc(sb, '}');
-}
-
-static void json_owners(struct strbuf *sb, const struct sock_entry *e)
+static void json_owners(struct json_writer *w, const struct sock_entry *e)
 {
 	unsigned int i;
 
-	sb_key(sb, "pid");
 	if (e && e->nowners)
-		sb_u64(sb, e->owners[0].tgid);
+		jw_u64(w, "pid", e->owners[0].tgid);
 	else
-		sb_puts(sb, "null");
-	sb_key(sb, "comm");
-	sb_json_cstr(sb, e && e->nowners ? e->owners[0].comm : NULL);
-	sb_key(sb, "cgroup");
-	sb_json_cstr(sb, e && e->nowners ? e->owners[0].cgroup : NULL);
-	sb_key(sb, "pids");
-	sb_putc(sb, '[');
-	for (i = 0; e && i < e->nowners; i++) {
-		if (i)
-			sb_putc(sb, ',');
-		sb_u64(sb, e->owners[i].tgid);
-	}
-	sb_putc(sb, ']');
-	json_u64(sb, "more_pids", e ? e->extra_owners : 0);
+		jw_null(w, "pid");
+	jw_str(w, "comm", e && e->nowners ? e->owners[0].comm : NULL);
+	jw_str(w, "cgroup", e && e->nowners ? e->owners[0].cgroup : NULL);
+	jw_array(w, "pids");
+	for (i = 0; e && i < e->nowners; i++)
+		jw_u64(w, NULL, e->owners[i].tgid);
+	jw_array_end(w);
+	jw_u64(w, "more_pids", e ? e->extra_owners : 0);
 }
 
-static void json_uevent(struct strbuf *sb, const struct uevent *ev, const struct print_opts *o)
+static void json_uevent(struct json_writer *w, const struct uevent *ev, const struct print_opts *o)
 {
 	unsigned int i;
 
-	sb_key(sb, "seqnum");
 	if (ev && ev->has_seqnum)
-		sb_u64(sb, ev->seqnum);
+		jw_u64(w, "seqnum", ev->seqnum);
 	else
-		sb_puts(sb, "null");
-	sb_key(sb, "action");
-	sb_json_cstr(sb, ev ? ev->action : NULL);
-	sb_key(sb, "devpath");
-	sb_json_cstr(sb, ev ? ev->devpath : NULL);
-	sb_key(sb, "subsystem");
-	sb_json_cstr(sb, ev ? ev->subsystem : NULL);
+		jw_null(w, "seqnum");
+	jw_str(w, "action", ev ? ev->action : NULL);
+	jw_str(w, "devpath", ev ? ev->devpath : NULL);
+	jw_str(w, "subsystem", ev ? ev->subsystem : NULL);
 	if (!o->properties)
 		return;
 	/* An array, not an object: uevents may repeat a key and order matters. */
-	sb_key(sb, "properties");
-	sb_putc(sb, '[');
+	jw_array(w, "properties");
 	for (i = 0; ev && i < ev->nprops; i++) {
-		if (i)
-			sb_putc(sb, ',');
-		sb_putc(sb, '[');
-		sb_json_cstr(sb, ev->props[i].key);
-		sb_putc(sb, ',');
-		sb_json_cstr(sb, ev->props[i].val);
-		sb_putc(sb, ']');
+		jw_array(w, NULL);
+		jw_str(w, NULL, ev->props[i].key);
+		jw_str(w, NULL, ev->props[i].val);
+		jw_array_end(w);
 	}
-	sb_putc(sb, ']');
+	jw_array_end(w);
 }
 
-static void json_origin(struct strbuf *sb, const struct uev_record *rec)
+static void json_origin(struct json_writer *w, const struct uev_record *rec)
 {
-	sb_key(sb, "origin");
-	sb_puts(sb,
-		rec->flags & UEV_F_INJECTED ? "{\"kind\":\"injected\"" : "{\"kind\":\"kernel\"");
-	json_u64(sb, "pid", rec->origin_tgid);
-	json_u64(sb, "tid", rec->origin_tid);
-	sb_key(sb, "comm");
-	sb_json_str(sb, rec->origin_comm, strnlen(rec->origin_comm, UEV_COMM_LEN));
-	json_u64(sb, "netns", rec->origin_netns_ino);
-	json_u64(sb, "userns", rec->origin_userns_ino);
-	json_u64(sb, "creds_pid", rec->creds_pid);
-	sb_putc(sb, '}');
+	jw_object(w, "origin");
+	jw_str(w, "kind", rec->flags & UEV_F_INJECTED ? "injected" : "kernel");
+	jw_u64(w, "pid", rec->origin_tgid);
+	jw_u64(w, "tid", rec->origin_tid);
+	jw_strn(w, "comm", rec->origin_comm, strnlen(rec->origin_comm, UEV_COMM_LEN));
+	jw_u64(w, "netns", rec->origin_netns_ino);
+	jw_u64(w, "userns", rec->origin_userns_ino);
+	jw_u64(w, "creds_pid", rec->creds_pid);
+	jw_object_end(w);
 }
 
-static void json_head(struct strbuf *sb, const char *type, uint64_t wall_ns)
+/* A trace record: {"schema":1,"type":TYPE,"time_ns":N, ... */
+static void json_head(struct json_writer *w, struct strbuf *sb, const char *type, uint64_t wall_ns)
 {
-	sb_puts(sb, "{\"type\":\"");
-	sb_puts(sb, type);
-	sb_puts(sb, "\",\"time_ns\":");
-	sb_u64(sb, wall_ns);
+	jw_record(w, sb);
+	jw_str(w, "type", type);
+	jw_u64(w, "time_ns", wall_ns);
 }
 
-static void json_flags(struct strbuf *sb, const struct uev_record *rec, const struct uevent *ev)
+static void json_flags(struct json_writer *w, const struct uev_record *rec, const struct uevent *ev)
 {
-	sb_key(sb, "truncated");
-	sb_puts(sb, (rec->flags & UEV_F_TRUNCATED) || (ev && ev->truncated) ? "true" : "false");
-	sb_key(sb, "payload");
-	sb_puts(sb, rec->flags & UEV_F_NO_PAYLOAD ? "false" : "true");
+	jw_bool(w, "truncated", (rec->flags & UEV_F_TRUNCATED) || (ev && ev->truncated));
+	jw_bool(w, "payload", !(rec->flags & UEV_F_NO_PAYLOAD));
 }
 
 static void text_uevent(struct strbuf *sb, const struct trace_view *v)
@@ -212,22 +175,20 @@ static void text_receiver(struct strbuf *sb, const struct uev_sock_info *s, cons
 	sb_u64(sb, s->portid);
 }
 
-static void json_receiver(struct strbuf *sb, const struct uev_sock_info *s, const char *netns_name,
-			  const struct sock_entry *owners)
+static void json_receiver(struct json_writer *w, const struct uev_sock_info *s,
+			  const char *netns_name, const struct sock_entry *owners)
 {
-	sb_key(sb, "netns");
-	json_netns(sb, s->netns_ino, netns_name);
-	json_u64(sb, "userns", s->userns_ino);
-	sb_key(sb, "receiver");
-	sb_puts(sb, "{\"portid\":");
-	sb_u64(sb, s->portid);
-	json_owners(sb, owners);
-	json_u64(sb, "cgroup_id", s->cgroup_id);
-	json_u64(sb, "sock_inode", s->sock_ino);
-	json_u64(sb, "drops", s->sk_drops);
-	json_u64(sb, "rmem_alloc", s->rmem_alloc);
-	json_u64(sb, "rcvbuf", s->rcvbuf);
-	sb_putc(sb, '}');
+	json_netns(w, "netns", s->netns_ino, netns_name);
+	jw_u64(w, "userns", s->userns_ino);
+	jw_object(w, "receiver");
+	jw_u64(w, "portid", s->portid);
+	json_owners(w, owners);
+	jw_u64(w, "cgroup_id", s->cgroup_id);
+	jw_u64(w, "sock_inode", s->sock_ino);
+	jw_u64(w, "drops", s->sk_drops);
+	jw_u64(w, "rmem_alloc", s->rmem_alloc);
+	jw_u64(w, "rcvbuf", s->rcvbuf);
+	jw_object_end(w);
 }
 
 void sock_info_from_record(struct uev_sock_info *s, const struct uev_record *rec)
@@ -247,6 +208,7 @@ void sock_info_from_record(struct uev_sock_info *s, const struct uev_record *rec
 void print_delivery(struct strbuf *sb, const struct trace_view *v, const struct print_opts *o)
 {
 	const struct uev_record *rec = v->rec;
+	struct json_writer w;
 	struct uev_sock_info sock;
 
 	sock_info_from_record(&sock, rec);
@@ -259,12 +221,12 @@ void print_delivery(struct strbuf *sb, const struct trace_view *v, const struct 
 		sb_putc(sb, '\n');
 		return;
 	}
-	json_head(sb, "delivery", v->wall_ns);
-	json_uevent(sb, v->ev, o);
-	json_receiver(sb, &sock, v->netns_name, v->owners);
-	json_origin(sb, rec);
-	json_flags(sb, rec, v->ev);
-	sb_puts(sb, "}\n");
+	json_head(&w, sb, "delivery", v->wall_ns);
+	json_uevent(&w, v->ev, o);
+	json_receiver(&w, &sock, v->netns_name, v->owners);
+	json_origin(&w, rec);
+	json_flags(&w, rec, v->ev);
+	jw_record_end(&w);
 }
 
 void print_emission(struct strbuf *sb, const struct trace_view *v, const struct print_opts *o)
@@ -272,6 +234,7 @@ void print_emission(struct strbuf *sb, const struct trace_view *v, const struct 
 	const struct uev_record *rec = v->rec;
 	/* netlink_broadcast() returns -ESRCH when no socket took the uevent. */
 	const char *result = v->retval == -3 ? "no_listener" : v->retval ? "error" : "delivered";
+	struct json_writer w;
 
 	if (!o->json) {
 		text_uevent(sb, v);
@@ -286,24 +249,22 @@ void print_emission(struct strbuf *sb, const struct trace_view *v, const struct 
 		sb_putc(sb, '\n');
 		return;
 	}
-	json_head(sb, "emission", v->wall_ns);
-	json_uevent(sb, v->ev, o);
-	sb_key(sb, "netns");
-	json_netns(sb, rec->netns_ino, v->netns_name);
-	json_u64(sb, "userns", rec->userns_ino);
-	sb_key(sb, "result");
-	sb_json_cstr(sb, result);
-	sb_key(sb, "retval");
-	sb_i64(sb, v->retval);
-	json_u64(sb, "deliveries", v->deliveries);
-	json_origin(sb, rec);
-	json_flags(sb, rec, v->ev);
-	sb_puts(sb, "}\n");
+	json_head(&w, sb, "emission", v->wall_ns);
+	json_uevent(&w, v->ev, o);
+	json_netns(&w, "netns", rec->netns_ino, v->netns_name);
+	jw_u64(&w, "userns", rec->userns_ino);
+	jw_str(&w, "result", result);
+	jw_i64(&w, "retval", v->retval);
+	jw_u64(&w, "deliveries", v->deliveries);
+	json_origin(&w, rec);
+	json_flags(&w, rec, v->ev);
+	jw_record_end(&w);
 }
 
 void print_overrun(struct strbuf *sb, const struct overrun_view *v, const struct print_opts *o)
 {
 	const struct uev_sock_info *s = v->sock;
+	struct json_writer w;
 
 	if (!o->json) {
 		sb_wall_time(sb, v->wall_ns);
@@ -317,16 +278,18 @@ void print_overrun(struct strbuf *sb, const struct overrun_view *v, const struct
 		sb_putc(sb, '\n');
 		return;
 	}
-	json_head(sb, "overrun", v->wall_ns);
-	json_u64(sb, "lost", v->lost);
-	json_u64(sb, "drops_total", s->sk_drops);
-	json_receiver(sb, s, v->netns_name, v->owners);
-	sb_puts(sb, "}\n");
+	json_head(&w, sb, "overrun", v->wall_ns);
+	jw_u64(&w, "lost", v->lost);
+	jw_u64(&w, "drops_total", s->sk_drops);
+	json_receiver(&w, s, v->netns_name, v->owners);
+	jw_record_end(&w);
 }
 
 void print_lost(struct strbuf *sb, uint64_t wall_ns, const char *what, uint64_t count,
 		const struct print_opts *o)
 {
+	struct json_writer w;
+
 	if (!o->json) {
 		sb_wall_time(sb, wall_ns);
 		sb_puts(sb, " LOST ");
@@ -336,9 +299,8 @@ void print_lost(struct strbuf *sb, uint64_t wall_ns, const char *what, uint64_t 
 		sb_putc(sb, '\n');
 		return;
 	}
-	json_head(sb, "lost", wall_ns);
-	json_u64(sb, "count", count);
-	sb_key(sb, "what");
-	sb_json_cstr(sb, what);
-	sb_puts(sb, "}\n");
+	json_head(&w, sb, "lost", wall_ns);
+	jw_u64(&w, "count", count);
+	jw_str(&w, "what", what);
+	jw_record_end(&w);
 }
