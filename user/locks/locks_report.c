@@ -66,7 +66,7 @@ static bool wait_quiet(struct lk_run *run, uint32_t gen)
 
 /*
  * Generation g ends here: the next one is switched to, the programs still
- * in g are waited for (bpf/locks_stat.bpf.h: gen_enter() says why that is
+ * in g are waited for (bpf/locks.bpf.c: gen_enter() says why that is
  * all of them), then g's slot, which nothing writes any more until g + 2,
  * is read in every map. So locks, paths, tasks and histograms of a report
  * come from one set of updates and agree exactly. The cumulative counters
