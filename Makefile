@@ -12,9 +12,10 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 
 CFLAGS	?= -g -O2
 # Headers: include/ (shared with BPF), user/lib/ (shared by the commands) by
-# bare name, a command's own header as "command/name.h" from another folder.
+# bare name, a command's own header as "command/name.h" from another folder;
+# bpf/filter_eval.h, the filter evaluator, also compiles in user space.
 # Kept apart from CFLAGS, so that `make CFLAGS="-O1 -fsanitize=address"` keeps them.
-UEV_CPPFLAGS := -std=gnu11 -Wall -Wextra -Iinclude -Iuser/lib -Iuser -I$(OUTPUT) -D_GNU_SOURCE \
+UEV_CPPFLAGS := -std=gnu11 -Wall -Wextra -Iinclude -Iuser/lib -Iuser -Ibpf -I$(OUTPUT) -D_GNU_SOURCE \
 		$(CPPFLAGS)
 DEPFLAGS = -MMD -MP
 LDLIBS	+= -lbpf -lelf -lz -lncurses -ltinfo -lpthread
@@ -63,7 +64,7 @@ $(OUTPUT)/uevscope: $(USER_OBJS)
 
 $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(UEV_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/unit -Ibpf $< $(LIB_OBJS) $(LDLIBS) $(HTTP_LIBS) -o $@
+	$(CC) $(UEV_CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) $(HTTP_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/helpers/%.c
 	@mkdir -p $(@D)

@@ -11,7 +11,8 @@
  * callback, whatever the number of rules.
  *
  * The includer defines, before including this file, the types of
- * include/filter.h and:
+ * include/filter.h and, for the evaluator (without them, only the structs
+ * and the scope test are defined):
  *   struct filter_config *eval_config(void)           the policy, or NULL
  *   struct filter_rule *eval_rule(const __u32 *slot)   a slot of the rule array, or NULL
  *   struct filter_rule_stats *eval_rule_stats(const __u32 *id)   a rule's counters, or NULL
@@ -44,6 +45,24 @@ struct eval_ctx {
 	__u32 verdict; /* enum filter_action, 0 = no rule matched */
 	__u32 found;   /* bit k: keys[k] seen; the first occurrence counts, as in trace -m */
 };
+
+/* Whether rule r applies to a socket with facts f (user space attaches by it too). */
+static __always_inline bool in_scope(const struct filter_rule *r, const struct filter_sock_facts *f)
+{
+	switch (r->scope) {
+	case FILTER_SCOPE_NETNS:
+		return f->netns_ino == r->netns_ino;
+	case FILTER_SCOPE_PID:
+		return f->tgid && f->tgid == r->pid;
+	case FILTER_SCOPE_CGROUP:
+		return r->cgroup_level < FILTER_CG_DEPTH && r->cgroup_level <= f->cg_level &&
+		       f->cg_ids[r->cgroup_level & (FILTER_CG_DEPTH - 1)] == r->cgroup_id;
+	}
+	return false;
+}
+
+/* The evaluator itself: for includers that define the accessors and EVAL_LOOP. */
+#ifdef EVAL_LOOP
 
 /* The accessors, declared here, defined by the includer. */
 static __always_inline struct filter_config *eval_config(void);
@@ -139,20 +158,6 @@ static __always_inline bool alt_match(const struct scratch *s, __u32 off, __u32 
 	return false;
 }
 
-static __always_inline bool in_scope(const struct filter_rule *r, const struct filter_sock_facts *f)
-{
-	switch (r->scope) {
-	case FILTER_SCOPE_NETNS:
-		return f->netns_ino == r->netns_ino;
-	case FILTER_SCOPE_PID:
-		return f->tgid && f->tgid == r->pid;
-	case FILTER_SCOPE_CGROUP:
-		return r->cgroup_level < FILTER_CG_DEPTH && r->cgroup_level <= f->cg_level &&
-		       f->cg_ids[r->cgroup_level & (FILTER_CG_DEPTH - 1)] == r->cgroup_id;
-	}
-	return false;
-}
-
 /* One rule per call, in order; stops at the first match. */
 static long rule_cb(__u32 i, struct eval_ctx *ctx)
 {
@@ -236,5 +241,7 @@ static __always_inline __u32 evaluate(struct scratch *s, __u32 len)
 	}
 	return ctx.verdict;
 }
+
+#endif /* EVAL_LOOP */
 
 #endif /* FILTER_EVAL_H */

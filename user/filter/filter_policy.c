@@ -6,6 +6,7 @@
 #include "common.h"
 #include "cgroupfs.h"
 #include "filter_policy.h"
+#include "filter_eval.h"
 #include "match.h"
 #include "nsnames.h"
 
@@ -274,14 +275,5 @@ int filter_set_remove(struct filter_set *set, __u32 id)
 
 bool filter_rule_in_scope(const struct filter_rule *r, const struct filter_sock_facts *f)
 {
-	switch (r->scope) {
-	case FILTER_SCOPE_NETNS:
-		return f->netns_ino == r->netns_ino;
-	case FILTER_SCOPE_PID:
-		return f->tgid && f->tgid == r->pid;
-	case FILTER_SCOPE_CGROUP:
-		return r->cgroup_level < FILTER_CG_DEPTH && r->cgroup_level <= f->cg_level &&
-		       f->cg_ids[r->cgroup_level] == r->cgroup_id;
-	}
-	return false;
+	return in_scope(r, f); /* the kernel's own test (bpf/filter_eval.h) */
 }

@@ -89,15 +89,8 @@ static void close_filter(void *ctx)
 static int choose_tier(struct filter_state *st, char *err, size_t errlen)
 {
 	struct attach_job job = {.plan = PLAN_FILTER};
-	const struct attach_obj obj = {
-	    .what = "filter",
-	    .tiers = filter_tiers,
-	    .ntiers = ARRAY_SIZE(filter_tiers),
-	    .open = open_filter,
-	    .close = close_filter,
-	    .ctx = st,
-	    .attach = true,
-	};
+	const struct attach_obj obj =
+	    ATTACH_OBJ("filter", filter_tiers, open_filter, close_filter, st);
 	int ret = attach_load(&obj, &job, 1);
 
 	if (ret) {

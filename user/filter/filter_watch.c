@@ -207,15 +207,8 @@ int filter_watch_main(int argc, char **argv)
 	    {},
 	};
 	struct attach_job job = {.plan = PLAN_FILTER_WATCH};
-	const struct attach_obj watch_obj = {
-	    .what = "filter watch",
-	    .tiers = watch_tiers,
-	    .ntiers = ARRAY_SIZE(watch_tiers),
-	    .open = open_watch,
-	    .close = close_watch,
-	    .ctx = &skel,
-	    .attach = true,
-	};
+	const struct attach_obj watch_obj =
+	    ATTACH_OBJ("filter watch", watch_tiers, open_watch, close_watch, &skel);
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":hv", opts, NULL)) != -1) {

@@ -151,7 +151,7 @@ static int try_once(const struct attach_obj *o, struct attach_job *jobs, int njo
 		goto fail;
 	}
 	/* The skeleton attaches only the programs that were loaded, and owns the links. */
-	err = o->attach ? bpf_object__attach_skeleton(s) : 0;
+	err = bpf_object__attach_skeleton(s);
 	if (err) {
 		snprintf(why, whylen, "attach: %s", strerror(-err));
 		goto fail;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "common.h"
 #include "probe.h"
 
 struct bpf_object_skeleton;
@@ -47,8 +48,8 @@ struct attach_job {
  * before the load (rodata, map sizes, shared maps; each job's tier is the one
  * being tried), returning its
  * bpf_object_skeleton (NULL with errno set); close() destroys it (NULL-safe
- * in ctx). attach: the skeleton's own attach; false when the caller attaches
- * (a socket filter or a pinned link).
+ * in ctx). The skeleton's own attach runs after the load: it attaches the
+ * programs loaded that it can (a socket filter is the caller's, SO_ATTACH_BPF).
  */
 struct attach_obj {
 	const char *what; /* for messages: "trace", "report", ... */
@@ -57,8 +58,13 @@ struct attach_obj {
 	struct bpf_object_skeleton *(*open)(void *ctx);
 	void (*close)(void *ctx);
 	void *ctx;
-	bool attach;
 };
+
+#define ATTACH_OBJ(what_, tiers_, open_, close_, ctx_)                                       \
+	{                                                                                    \
+		.what = what_, .tiers = tiers_, .ntiers = ARRAY_SIZE(tiers_), .open = open_, \
+		.close = close_, .ctx = ctx_,                                                \
+	}
 
 /*
  * Loads the object with the first working tier of each job, the first job

@@ -61,15 +61,7 @@ int locks_attach(struct locks_attached *la, const char *force_tier, const char *
 	    {.plan = PLAN_LOCKS_BROADCAST, .force = force_bcast},
 	    {.plan = PLAN_LOCKS_CHURN, .off = !churn},
 	};
-	const struct attach_obj obj = {
-	    .what = "locks",
-	    .tiers = tiers,
-	    .ntiers = ARRAY_SIZE(tiers),
-	    .open = open_locks,
-	    .close = close_locks,
-	    .ctx = la,
-	    .attach = true,
-	};
+	const struct attach_obj obj = ATTACH_OBJ("locks", tiers, open_locks, close_locks, la);
 	int err;
 
 	memset(la, 0, sizeof(*la));

@@ -66,15 +66,7 @@ int report_attach(struct report_attached *ra, const char *force_tier,
 	    {.plan = PLAN_REPORT_EMISSION, .force = force_emission_tier, .off = no_emission},
 	};
 	struct report_open_ctx ctx = {.ra = ra, .emission = &jobs[1], .max_entries = max_entries};
-	const struct attach_obj obj = {
-	    .what = "report",
-	    .tiers = tiers,
-	    .ntiers = ARRAY_SIZE(tiers),
-	    .open = open_report,
-	    .close = close_report,
-	    .ctx = &ctx,
-	    .attach = true,
-	};
+	const struct attach_obj obj = ATTACH_OBJ("report", tiers, open_report, close_report, &ctx);
 	int err;
 
 	memset(ra, 0, sizeof(*ra));

@@ -145,24 +145,10 @@ static void close_emission(void *ctx)
 int trace_attach(struct trace_attached *ta, const struct trace_attach_cfg *cfg)
 {
 	struct trace_open_ctx ctx = {.ta = ta, .cfg = cfg};
-	const struct attach_obj delivery = {
-	    .what = "trace",
-	    .tiers = delivery_progs,
-	    .ntiers = ARRAY_SIZE(delivery_progs),
-	    .open = open_delivery,
-	    .close = close_delivery,
-	    .ctx = &ctx,
-	    .attach = true,
-	};
-	const struct attach_obj emission = {
-	    .what = "trace emission",
-	    .tiers = emission_progs,
-	    .ntiers = ARRAY_SIZE(emission_progs),
-	    .open = open_emission,
-	    .close = close_emission,
-	    .ctx = &ctx,
-	    .attach = true,
-	};
+	const struct attach_obj delivery =
+	    ATTACH_OBJ("trace", delivery_progs, open_delivery, close_delivery, &ctx);
+	const struct attach_obj emission =
+	    ATTACH_OBJ("trace emission", emission_progs, open_emission, close_emission, &ctx);
 	struct attach_job djob = {.plan = PLAN_TRACE_DELIVERY, .force = cfg->force_tier};
 	struct attach_job ejob = {.plan = PLAN_TRACE_EMISSION,
 				  .force = cfg->force_emission_tier,
