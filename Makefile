@@ -11,10 +11,11 @@ ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_DIR := vmlinux/$(ARCH)
 
 CFLAGS	?= -g -O2
-# Headers: include/ (shared with BPF), user/lib/ (shared by the commands) by
-# bare name, a command's own header as "command/name.h" from another folder;
-# bpf/filter_eval.h, the filter evaluator, also compiles in user space.
-# Kept apart from CFLAGS, so that `make CFLAGS="-O1 -fsanitize=address"` keeps them.
+# Preprocessor flags, kept apart from CFLAGS so that `make CFLAGS="-O1
+# -fsanitize=address"` keeps them. Headers: include/ (shared with BPF) and
+# user/lib/ (shared by the commands) by bare name, a command's own header as
+# "command/name.h" from another folder; bpf/ for the filter evaluator
+# (bpf/filter_eval.h), which compiles in user space too.
 UEV_CPPFLAGS := -std=gnu11 -Wall -Wextra -Iinclude -Iuser/lib -Iuser -Ibpf -I$(OUTPUT) -D_GNU_SOURCE \
 		$(CPPFLAGS)
 DEPFLAGS = -MMD -MP
