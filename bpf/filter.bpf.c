@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * uevent filtering: decides, per listening socket, whether a uevent is
- * queued. Two hooks, picked by the loader (user/filter_state.c):
+ * queued. Two hooks, picked by the loader (user/filter/filter_state.c):
  *  - socket filter (SO_ATTACH_BPF) on each uevent socket in scope: the kernel
  *    runs it in do_one_broadcast() -> sk_filter(); returning 0 frees the skb
  *    for that socket only, before it reaches the receive queue;

@@ -3,7 +3,7 @@
  * Lock contention, aggregated in the kernel: per lock and per (lock, kernel
  * stack) wait statistics with log2 histograms, and the contending tasks by
  * name and cgroup, per report generation (include/locks.h). User space
- * (user/locks*.c) only reads the maps.
+ * (user/locks/) only reads the maps.
  *
  * Tiers, picked by the loader: lock:contention_begin/end as tp_btf, then as
  * raw_tp; both call the same handlers. Two optional jobs, each loaded only

@@ -7,7 +7,7 @@
  * map operations (event, socket, fan-out); what depends only on the
  * broadcast (parse, interned name) is reused for its other sockets.
  *
- * Same attach tiers as trace (user/report_attach.c picks one with the probe
+ * Same attach tiers as trace (user/report/report_attach.c picks one with the probe
  * plans): sock:sk_data_ready as tp_btf or raw_tp, else fentry or kprobe on
  * __netlink_sendskb(); emission on netlink_broadcast() where the kernel
  * allows fentry/fexit or kprobes.
@@ -222,7 +222,7 @@ static __always_inline bool parse_payload(struct scratch *s, const void *data, _
 
 /*
  * The maps and configuration of bpf/report.bpf.c, and the small helpers that
- * count into them; the loader reads them through user/report_model.c.
+ * count into them; the loader reads them through user/report/report_model.c.
  */
 
 #define EEXIST 17

@@ -4,7 +4,7 @@
  * NETLINK_KOBJECT_UEVENT socket, tagged with the receiving socket's network
  * namespace, its owner, cgroup and the sending task.
  *
- * Tiers, picked by the loader (user/trace_attach.c): the sock:sk_data_ready
+ * Tiers, picked by the loader (user/trace/trace_attach.c): the sock:sk_data_ready
  * tracepoint as tp_btf, then raw_tp (both fire right after
  * __netlink_sendskb() queued the skb), then fentry and kprobe on
  * __netlink_sendskb() itself for kernels without that tracepoint (< 6.4).

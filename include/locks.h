@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Types shared by bpf/locks.bpf.c and user/locks*.c: the in-kernel
+ * Types shared by bpf/locks.bpf.c and user/locks/: the in-kernel
  * aggregation of lock contention (uevscope locks). Fixed-width fields, laid
  * out with no hidden padding; every value map is per CPU, summed in user space.
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The pinned objects of the device policy (user/devices_pins.c), used by user/devices.c only. */
+/* The pinned objects of the device policy (devices_pins.c), used by devices.c only. */
 #ifndef UEVSCOPE_DEVICES_PINS_H
 #define UEVSCOPE_DEVICES_PINS_H
 

@@ -108,7 +108,7 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .requires = {N},
 	    .ntiers = 1,
 	},
-    /* report and top attach where trace does, in the same order (user/report_attach.c). */
+    /* report and top attach where trace does, in the same order (user/report/report_attach.c). */
     [PLAN_REPORT_DELIVERY] =
 	{
 	    .subcommand = "report",

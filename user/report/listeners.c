@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * uevscope listeners: every NETLINK_KOBJECT_UEVENT socket in every network
- * namespace (iter/netlink entered in each, user/socks.c) with the processes
+ * namespace (iter/netlink entered in each, user/lib/socks.c) with the processes
  * holding it. The numbers are the ones /proc/net/netlink shows per netns.
  */
 #include <getopt.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Probe, then choose, for the aggregation programs: the delivery and
- * emission tiers are report's attach plans (user/probe.c, the same tiers as
+ * emission tiers are report's attach plans (user/lib/probe.c, the same tiers as
  * trace's), tried in order, so `uevscope features` predicts what report uses. All
  * programs live in one object; a tier's programs are autoloaded, the others
  * never reach the kernel.

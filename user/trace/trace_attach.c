@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Probe, then choose: each tier is tried for real (open, load, attach) in the
- * order of the attach plan that `uevscope features` also reports, so what
- * features predicts and what trace does cannot drift apart.
+ * trace's two objects and their tiers: the delivery programs (trace.bpf.c),
+ * then, sharing their ring buffer and counters, the emission programs
+ * (emit.bpf.c), each loaded through the attach module (lib/attach.c) in the
+ * order of its attach plan, which `uevscope features` reports too.
  */
 #include <errno.h>
 #include <stdio.h>
