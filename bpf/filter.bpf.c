@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * uevent filtering: decides, per listening socket, whether a uevent is
- * queued. Two hooks, picked by the loader (user/filter_state.c):
+ * queued. Two hooks, picked by the loader (user/filter/filter_state.c):
  *  - socket filter (SO_ATTACH_BPF) on each uevent socket in scope: the kernel
  *    runs it in do_one_broadcast() -> sk_filter(); returning 0 frees the skb
  *    for that socket only, before it reaches the receive queue;
@@ -16,7 +16,105 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "filter.h"
-#include "filter_eval.bpf.h"
+
+/* The evaluator (bpf/filter_eval.h) loops with bpf_loop(); its accessors are below. */
+#define EVAL_LOOP(n, cb, ctx) bpf_loop(n, cb, ctx, 0)
+#include "filter_eval.h"
+
+#define AF_NETLINK	       16
+#define NETLINK_KOBJECT_UEVENT 15
+#define EPERM		       1
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct filter_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fconfig SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * FILTER_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct filter_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} frules SEC(".maps");
+
+/* Created by user space for each rule id; the programs only look up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 2 * FILTER_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct filter_rule_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fstats SEC(".maps");
+
+/* Socket cookie -> facts recorded by user space when it attached. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct filter_sock_facts);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fsocks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FILTER_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fcounters SEC(".maps");
+
+/* The watcher's own numbers, for status; never touched by the programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct filter_watch_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} fwatch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} fscratch SEC(".maps");
+
+/* The evaluator's accessors (bpf/filter_eval.h): the maps above. */
+static __always_inline struct filter_config *eval_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fconfig, &zero);
+}
+
+static __always_inline struct filter_rule *eval_rule(const __u32 *slot)
+{
+	return bpf_map_lookup_elem(&frules, slot);
+}
+
+static __always_inline struct filter_rule_stats *eval_rule_stats(const __u32 *id)
+{
+	return bpf_map_lookup_elem(&fstats, id);
+}
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *val = bpf_map_lookup_elem(&fcounters, &idx);
+
+	if (val)
+		*val += 1;
+}
+
+static __always_inline struct scratch *scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&fscratch, &zero);
+}
 
 SEC("socket")
 int uev_sock_filter(struct __sk_buff *skb)

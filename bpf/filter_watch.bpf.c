@@ -2,7 +2,7 @@
 /*
  * New uevent sockets, as they start listening: a uevent socket receives
  * nothing until bind() (or setsockopt(NETLINK_ADD_MEMBERSHIP)) joins group 1,
- * so the watcher (user/filter_watch.c) is told of every successful bind() and
+ * so the watcher (user/filter/filter_watch.c) is told of every successful bind() and
  * setsockopt() on a NETLINK_KOBJECT_UEVENT socket and attaches the filter.
  * First choice: the syscalls/sys_{enter,exit}_{bind,setsockopt} tracepoints,
  * which cost nothing to other syscalls (they need tracefs mounted); the fd is

@@ -7,7 +7,7 @@
  * map operations (event, socket, fan-out); what depends only on the
  * broadcast (parse, interned name) is reused for its other sockets.
  *
- * Same attach tiers as trace (user/report_attach.c picks one with the probe
+ * Same attach tiers as trace (user/report/report_attach.c picks one with the probe
  * plans): sock:sk_data_ready as tp_btf or raw_tp, else fentry or kprobe on
  * __netlink_sendskb(); emission on netlink_broadcast() where the kernel
  * allows fentry/fexit or kprobes.
@@ -19,9 +19,437 @@
 #include "uevscope.h"
 #include "report.h"
 #include "uev_access.bpf.h"
-#include "report_parse.bpf.h"
-#include "report_maps.bpf.h"
-#include "report_names.bpf.h"
+#include "uev_delivery.bpf.h"
+#include "uev_log2.bpf.h"
+
+/*
+ * SUBSYSTEM, ACTION and SEQNUM of a queued uevent, parsed in the kernel by
+ * report.bpf.c: the payload is copied into per-CPU scratch and scanned with
+ * bpf_loop(), which the verifier checks once however long the payload.
+ */
+
+/* Scratch is twice the payload so that a bounded offset plus a key fits. */
+#define SCRATCH_LEN  (2 * UEV_PAYLOAD_MAX)
+#define PAYLOAD_MASK (UEV_PAYLOAD_MAX - 1)
+#define SCRATCH_MASK (SCRATCH_LEN - 1)
+
+#define TAIL_LEN 32 /* "SEQNUM=" + 20 digits + NUL fits */
+
+struct parsed {
+	__u64 seqnum; /* 0: none */
+	__u32 name;   /* interned id of str (report.bpf.c), REPORT_NAME_NONE: none */
+	__u32 reserved;
+	struct report_name str;
+};
+
+/*
+ * Per-CPU room for one payload, and what depends only on the broadcast
+ * (see parse_payload()), reused for the other sockets it reaches.
+ */
+struct scratch {
+	char buf[SCRATCH_LEN];
+	const void *data; /* of the last parse, NULL while invalid */
+	__u64 len;
+	__u64 tail[TAIL_LEN / 8];
+	struct parsed p;
+	struct report_name last_name; /* the last name interned on this CPU ... */
+	__u32 last_name_id;	      /* ... and its id, 0: none */
+	__u32 names_made;	      /* names interned by this CPU */
+	__u64 fanout_seqnum;	      /* the SEQNUM whose fan-out entry this CPU saw last */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* Where SUBSYSTEM= and SEQNUM= values start in the scratch copy (0: not found). */
+struct parse_ctx {
+	struct scratch *s;
+	__u32 len;
+	__u32 start; /* of the string being scanned */
+	__u32 subsys_off;
+	__u32 seq_off;
+	bool seq_found; /* read from the tail already */
+};
+
+/* The string [c->start, end) is complete: is it one of the two keys we need? */
+static __always_inline void match_key(struct parse_ctx *c, const char *b)
+{
+	__u32 st = c->start & PAYLOAD_MASK;
+
+	if (b[st] != 'S')
+		return;
+	if (b[st + 1] == 'U' && b[st + 2] == 'B' && b[st + 3] == 'S' && b[st + 4] == 'Y' &&
+	    b[st + 5] == 'S' && b[st + 6] == 'T' && b[st + 7] == 'E' && b[st + 8] == 'M' &&
+	    b[st + 9] == '=')
+		c->subsys_off = st + 10;
+	else if (b[st + 1] == 'E' && b[st + 2] == 'Q' && b[st + 3] == 'N' && b[st + 4] == 'U' &&
+		 b[st + 5] == 'M' && b[st + 6] == '=')
+		c->seq_off = st + 7;
+}
+
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/*
+ * Eight bytes per call of bpf_loop(): the verifier checks this body once,
+ * where a plain loop over up to 2048 bytes with branches would be explored
+ * per iteration. A word without a NUL (most of them) costs one test; at each
+ * NUL the string that ends there is matched against the keys. KEY=VALUE
+ * strings follow "ACTION@DEVPATH" in any order (an injector picks its own),
+ * but the kernel's own put SUBSYSTEM third (kobject_uevent_env() adds
+ * ACTION, DEVPATH, SUBSYSTEM first): the scan stops once it has both keys.
+ */
+static long parse_word(__u32 i, struct parse_ctx *c)
+{
+	const char *b = c->s->buf;
+	__u32 base = (i * 8) & PAYLOAD_MASK, k;
+	__u64 w;
+
+	if (base >= c->len)
+		return 1;
+	w = *(const __u64 *)(b + base);
+	if (!((w - ONES) & ~w & HIGHS))
+		return 0;
+#pragma unroll
+	for (k = 0; k < 8; k++) {
+		if (base + k >= c->len)
+			return 1;
+		if (b[base + k])
+			continue;
+		match_key(c, b);
+		c->start = base + k + 1;
+	}
+	return c->subsys_off && (c->seq_found || c->seq_off);
+}
+
+/* Decimal digits at b[off & mask]..., up to 20 of them. */
+static __always_inline __u64 parse_seqnum(const char *b, __u32 off, __u32 mask)
+{
+	__u64 v = 0;
+	__u32 k;
+
+	for (k = 0; k < 20; k++) {
+		char ch = b[(off + k) & mask];
+
+		if (ch < '0' || ch > '9')
+			break;
+		v = v * 10 + (ch - '0');
+	}
+	return v;
+}
+
+/*
+ * SEQNUM from the last string of the payload, which the kernel always puts
+ * there (kobject_uevent_env() adds it last; uevent_net_rcv_skb() appends it to
+ * an injection): 0 when the tail holds something else (then the scan finds it).
+ */
+static __always_inline __u64 tail_seqnum(const char *t)
+{
+	__u32 st = 0, k;
+
+	/* t[TAIL_LEN - 1] is the payload's final NUL: find the one before. */
+#pragma unroll
+	for (k = TAIL_LEN - 2; k > 0; k--) {
+		if (!t[k]) {
+			st = k + 1;
+			break;
+		}
+	}
+	if (!st || st > TAIL_LEN - 9 || t[TAIL_LEN - 1])
+		return 0;
+	if (t[st] != 'S' || t[st + 1] != 'E' || t[st + 2] != 'Q' || t[st + 3] != 'N' ||
+	    t[st + 4] != 'U' || t[st + 5] != 'M' || t[st + 6] != '=')
+		return 0;
+	return parse_seqnum(t, st + 7, TAIL_LEN - 1);
+}
+
+/*
+ * Fills s->p from the payload; returns true when it parsed it, false when
+ * s->p already held it. One broadcast queues the same skb data on every
+ * socket, back to back in one task: the last parse is kept per CPU and
+ * reused when data, length and the last 32 bytes match. Those end with the
+ * SEQNUM, so a reused buffer holding a newer uevent never matches. Without
+ * a payload (data NULL) s->p is empty.
+ */
+static __always_inline bool parse_payload(struct scratch *s, const void *data, __u64 len)
+{
+	struct parse_ctx c = {.s = s};
+	__u64 tail[TAIL_LEN / 8] = {};
+	__u32 k;
+
+	if (data && len >= TAIL_LEN &&
+	    !bpf_probe_read_kernel(tail, sizeof(tail), data + len - sizeof(tail)) &&
+	    s->data == data && s->len == len && s->tail[0] == tail[0] && s->tail[1] == tail[1] &&
+	    s->tail[2] == tail[2] && s->tail[3] == tail[3])
+		return false;
+	s->data = NULL; /* invalid until this parse completes */
+	__builtin_memset(&s->p, 0, sizeof(s->p));
+	if (!data || !len)
+		return true;
+	__builtin_memcpy(s->tail, tail, sizeof(tail));
+	s->p.seqnum = tail_seqnum((const char *)s->tail);
+	c.seq_found = s->p.seqnum != 0;
+	asm volatile("if %[n] <= %[max] goto +1\n\t%[n] = %[max]"
+		     : [n] "+r"(len)
+		     : [max] "i"(UEV_PAYLOAD_MAX));
+	if (bpf_probe_read_kernel(s->buf, len, data))
+		return true;
+	/* The scan needs a NUL at the end even when the payload was cut. */
+	s->buf[(len - 1) & PAYLOAD_MASK] = 0;
+	c.len = len;
+	bpf_loop(UEV_PAYLOAD_MAX / 8, parse_word, &c, 0);
+	/* ACTION is the header's part before '@' ("change@/devices/..."). */
+	for (k = 0; k < REPORT_ACTION_LEN - 1; k++) {
+		char ch = s->buf[k];
+
+		if (!ch || ch == '@')
+			break;
+		s->p.str.action[k] = ch;
+	}
+	if (c.subsys_off)
+		bpf_probe_read_kernel_str(s->p.str.subsystem, sizeof(s->p.str.subsystem),
+					  &s->buf[c.subsys_off & PAYLOAD_MASK]);
+	if (!c.seq_found && c.seq_off)
+		s->p.seqnum = parse_seqnum(s->buf, c.seq_off & PAYLOAD_MASK, SCRATCH_MASK);
+	s->data = data;
+	s->len = len;
+	return true;
+}
+
+/*
+ * The maps and configuration of bpf/report.bpf.c, and the small helpers that
+ * count into them; the loader reads them through user/report/report_model.c.
+ */
+
+#define EEXIST 17
+#define ESRCH  3
+#define ENOENT 2
+#define E2BIG  7
+
+/* Set by the loader: an emission tier is attached, so deliveries have a start time. */
+const volatile bool emission_traced = false;
+
+/*
+ * The time stamp of deliveries: CLOCK_MONOTONIC ns of the loader's latest
+ * readout, which it writes here. A delivery stamped T happened after the
+ * readout at T and before the next one: enough for "last seen" and for the
+ * fan-out's settle time (report_model.c), and one load where
+ * bpf_ktime_get_ns() costs about 90 ns on a kvm-clock guest
+ * (bpf_ktime_get_coarse_ns() is refused to tracing programs).
+ */
+volatile __u64 readout_ns = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, REPORT_MAX_EVENTS);
+	__type(key, struct report_event_key);
+	__type(value, struct report_event_val);
+} event_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, REPORT_MAX_NAMES);
+	__type(key, struct report_name);
+	__type(value, __u32);
+} names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, REPORT_MAX_SOCKS);
+	__type(key, struct report_sock_key);
+	__type(value, struct report_sock_val);
+} sock_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, REPORT_MAX_FANOUT);
+	__type(key, __u64); /* SEQNUM */
+	__type(value, struct report_fanout);
+} fanout SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, REPORT_MAX_NETNS);
+	__type(key, struct report_netns_key);
+	__type(value, struct report_emit_val);
+} emit_stats SEC(".maps");
+
+/* emit-to-delivery latency, ns, log2 slots. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, REPORT_HIST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} latency SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, REP_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} rep_counters SEC(".maps");
+
+/* A netlink_broadcast() in progress, per task: its start and (for kretprobe) its socket. */
+struct broadcast {
+	__u64 ts_ns;
+	struct sock *ssk;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct broadcast);
+} broadcasts SEC(".maps");
+
+static __always_inline void rep_count(__u32 idx)
+{
+	__u64 *val = bpf_map_lookup_elem(&rep_counters, &idx);
+
+	if (val)
+		*val += 1; /* per-CPU slot */
+}
+
+/* The entry for key, created zeroed if missing; NULL (counted in full_idx) when the map is full. */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero,
+					    __u32 full_idx)
+{
+	void *val = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (val)
+		return val;
+	err = bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		rep_count(full_idx);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
+static __always_inline __u32 log2_slot(__u64 v)
+{
+	__u32 slot = uev_log2(v);
+
+	return slot < REPORT_HIST_SLOTS ? slot : REPORT_HIST_SLOTS - 1;
+}
+
+/*
+ * Per-SEQNUM fan-out and interned SUBSYSTEM/ACTION names for
+ * this program: both keep per-CPU state in struct scratch
+ * (the parser above) so a burst of one uevent costs as few map operations
+ * as possible.
+ */
+
+static __always_inline void fanout_add(struct report_fanout *f, __u32 netns, __u64 now)
+{
+	/* One task delivers one SEQNUM, netns after netns: no other writer. */
+	f->sockets++;
+	if (f->last_netns != netns) {
+		f->netns++;
+		f->last_netns = netns;
+	}
+	f->last_ts_ns = now;
+}
+
+/*
+ * The first delivery of a SEQNUM inserts its entry without looking it up
+ * first (one hash operation, not two); the next ones on this CPU look it
+ * up. A broadcast that moved to another CPU between namespaces finds its
+ * entry there through the failed insert.
+ */
+static __always_inline void count_fanout(struct scratch *s, __u64 seqnum, __u32 netns,
+					 bool injected, __u64 now)
+{
+	struct report_fanout first = {
+	    .last_ts_ns = now, .netns = 1, .sockets = 1, .last_netns = netns, .injected = injected};
+	struct report_fanout *f;
+	long err;
+
+	if (s->fanout_seqnum == seqnum) {
+		f = bpf_map_lookup_elem(&fanout, &seqnum);
+		if (f) {
+			fanout_add(f, netns, now);
+			return;
+		}
+	}
+	err = bpf_map_update_elem(&fanout, &seqnum, &first, BPF_NOEXIST);
+	if (!err) {
+		s->fanout_seqnum = seqnum;
+		return;
+	}
+	f = err == -EEXIST ? bpf_map_lookup_elem(&fanout, &seqnum) : NULL;
+	if (!f) {
+		rep_count(REP_CNT_FANOUT_FULL);
+		return;
+	}
+	s->fanout_seqnum = seqnum;
+	fanout_add(f, netns, now);
+}
+
+static __always_inline bool same_name(const struct report_name *a, const struct report_name *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3] && x[4] == y[4];
+}
+
+/*
+ * A new name id, unique without atomics (fetching adds need -mcpu=v3): the
+ * CPU's number in the low NAME_CPU_BITS, the names this CPU made so far + 1
+ * above, below REPORT_NAME_INJECTED. 0 when out of room.
+ */
+#define NAME_CPU_BITS 12
+#define NAME_SEQ_MAX  (REPORT_NAME_INJECTED >> NAME_CPU_BITS)
+
+static __always_inline __u32 new_name_id(const struct scratch *s)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), seq = s->names_made + 1;
+
+	if (cpu >> NAME_CPU_BITS || seq >= NAME_SEQ_MAX)
+		return 0;
+	return seq << NAME_CPU_BITS | cpu;
+}
+
+/*
+ * The id of s->p.str, interned on first sight. Uevent bursts repeat one
+ * SUBSYSTEM/ACTION, so the last one interned on this CPU is kept and
+ * compared first. REPORT_NAME_NONE (counted) when the names map is full.
+ */
+static __always_inline __u32 intern_name(struct scratch *s)
+{
+	const struct report_name *n = &s->p.str;
+	__u32 *found, id;
+	long err;
+
+	if (s->last_name_id && same_name(&s->last_name, n))
+		return s->last_name_id;
+	found = bpf_map_lookup_elem(&names, n);
+	if (found) {
+		id = *found;
+	} else {
+		id = new_name_id(s);
+		err = id ? bpf_map_update_elem(&names, n, &id, BPF_NOEXIST) : -E2BIG;
+		if (!err)
+			s->names_made++;
+		if (err == -EEXIST) { /* another CPU interned it first: take its id */
+			found = bpf_map_lookup_elem(&names, n);
+			err = found ? 0 : -ENOENT;
+			id = found ? *found : 0;
+		}
+		if (err) {
+			rep_count(REP_CNT_SA_FULL);
+			return REPORT_NAME_NONE;
+		}
+	}
+	__builtin_memcpy(&s->last_name, n, sizeof(*n));
+	s->last_name_id = id;
+	return id;
+}
 
 static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff *skb, bool direct)
 {
@@ -103,39 +531,9 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	return 0;
 }
 
-/* Runs for every socket wake-up on the host: the family test must stay first and cheap. */
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(report_tp_btf, struct sock *sk)
-{
-	if (sk->__sk_common.skc_family != AF_NETLINK || sk->sk_protocol != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	return handle_delivery(sk, NULL, true);
-}
-
-SEC("raw_tp/sk_data_ready")
-int BPF_PROG(report_raw_tp, struct sock *sk)
-{
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_NETLINK ||
-	    BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	return handle_delivery(sk, NULL, false);
-}
-
-SEC("fentry/__netlink_sendskb")
-int BPF_PROG(report_sendskb_fentry, struct sock *sk, struct sk_buff *skb)
-{
-	if (sk->sk_protocol != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	return handle_delivery(sk, skb, true);
-}
-
-SEC("kprobe/__netlink_sendskb")
-int BPF_KPROBE(report_sendskb_kprobe, struct sock *sk, struct sk_buff *skb)
-{
-	if (BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	return handle_delivery(sk, skb, false);
-}
+/* The four delivery tiers, gated (uev_delivery.bpf.h). */
+UEV_DELIVERY_PROGRAMS(report_tp_btf, report_raw_tp, report_sendskb_fentry, report_sendskb_kprobe,
+		      handle_delivery)
 
 static __always_inline int broadcast_begin(struct sock *ssk, bool direct)
 {

@@ -4,7 +4,7 @@
  * NETLINK_KOBJECT_UEVENT socket, tagged with the receiving socket's network
  * namespace, its owner, cgroup and the sending task.
  *
- * Tiers, picked by the loader (user/trace_attach.c): the sock:sk_data_ready
+ * Tiers, picked by the loader (user/trace/trace_attach.c): the sock:sk_data_ready
  * tracepoint as tp_btf, then raw_tp (both fire right after
  * __netlink_sendskb() queued the skb), then fentry and kprobe on
  * __netlink_sendskb() itself for kernels without that tracepoint (< 6.4).
@@ -14,6 +14,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "uevscope.h"
+#include "uev_delivery.bpf.h"
 #include "uev_record.bpf.h"
 
 /* In-kernel filters, so that what the user filtered out costs no ring buffer traffic. */
@@ -101,39 +102,8 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	return 0;
 }
 
-/* Runs for every socket wake-up on the host: the family test must stay first and cheap. */
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(sk_data_ready_btf, struct sock *sk)
-{
-	if (sk->__sk_common.skc_family != AF_NETLINK || sk->sk_protocol != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	return handle_delivery(sk, NULL, true);
-}
-
-SEC("raw_tp/sk_data_ready")
-int BPF_PROG(sk_data_ready_raw, struct sock *sk)
-{
-	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_NETLINK ||
-	    BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	return handle_delivery(sk, NULL, false);
-}
-
-/* __netlink_sendskb() also carries unicast replies; only uevent sockets pass. */
-SEC("fentry/__netlink_sendskb")
-int BPF_PROG(netlink_sendskb_fentry, struct sock *sk, struct sk_buff *skb)
-{
-	if (sk->sk_protocol != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	return handle_delivery(sk, skb, true);
-}
-
-SEC("kprobe/__netlink_sendskb")
-int BPF_KPROBE(netlink_sendskb_kprobe, struct sock *sk, struct sk_buff *skb)
-{
-	if (BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	return handle_delivery(sk, skb, false);
-}
+/* The four delivery tiers, gated (uev_delivery.bpf.h). */
+UEV_DELIVERY_PROGRAMS(sk_data_ready_btf, sk_data_ready_raw, netlink_sendskb_fentry,
+		      netlink_sendskb_kprobe, handle_delivery)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Device access policy shared by bpf/devices.bpf.c and user/devices*.c.
+ * Device access policy shared by bpf/devices.bpf.c and user/devices/.
  * The rules live in two generations of DEV_RULES_MAX slots each: user space
  * writes the inactive one, then flips dev_policy_cfg.active with a single
  * 4-byte store, so a program never sees half a policy.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * uevent filtering policy, shared by bpf/filter.bpf.c and user/filter*.c.
+ * uevent filtering policy, shared by bpf/filter.bpf.c and user/filter/.
  * The policy is compiled in user space into fixed-size rules the BPF
  * programs evaluate in order (first match wins, default allow). Every
  * struct is laid out by hand with no hidden padding.
@@ -125,7 +125,7 @@ enum filter_watch_method {
 	FILTER_WATCH_RESCAN = 3,      /* neither attached: rescans only */
 };
 
-/* fwatch map: written by the watcher (user/filter_watch.c), read by `filter status`. */
+/* fwatch map: written by the watcher (user/filter/filter_watch.c), read by `filter status`. */
 struct filter_watch_stats {
 	__u32 pid;	      /* watcher running now (flock held), 0 when none ever ran */
 	__u32 method;	      /* enum filter_watch_method */

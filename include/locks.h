@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Types shared by bpf/locks.bpf.c and user/locks*.c: the in-kernel
+ * Types shared by bpf/locks.bpf.c and user/locks/: the in-kernel
  * aggregation of lock contention (uevscope locks). Fixed-width fields, laid
  * out with no hidden padding; every value map is per CPU, summed in user space.
  */
@@ -40,7 +40,7 @@ enum locks_counter {
  * report); the same shape per lock, per (lock, stack) and for broadcasts.
  * Every value keeps two of them, in slot gen & 1: programs update the slot
  * of the current generation while user space reads the previous one, which
- * nothing writes any more (see locks_busy in bpf/locks_stat.bpf.h). A slot
+ * nothing writes any more (see locks_busy in bpf/locks.bpf.c). A slot
  * whose gen is not the one being written is stale and restarted from zero
  * by the program, so user space never writes the maps and each report comes
  * from one quiet set of updates: its counts, sums, maximum and histogram

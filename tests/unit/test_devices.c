@@ -6,7 +6,7 @@
 
 #include "cgroupfs.h"
 #include "common.h"
-#include "devices.h"
+#include "devices/devices.h"
 #include "unit.h"
 
 /* Parses "TYPE NUM ACCESS" (no cgroup) into r; the return code and err are checked by callers. */

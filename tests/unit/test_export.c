@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "common.h"
-#include "export_metrics.h"
-#include "gzip.h"
-#include "listen_addr.h"
-#include "prom.h"
-#include "prom_series.h"
+#include "export/export_metrics.h"
+#include "export/gzip.h"
+#include "export/listen_addr.h"
+#include "export/prom.h"
+#include "export/prom_series.h"
 #include "unit.h"
 #include <zlib.h>
 

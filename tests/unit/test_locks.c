@@ -7,8 +7,8 @@
 
 #include "unit.h"
 #include "ksyms.h"
-#include "locks_paths.h"
-#include "locks_snap.h"
+#include "locks/locks_paths.h"
+#include "locks/locks_snap.h"
 
 #define CLASSIFY(pc, ...)                                             \
 	do {                                                          \

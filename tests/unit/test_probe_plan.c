@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "probe.h"
-#include "trace_attach.h"
+#include "trace/trace_attach.h"
 #include "unit.h"
 
 static struct probe_set ps;

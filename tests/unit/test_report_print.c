@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_print.h"
+#include "report/report_print.h"
 #include "unit.h"
 
 /* Inodes no namespace has, so names and containers resolve to nothing. */

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The gated entry points of the four delivery tiers, written once for the
+ * programs that see deliveries (trace.bpf.c, report.bpf.c). Each lets only a
+ * NETLINK_KOBJECT_UEVENT socket through, then calls
+ * handler(sk, skb, direct): skb is NULL where the hook has none (the queued
+ * skb is then sk_receive_queue.prev), direct says whether the tier allows
+ * BTF loads (UEV_LOAD, uev_access.bpf.h).
+ *
+ * sk_data_ready fires for every socket wake-up on the host, so its family
+ * test comes first and costs nothing else. __netlink_sendskb() runs for
+ * netlink sockets only, and also carries unicast replies: the protocol test
+ * keeps uevent sockets.
+ */
+#ifndef UEV_DELIVERY_BPF_H
+#define UEV_DELIVERY_BPF_H
+
+#define UEV_DELIVERY_PROGRAMS(btf, raw, fentry, kprobe, handler)               \
+	SEC("tp_btf/sk_data_ready")                                            \
+	int BPF_PROG(btf, struct sock *sk)                                     \
+	{                                                                      \
+		if (sk->__sk_common.skc_family != AF_NETLINK ||                \
+		    sk->sk_protocol != NETLINK_KOBJECT_UEVENT)                 \
+			return 0;                                              \
+		return handler(sk, NULL, true);                                \
+	}                                                                      \
+                                                                               \
+	SEC("raw_tp/sk_data_ready")                                            \
+	int BPF_PROG(raw, struct sock *sk)                                     \
+	{                                                                      \
+		if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_NETLINK || \
+		    BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)  \
+			return 0;                                              \
+		return handler(sk, NULL, false);                               \
+	}                                                                      \
+                                                                               \
+	SEC("fentry/__netlink_sendskb")                                        \
+	int BPF_PROG(fentry, struct sock *sk, struct sk_buff *skb)             \
+	{                                                                      \
+		if (sk->sk_protocol != NETLINK_KOBJECT_UEVENT)                 \
+			return 0;                                              \
+		return handler(sk, skb, true);                                 \
+	}                                                                      \
+                                                                               \
+	SEC("kprobe/__netlink_sendskb")                                        \
+	int BPF_KPROBE(kprobe, struct sock *sk, struct sk_buff *skb)           \
+	{                                                                      \
+		if (BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)  \
+			return 0;                                              \
+		return handler(sk, skb, false);                                \
+	}
+
+#endif /* UEV_DELIVERY_BPF_H */
