@@ -215,7 +215,7 @@ if [ "$record" = 1 ]; then
 		cnt = (n in c) ? c[n] : oc
 		lim = ol
 		if (n in d) { lim = d[n] * 4; m = n == "vm" ? 900 : 120; if (lim < m) lim = m }
-		if (n ~ /^vm-/) lim = "-"
+		if (n ~ /^vm-[0-9]/) lim = "-"
 		printf "%-40s %4s %5s\n", n, cnt, lim
 	     }' "$RESULTS/counts" "$RESULTS/durations" "$RECORDS" >"$RECORDS.new" &&
 		mv "$RECORDS.new" "$RECORDS"
