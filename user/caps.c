@@ -37,26 +37,34 @@ static const struct {
 
 /*
  * Why each one: CAP_BPF loads programs and maps; CAP_PERFMON lets tracing programs
- * (tp_btf, raw_tp, iter) load and read kernel memory; CAP_SYSLOG reads addresses
- * in /proc/kallsyms (kptr_restrict=1); CAP_SYS_ADMIN enters a listener's network
- * namespace (setns); CAP_SYS_PTRACE takes a listener's socket with pidfd_getfd();
- * CAP_NET_ADMIN loads cgroup programs and locks socket filters; CAP_DAC_READ_SEARCH
- * opens a cgroup by its id (open_by_handle_at); CAP_DAC_OVERRIDE makes the probe
- * cgroup of the cgroup/dev check in the cgroup2 root.
+ * (tp_btf, raw_tp, iter) load and read kernel memory; CAP_SYS_ADMIN enters each
+ * network namespace (setns) to list its uevent sockets, and covers CAP_BPF and
+ * CAP_PERFMON; CAP_SYS_PTRACE reads other processes' /proc/PID/fd (who holds a
+ * socket) and takes a listener's socket with pidfd_getfd(); CAP_SYSLOG reads
+ * addresses in /proc/kallsyms (kptr_restrict=1); CAP_NET_ADMIN loads cgroup
+ * programs and locks socket filters; CAP_DAC_READ_SEARCH opens a cgroup by its id
+ * (open_by_handle_at); CAP_DAC_OVERRIDE makes the probe cgroup of the cgroup/dev
+ * check in the cgroup2 root. Without CAP_SYS_ADMIN and CAP_SYS_PTRACE, trace and
+ * listeners would still run, but see only the sockets of their own netns.
  */
-#define TRACING (C(CAP_BPF) | C(CAP_PERFMON))
-#define FILTER	(TRACING | C(CAP_NET_ADMIN) | C(CAP_SYS_ADMIN) | C(CAP_SYS_PTRACE))
+#define SOCKETS (C(CAP_SYS_ADMIN) | C(CAP_SYS_PTRACE))
+#define FILTER	(SOCKETS | C(CAP_NET_ADMIN))
 #define DEVICES (C(CAP_BPF) | C(CAP_NET_ADMIN) | C(CAP_DAC_OVERRIDE) | C(CAP_DAC_READ_SEARCH))
 
 static const struct {
 	const char *cmd;
 	uint64_t caps;
 } needs[] = {
-    {"trace", TRACING},	  {"listeners", TRACING},
-    {"report", TRACING},  {"top", TRACING},
-    {"export", TRACING},  {"locks", TRACING | C(CAP_SYSLOG)},
-    {"filter", FILTER},	  {"policy", FILTER | C(CAP_DAC_READ_SEARCH)},
-    {"devices", DEVICES}, {"features", TRACING | C(CAP_NET_ADMIN) | C(CAP_DAC_OVERRIDE)},
+    {"trace", SOCKETS},
+    {"listeners", SOCKETS},
+    {"report", SOCKETS},
+    {"top", SOCKETS},
+    {"export", SOCKETS},
+    {"locks", C(CAP_BPF) | C(CAP_PERFMON) | C(CAP_SYSLOG)},
+    {"filter", FILTER},
+    {"policy", FILTER | C(CAP_DAC_READ_SEARCH)},
+    {"devices", DEVICES},
+    {"features", C(CAP_BPF) | C(CAP_PERFMON) | C(CAP_NET_ADMIN) | C(CAP_DAC_OVERRIDE)},
 };
 
 uint64_t caps_needed(const char *subcommand)

