@@ -66,7 +66,10 @@ DEB_DIR := $(OUTPUT)/deb
 deb:
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
 	tar -c --exclude=./.git --exclude=./$(OUTPUT) --exclude='./build*' . | tar -x -C $(DEB_DIR)/src
-	cd $(DEB_DIR)/src && dpkg-buildpackage -b -us -uc
+	# Without our make's variables: make puts those of its command line in the
+	# environment, and debhelper's "make clean" with OUTPUT=$(OUTPUT) would remove it.
+	cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES -u OUTPUT \
+		-u PREFIX -u DESTDIR dpkg-buildpackage -b -us -uc
 	rm -rf $(DEB_DIR)/src
 	lintian --fail-on error,warning $(DEB_DIR)/*.changes
 	@ls $(DEB_DIR)/*.deb
