@@ -2,6 +2,7 @@
 /* uevscope: see where uevents go across network and user namespaces. */
 #include <stdio.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "common.h"
 #include "subcommands.h"
 
@@ -63,7 +64,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--version")) {
-			printf("uevscope %s\n", UEVSCOPE_VERSION);
+			printf("uevscope %s (libbpf %u.%u)\n", UEVSCOPE_VERSION,
+			       libbpf_major_version(), libbpf_minor_version());
 			return EXIT_OK;
 		} else {
 			uev_err("unknown option '%s'; see 'uevscope --help'", argv[i]);

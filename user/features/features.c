@@ -205,10 +205,8 @@ int cmd_features(int argc, char **argv)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (geteuid() != 0) {
-		uev_err("features needs root (BPF program loading); run it with sudo");
+	if (!require_root("features"))
 		return EXIT_ENV;
-	}
 
 	probe_all(&ps);
 	for (int i = 0; i < PLAN__COUNT; i++)

@@ -121,6 +121,10 @@ int policy_parse_file(const char *path, struct policy *pol, unsigned int flags, 
 			break;
 		}
 	}
+	if (!ret && ferror(f)) { /* a directory opens, then read() fails with EISDIR */
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	}
 	fclose(f);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "caps.h"
 #include "common.h"
 
 bool verbose;
@@ -60,10 +61,7 @@ void silence_libbpf(bool on)
 
 bool require_root(const char *subcommand)
 {
-	if (geteuid() == 0)
-		return true;
-	uev_err("%s needs root (it loads BPF programs); run it with sudo", subcommand);
-	return false;
+	return caps_require(subcommand); /* caps.c: the capabilities, not the uid */
 }
 
 bool require_btf(void)
