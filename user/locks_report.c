@@ -254,7 +254,12 @@ static void build_views(struct lk_run *run, struct lk_report *r)
 	for (size_t i = 0; i < r->nlocks; i++) {
 		struct lk_lock_view *l = &r->locks[i];
 
-		if (l->npaths > 1) /* NULL when empty: qsort(NULL, 0) is undefined */
+		/*
+		 * paths is NULL when empty: qsort(NULL, 0) is undefined. l is not NULL: nlocks > 0
+		 * only when the calloc() of locks above succeeded.
+		 */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+		if (l->npaths > 1)
 			qsort(l->paths, l->npaths, sizeof(*l->paths), cmp_path);
 		/* Named after its busiest path calling mutex_lock from a uevent function. */
 		for (size_t j = 0; j < l->npaths && !l->identified; j++) {
