@@ -32,6 +32,7 @@ if [ $unit_only = 0 ]; then
 	# host's kernel may refuse. No lock: the VMs share nothing with the host.
 	# Their own summary line is dropped; the one below counts everything.
 	# The host's own counts (unit and integration) fill the table's host row.
+	# shellcheck disable=SC2194,SC2254 # does the glob TESTS pick "vm"?
 	case vm in ${TESTS:-*})
 		HOST_PASSED=$(grep -c '^PASS ' "$log") HOST_FAILED=$(grep -c '^FAIL ' "$log") \
 			"$here"/vm/run.sh "$BUILD" 2>&1 | grep -v '^[0-9]* passed, [0-9]* failed' | tee -a "$log"

@@ -100,6 +100,7 @@ start_trace() {
 stop_trace() {
 	kill -INT "$TRACE_PID" 2>/dev/null
 	wait "$TRACE_PID"
+	# shellcheck disable=SC2034 # for the suites
 	TRACE_RC=$?
 }
 
@@ -141,6 +142,7 @@ fire_known() {
 		i=$((i + 1))
 	done
 	"$H/uevgen" -n "$2" >/dev/null
+	# shellcheck disable=SC2034 # for the suites
 	KT=$(($1 + $2))
 }
 
