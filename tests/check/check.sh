@@ -96,10 +96,12 @@ fi
 series=$(uname -r | cut -d. -f1-2)
 if [ "$(id -u)" != 0 ]; then
 	say "FAIL check: verifier-budget: needs root (loads BPF programs)"
+elif [ ! -f "tests/verifier-budget/$series.txt" ]; then
+	say "FAIL check: verifier-budget: no record for kernel series $series: make verifier-budget writes tests/verifier-budget/$series.txt"
 elif "$OUTPUT/tests/verifier_budget" -c "tests/verifier-budget/$series.txt" >"$log" 2>&1; then
 	say "PASS check: verifier-budget (tests/verifier-budget/$series.txt)"
 else
-	say "FAIL check: verifier-budget: $(grep -E '^(over|gone|new|changed):' "$log" | head -3 | tr '\n' ';') $(tail -1 "$log")"
+	say "FAIL check: verifier-budget: $(grep -E '^(over|gone|new|changed|update|verifier_budget:)' "$log" | head -4 | tr '\n' ';')"
 fi
 
 passed=$(grep -c '^PASS check: ' "$lines")
