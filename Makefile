@@ -175,3 +175,6 @@ check-format:
 
 clean:
 	rm -rf $(OUTPUT)
+
+# make check, asan, fuzz, analyze, shellcheck, verifier-budget (issue 12): mk/check.mk
+include mk/check.mk

@@ -19,8 +19,8 @@ listen_start() {
 
 # listen_stop: stops it and prints how many uevents it received.
 listen_stop() {
-	kill -TERM $LPID
-	wait $LPID
+	kill -TERM "$LPID"
+	wait "$LPID"
 	LPID=
 	sed -n 's/^total=\([0-9]*\).*/\1/p' "$OUT/listen.out"
 }

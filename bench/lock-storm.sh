@@ -38,12 +38,13 @@ stop_workers() {
 	WORKERS=""
 }
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	stop_workers
 	for p in $STANDING; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	i=0
-	while [ $i -lt "$NAMESPACES" ]; do
+	while [ "$i" -lt "$NAMESPACES" ]; do
 		ip netns del "$NSPFX$i" 2>/dev/null
 		i=$((i + 1))
 	done

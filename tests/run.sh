@@ -184,6 +184,7 @@ if [ $unit_only = 0 ]; then
 	# host's kernel may refuse. No lock: the VMs share nothing with the host.
 	# Their own summary line is dropped; the one below counts everything.
 	# The host's own counts (unit and integration) fill the table's host row.
+	# shellcheck disable=SC2194,SC2254 # does the glob TESTS pick "vm"?
 	case vm in ${TESTS:-*})
 		[ $host_only = 1 ] && TESTS=host-only
 		;;

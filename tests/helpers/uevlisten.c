@@ -322,6 +322,7 @@ int main(int argc, char **argv)
 
 		if (child < 0) {
 			perror("uevlisten: fork");
+			free(buf);
 			return 1;
 		}
 		if (child == 0) {

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # Deliveries across namespaces: a netns owned by the initial user namespace
 # gets kernel uevents, one owned by a new user namespace gets none, and an
 # injection there is traced as injected, tagged with the injector.

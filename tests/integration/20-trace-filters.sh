@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # Filters keep exactly the matching deliveries: --netns and --cgroup in the
 # kernel (filtered deliveries never reach the ring buffer), -m in user space.
 SUITE=trace-filters

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # A listener whose receive buffer is full loses uevents (netlink_overrun()):
 # trace reports it, with the count the kernel shows in /proc/net/netlink.
 SUITE=trace-overrun
@@ -11,6 +12,7 @@ start_listener tiny ip netns exec "$NS" -- -P -b 1 -q || { fail "setup" "paused 
 start_trace ovr -j --netns "$NS" || { fail "setup" "trace: $(cat "$T/ovr.err")"; exit 0; }
 "$H/uevgen" -n 200 >/dev/null
 sleep 0.8 # two periodic socket scans
+# shellcheck disable=SC2016 # awk's own \$2, not the shell's
 drops=$(ip netns exec "$NS" awk -v p="$tiny_portid" '$2 == 15 && $3 == p { print $9 }' /proc/net/netlink)
 stop_trace
 lost=$(jq -s "[.[] | select(.type==\"overrun\" and .receiver.portid == $tiny_portid) | .lost] | add" "$T/ovr.out")

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # Attach tiers, stopping (-c, -d, SIGINT), clean detach, and the same choice
 # reported by `uevscope features`.
 SUITE=trace-lifecycle

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # uevscope listeners: every uevent socket in every netns, with the numbers
 # each namespace's /proc/net/netlink shows (portid, groups, fill, drops,
 # inode), the holding process, socket filters and their lock.
@@ -28,6 +29,7 @@ rc=$?
 
 # proc_rows NETNS_RUNNER...: "portid groups rmem drops inode" of user uevent sockets.
 proc_rows() {
+	# shellcheck disable=SC2016 # awk's own $2, not the shell's
 	"$@" awk '$2 == 15 && $3 != 0 { print $3, $4, $5, $9, $10 }' /proc/net/netlink | sort
 }
 tool_rows() {
@@ -42,6 +44,7 @@ n=$(echo "$got" | grep -c .)
 [ "$got" = "$want" ] && [ "$n" = 5 ] && pass "named netns: the 5 sockets match its /proc/net/netlink" ||
 	fail "named netns: the 5 sockets match its /proc/net/netlink" "want [$want] got [$got]"
 
+# shellcheck disable=SC2016 # awk's own \$2, not the shell's
 drops=$(ip netns exec "$NSA" awk -v p="$tiny_portid" '$2 == 15 && $3 == p { print $9 }' /proc/net/netlink)
 got=$(jq -r ".sockets[] | select(.portid == $tiny_portid and .netns.inode == $tiny_netns) | \"\\(.drops) \\(.rcvbuf) \\(.rmem_alloc > 0)\"" "$T/l.json")
 [ -n "$drops" ] && [ "$drops" -gt 0 ] && [ "$got" = "$drops $(sed -n 's/.*rcvbuf=\([0-9]*\).*/\1/p' "$T/tiny.out") true" ] &&

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # uevscope report -j: exact counts per netns, per subsystem/action and the
 # fan-out histogram for uevents the test makes itself; receiver overruns
 # equal to /proc/net/netlink; an injection into a user-namespaced netns
@@ -52,6 +53,7 @@ kill -INT $R
 wait $R
 rc=$?
 tail -1 "$T/r.out" >"$T/last.json"
+# shellcheck disable=SC2016 # awk's own \$2, not the shell's
 drops=$(ip netns exec "$NSD" awk -v p="$tiny_portid" '$2 == 15 && $3 == p { print $9 }' /proc/net/netlink)
 
 [ $rc = 0 ] && pass "SIGINT ends report with exit 0" || fail "SIGINT ends report with exit 0" "exit $rc"

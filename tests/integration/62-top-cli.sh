@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # uevscope top in a pseudo-terminal (tmux): rows render, TAB switches to
 # listeners, q quits with exit 0; without a terminal it prints report's
 # output. A full aggregation map is counted and shown. Bad input: exit 2.

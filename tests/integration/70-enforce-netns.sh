@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # uevent filtering by network namespace: listeners in two netns, rules scoped
 # to one; it receives exactly the allowed uevents, the other all of them; the
 # per-rule counters match; sockets made before and after the rule are covered;

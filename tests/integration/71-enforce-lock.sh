@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # --lock: the socket's owner cannot take the filter off (SO_LOCK_FILTER);
 # a socket with a filter of its own is left untouched and reported unless
 # --replace; flush says which locked sockets keep the program.

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # Robustness: concurrent `filter add` from two processes loses no rule; kill -9
 # of the watcher leaves enforcement in force and status correct; a restart
 # picks the state up without duplicates.

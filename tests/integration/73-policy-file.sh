@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # Policy files: check and apply; a bad file is rejected with FILE:LINE and
 # changes nothing; apply replaces the whole policy; usage errors of filter.
 SUITE=policy-file
 . "$(dirname "$0")/lib.sh"
 require_root
 require_jq
+# shellcheck disable=SC2016,SC2089 # a command for enforce.inc's EXIT trap to eval
 ENFORCE_EXIT='[ -n "$OWN_DEVICES" ] && "$UEVSCOPE" devices flush >/dev/null 2>&1'
 . "$(dirname "$0")/enforce.inc"
 OWN_DEVICES=""
@@ -115,6 +117,7 @@ if [ -z "$ROOT" ] || [ -e /sys/fs/bpf/uevscope/devices ]; then
 	skip "one file denies uevents and device access" "no cgroup v2, or a device policy is in force"
 	exit 0
 fi
+# shellcheck disable=SC2034 # read by ENFORCE_EXIT
 OWN_DEVICES=1
 new_cgroup "$ROOT" "uevpol-$$"
 BOX=$CG

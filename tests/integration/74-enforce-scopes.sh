@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # Scopes beyond netns: a cgroup and its descendants; injected uevents are
 # filtered like kernel ones, and the injector still gets its ack.
 SUITE=enforce-scopes
 . "$(dirname "$0")/lib.sh"
 require_root
 require_jq
+# shellcheck disable=SC2016,SC2089 # a command for enforce.inc's EXIT trap to eval
 ENFORCE_EXIT='rmdir "$CG/uevenf$$/inner" "$CG/uevenf$$" 2>/dev/null'
 . "$(dirname "$0")/enforce.inc"
 

@@ -12,6 +12,7 @@ attached() {
 	if command -v bpftool >/dev/null; then
 		bpftool cgroup show "$1" | grep -c device_policy
 	else
+		# shellcheck disable=SC2010 # pin names are ours: link-/prog- and digits
 		ls "$PIN_DIR" | grep -c -e "-$(stat -c %i "$1")\$"
 	fi
 }
@@ -65,6 +66,7 @@ rc=$?
 # program in the effective array must allow).
 devices deny --cgroup "$TOP" c 1:7 w && devices allow --cgroup "$BOX" c 1:7 rw ||
 	fail "setup" "$(cat "$T/dev.err")"
+# shellcheck disable=SC2010 # pin names are ours: link-/prog- and digits
 [ "$(attached "$TOP")" = 1 ] && [ "$(ls "$PIN_DIR" | grep -c '^link-')" = 2 ] &&
 	pass "one program per scope cgroup" || fail "one program per scope cgroup" "$(ls "$PIN_DIR")"
 "$H/devopen" -c "$BOX" w:/dev/full r:/dev/full >"$T/c"

@@ -35,9 +35,11 @@ for base in 100 200; do
 	[ $base = 100 ] && scope=$BOX_REL || scope=${OTHER#"$ROOT"}
 	want=$(i=0; while [ $i -lt $N ]; do echo "1:$((base + i))"; i=$((i + 1)); done)
 	got=$(awk -v s="$scope" '$2 == s { print $5 }' "$T/list")
+	# shellcheck disable=SC2086,SC2116 # echo $got joins the lines into one
 	[ "$got" = "$want" ] && pass "$scope: its rules in the order it added them" ||
 		fail "$scope: its rules in the order it added them" "got $(echo $got)"
 done
+# shellcheck disable=SC2010 # pin names are ours: link-/prog- and digits
 [ "$(ls "$PIN_DIR" | grep -c '^link-')" = 2 ] && pass "one program per cgroup" ||
 	fail "one program per cgroup" "$(ls "$PIN_DIR")"
 

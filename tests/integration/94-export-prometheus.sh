@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # uevscope export as a real Prometheus (Debian's) sees it: the repository's own
 # plain-host scrape job aimed at the exporter, its alert rules, and every query
 # of the Grafana dashboard as a recording rule. Prometheus scrapes the target

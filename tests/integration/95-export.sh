@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # uevscope export: /metrics values equal to the uevents the test makes itself
 # (per netns, SUBSYSTEM/ACTION, origin; listeners, isolation, bytes, fan-out),
 # promtool accepts the scrape and the textfile, /healthz and the other paths,
 # and the same counts as report -j (one model).
-SUITE=export
+SUITE='export'
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/export.inc"
 require_root

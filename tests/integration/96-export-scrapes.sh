@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # uevscope export under load and misuse: 100 concurrent scrapes while
 # uevents flow at full rate (every scrape answered in full, no delivery
 # lost), stuck clients that never finish a request, --max-series folding,

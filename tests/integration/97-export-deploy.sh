@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # deploy/: the Grafana dashboard and the Kubernetes YAML parse, the DaemonSet
 # has what uevscope needs, the Prometheus scrape job keeps its pods, promtool
 # accepts the Prometheus config and rules and every dashboard query, and every
@@ -17,8 +18,8 @@ K8S=$DEPLOY/kubernetes
 PYTHON=python3
 [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 missing=""
-for tool in jq curl $PYTHON promtool; do
-	command -v $tool >/dev/null || missing="$missing $tool"
+for tool in jq curl "$PYTHON" promtool; do
+	command -v "$tool" >/dev/null || missing="$missing $tool"
 done
 command -v $PYTHON >/dev/null && ! $PYTHON -c 'import yaml' 2>/dev/null && missing="$missing python3-yaml"
 if [ -n "$missing" ]; then
@@ -256,7 +257,7 @@ pass "uevscope export --listen 127.0.0.1:0 --locks serves /metrics"
 curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && pass "/healthz answers 200" ||
 	fail "/healthz answers 200" "curl exit $?"
 sed -n 's/^# TYPE \(uevscope_[a-zA-Z0-9_:]*\) \([a-z]*\)$/\1 \2/p' "$T/metrics" | sort -u >"$T/served"
-progs=$(cat /proc/$EXPORTER/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un | tr '\n' ' ')
+progs=$(cat /proc/"$EXPORTER"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un | tr '\n' ' ')
 
 # Families only some kernels can serve: the component whose attachment they
 # need and its plan in `uevscope features`. Absent is allowed only when the
@@ -273,6 +274,7 @@ optional_component() {
 # real_missing NAMES: missing names, less the allowed ones (said on stderr).
 real_missing() {
 	missing_names "$1" "$T/served" | while read -r name; do
+		# shellcheck disable=SC2046 # split into the words of one line on purpose
 		set -- $(optional_component "$name")
 		if [ $# = 3 ]; then
 			plan=$(jq -r ".plans[] | select(.subcommand == \"$2\" and .job == \"$3\") | .uses" "$T/features.json")
@@ -312,18 +314,19 @@ running() {
 	state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
 	[ -n "$state" ] && [ "$state" != Z ]
 }
-kill -TERM $EXPORTER
+kill -TERM "$EXPORTER"
 n=0
-while running $EXPORTER && [ $n -lt 100 ]; do
+while running "$EXPORTER" && [ $n -lt 100 ]; do
 	n=$((n + 1))
 	sleep 0.1
 done
-if running $EXPORTER; then
+if running "$EXPORTER"; then
 	fail "exporter exits on SIGTERM" "still running 10 s later; killed"
-	kill -KILL $EXPORTER
+	kill -KILL "$EXPORTER"
 fi
-wait $EXPORTER
+wait "$EXPORTER"
 rc=$?
+# shellcheck disable=SC2086 # echo $progs joins the ids into one line
 if [ -z "$progs" ]; then
 	fail "exporter's BPF programs unloaded after SIGTERM" "no BPF program among its file descriptors"
 elif progs_gone "^($(echo $progs | tr ' ' '|')):"; then

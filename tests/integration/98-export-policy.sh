@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # uevscope export beside the policies and the lock: a filter rule's denials
 # and a device rule's refusals served per rule, equal to what the test did
 # and to `filter status` / `devices list`; with --locks, network namespaces
@@ -11,6 +12,7 @@ require_root
 require_jq
 require_tools curl promtool
 . "$(dirname "$0")/devices.inc"
+# shellcheck disable=SC2016,SC2089 # a command for enforce.inc's EXIT trap to eval
 ENFORCE_EXIT='"$UEVSCOPE" devices flush >/dev/null 2>&1'
 . "$(dirname "$0")/enforce.inc"
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # uevscope export on a host whose listeners and namespaces come and go:
 # sockets that closed leave the socket map (12 short-lived listeners through
 # a map of 8, nothing lost); a namespace with no listener for --retire

@@ -103,6 +103,7 @@ start_trace() {
 stop_trace() {
 	kill -INT "$TRACE_PID" 2>/dev/null
 	wait "$TRACE_PID"
+	# shellcheck disable=SC2034 # for the suites
 	TRACE_RC=$?
 }
 
@@ -144,6 +145,7 @@ fire_known() {
 		i=$((i + 1))
 	done
 	"$H/uevgen" -n "$2" >/dev/null
+	# shellcheck disable=SC2034 # for the suites
 	KT=$(($1 + $2))
 }
 

@@ -30,6 +30,11 @@ done
 cp "$here/init" "$root/init"
 cp "$here/vm-tests.sh" "$here/../integration/lib.sh" "$VM_DIR/uevscope" "$root/uev/"
 cp "$VM_DIR"/tests/* "$root/uev/tests/"
+# The BPF verifier budget's records, for vm.d/95-verifier-budget.sh.
+mkdir -p "$root/uev/verifier-budget"
+for rec in "$here"/../verifier-budget/*.txt; do
+	[ -e "$rec" ] && cp "$rec" "$root/uev/verifier-budget/"
+done
 for part in "$here"/vm.d/*.sh; do
 	[ -e "$part" ] && cp "$part" "$root/uev/vm.d/"
 done

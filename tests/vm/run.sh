@@ -69,6 +69,7 @@ fetch_kernel() {
 		# A mirror may list a version it no longer has: try the next one.
 		(cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) || continue
 		dpkg -x "$tmp"/*.deb "$tmp/root" || continue
+		# shellcheck disable=SC2012 # Debian names: vmlinuz-VERSION, no blanks
 		img=$(ls "$tmp"/root/boot/vmlinuz-* 2>/dev/null | head -1)
 		[ -n "$img" ] || continue
 		# Only the image and its config are kept: the tests load no modules.
@@ -217,8 +218,10 @@ done
 
 echo
 ROW='%-6s %-26s %-5s %-5s %-24s %-23s %-28s %-23s %6s %6s\n'
+# shellcheck disable=SC2059 # ROW is the format, one for the header and the rows
 printf "$ROW" KERNEL RELEASE ACCEL TIME DELIVERY EMISSION FILTER LOCKS PASSED FAILED
 while read -r s rel acc secs dt et ft lt p f; do
+	# shellcheck disable=SC2059 # ROW is the format
 	printf "$ROW" "$s" "$rel" "$acc" "$secs" "$dt" "$et" "$ft" "$lt" "$p" "$f"
 done <"$table"
 # The host kernel is covered by make test's host suites: what it picks, and

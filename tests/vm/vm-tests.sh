@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # Runs inside the test VM as root, with busybox only (no jq, no bash): the
 # attach tiers the build machine's kernel refuses (fentry/kprobe delivery
 # fallbacks, emission records) against a real Debian kernel. Every check
@@ -9,6 +10,7 @@
 SUITE=vm-$1
 WANT_DELIVERY=$2
 BUILD=/uev
+# shellcheck source=../integration/lib.sh
 . /uev/lib.sh
 
 info() { echo "INFO $SUITE: $1"; }
@@ -335,6 +337,7 @@ echo "---"
 for part in /uev/vm.d/*.sh; do
 	[ -e "$part" ] || continue
 	echo "--- $(basename "$part")"
+	# shellcheck source=/dev/null # each part is checked on its own
 	. "$part"
 done
 

@@ -57,8 +57,11 @@ void prom_f64(struct strbuf *sb, double v)
 		sb_puts(sb, v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
-	/* Whole numbers as integers: le="10", not the shortest form "1e+01". */
-	if (v == (double)(long long)v && fabs(v) < 1e15) {
+	/*
+	 * Whole numbers as integers: le="10", not the shortest form "1e+01". The range test comes
+	 * first: converting a double beyond long long's range is undefined.
+	 */
+	if (fabs(v) < 1e15 && v == (double)(long long)v) {
 		sb_printf(sb, "%lld", (long long)v);
 		return;
 	}

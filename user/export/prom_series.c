@@ -221,7 +221,8 @@ size_t prom_rows_emit(struct strbuf *sb, const char *name, bool counter, struct 
 	uint64_t other_value = 0;
 	size_t i, out = 0, folded = 0;
 
-	qsort(r->rows, r->n, sizeof(*r->rows), cmp_row);
+	if (r->n > 1) /* rows is NULL when empty: qsort(NULL, 0) is undefined */
+		qsort(r->rows, r->n, sizeof(*r->rows), cmp_row);
 	for (i = 0; i < r->n; i++) {
 		struct prom_row *row = &r->rows[i];
 

@@ -60,7 +60,8 @@ static void finish(struct ksyms *ks, struct ksym *arr, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		arr[i].name = ks->names + (uintptr_t)arr[i].name;
-	qsort(arr, n, sizeof(*arr), by_addr);
+	if (n > 1) /* arr is NULL when empty: qsort(NULL, 0) is undefined */
+		qsort(arr, n, sizeof(*arr), by_addr);
 }
 
 int ksyms_load_file(struct ksyms *ks, FILE *f)

@@ -214,7 +214,8 @@ static void probe_kprobe(struct probe_set *ps, struct probe_result *r, const cha
 		return;
 	memset(&attr, 0, sizeof(attr));
 	attr.size = sizeof(attr);
-	attr.type = type;
+	/* read_int_file() returned 0: fscanf() stored type. */
+	attr.type = type; /* NOLINT(clang-analyzer-core.uninitialized.Assign) */
 	attr.config1 = (__u64)(uintptr_t)target;
 	efd = syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (efd < 0 && errno == EINVAL) {

@@ -254,7 +254,13 @@ static void build_views(struct lk_run *run, struct lk_report *r)
 	for (size_t i = 0; i < r->nlocks; i++) {
 		struct lk_lock_view *l = &r->locks[i];
 
-		qsort(l->paths, l->npaths, sizeof(*l->paths), cmp_path);
+		/*
+		 * paths is NULL when empty: qsort(NULL, 0) is undefined. l is not NULL: nlocks > 0
+		 * only when the calloc() of locks above succeeded.
+		 */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+		if (l->npaths > 1)
+			qsort(l->paths, l->npaths, sizeof(*l->paths), cmp_path);
 		/* Named after its busiest path calling mutex_lock from a uevent function. */
 		for (size_t j = 0; j < l->npaths && !l->identified; j++) {
 			if (l->paths[j].stack && l->paths[j].stack->pc.mutex_owner) {
@@ -262,7 +268,8 @@ static void build_views(struct lk_run *run, struct lk_report *r)
 				l->identified_by = l->paths[j].stack->pc.mutex_owner;
 			}
 		}
-		qsort(l->tasks, l->ntasks, sizeof(*l->tasks), cmp_task);
+		if (l->ntasks > 1)
+			qsort(l->tasks, l->ntasks, sizeof(*l->tasks), cmp_task);
 		l->paths_shown = l->npaths < top ? l->npaths : top;
 		l->tasks_shown = l->ntasks < top ? l->ntasks : top;
 	}

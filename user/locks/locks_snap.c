@@ -105,7 +105,8 @@ int lk_table_read(struct lk_table *t, int map_fd, size_t key_size, bool waiters,
 		t->n--;
 	free(vals);
 	g_key_size = key_size;
-	qsort(t->e, t->n, sizeof(t->e[0]), key_cmp);
+	if (t->n > 1) /* e is NULL when empty: qsort(NULL, 0) is undefined */
+		qsort(t->e, t->n, sizeof(t->e[0]), key_cmp);
 	return err;
 }
 

@@ -165,7 +165,8 @@ int cmd_listeners(int argc, char **argv)
 		socks_close(socks);
 		return EXIT_ENV;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), by_netns_portid);
+	if (l.n > 1) /* v is NULL when empty: qsort(NULL, 0) is undefined */
+		qsort(l.v, l.n, sizeof(*l.v), by_netns_portid);
 	socks_refresh_owners(socks);
 	sb_init(&sb, 4096);
 	if (json)

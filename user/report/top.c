@@ -148,7 +148,8 @@ static void build_rows(struct top_state *t)
 		}
 	}
 	sort_by = t->sort;
-	qsort(t->rows, t->nrows, sizeof(*t->rows), cmp_rows);
+	if (t->nrows > 1) /* rows is NULL when empty: qsort(NULL, 0) is undefined */
+		qsort(t->rows, t->nrows, sizeof(*t->rows), cmp_rows);
 	t->prev_ts_ns = m->ts_ns;
 }
 

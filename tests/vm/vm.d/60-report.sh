@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # Sourced by vm-tests.sh (busybox sh, no jq): uevscope report on a kernel
 # whose delivery tier may differ from the build host's, with emission
 # traced: uevents broadcast to no listener, emit-to-delivery latency.
@@ -8,6 +9,7 @@ start_listener rn unshare -n -- -q || fail "report: setup" "netns listener: $(ca
 rep_pid=$!
 PIDS="$PIDS $rep_pid"
 if wait_for "NETNS .*LISTENERS" "$T/rep.out" 600; then
+	# shellcheck disable=SC2034 # three times, i unused
 	for i in 1 2 3; do
 		fire_uevent "$(new_uuid)"
 	done

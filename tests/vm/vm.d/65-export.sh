@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # Sourced by vm-tests.sh (busybox sh, no jq): uevscope export --textfile on
 # Debian's kernels, where emission and the broadcast can be traced: the
 # families the build host cannot serve (broadcasts with no listener,

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # Enforcement on Debian's kernels, booted with BPF LSM on: `filter` must pick
 # lsm/socket_sock_rcv_skb and deny with it (no socket filter, no window), for
 # sockets made before and after the rule; flush removes it. Sourced by
@@ -93,4 +94,5 @@ if [ -n "$enf_root" ]; then
 else
 	skip "filter: LSM denies by cgroup scope and by pid scope, nowhere else" "no cgroup v2 mounted in the VM"
 fi
+# shellcheck disable=SC2086 # no late listener: no word
 kill "$enf_in_pid" "$enf_out_pid" ${enf_late_pid:-} 2>/dev/null

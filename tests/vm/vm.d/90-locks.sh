@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
 # uevscope locks on Debian's kernels (sourced by vm-tests.sh, busybox sh, no
 # jq): the contention tier attaches, and where fentry or kprobes exist the
 # uevent broadcast itself is timed: one netlink_broadcast() per listening
