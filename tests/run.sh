@@ -18,7 +18,8 @@
 #
 # usage: [TESTS=GLOB] [CI=true] [RERUN=0|1] [TEST_RESULTS=DIR]
 #        tests/run.sh [--unit-only] [--host-only] [--record] BUILD_DIR
-# TESTS picks integration suites by file name ("vm" for the VMs alone).
+# TESTS picks integration suites by file name ("vm" for the VMs alone,
+# "check" for make check alone).
 # --record rewrites tests/checks.txt from this run (review the diff).
 unit_only=0
 host_only=0
@@ -180,6 +181,14 @@ if [ $unit_only = 0 ]; then
 		run_item "$name" 300 1 sh -c '. "$0"; exit 0' "$t"
 		count_verdict "$name" "$out.1" | tee -a "$log"
 	done
+	# make check: format, shellcheck, the analyzer, the sanitizer build with
+	# its unit tests and smoke run, short fuzzing, the verifier budget. Not
+	# locked here: its smoke run takes the lock itself.
+	case check in ${TESTS:-*})
+		run_item check 1500 0 make -s --no-print-directory OUTPUT="$BUILD" check
+		count_verdict check "$out.1" | tee -a "$log"
+		;;
+	esac
 	# Debian's own kernels under QEMU (tests/vm/): the attach tiers this
 	# host's kernel may refuse. No lock: the VMs share nothing with the host.
 	# Their own summary line is dropped; the one below counts everything.
