@@ -39,7 +39,7 @@ asan-bins: $(OUTPUT)/uevscope $(UNIT_BINS) $(FUZZ_BINS)
 # A fuzz target: one LLVMFuzzerTestOneInput() linked against the tool's objects and libFuzzer.
 $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< $(LIB_OBJS) $(LDLIBS) $(HTTP_LIBS) -o $@
+	$(CC) $(UEV_CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< $(LIB_OBJS) $(LDLIBS) $(HTTP_LIBS) -o $@
 
 # Each target FUZZ_SECONDS from its seed corpus tests/fuzz/corpus/NAME (read only: new inputs
 # go to $(ASAN_OUT)/fuzz/corpus/NAME, a crash to $(ASAN_OUT)/fuzz/crash-NAME-*).
@@ -79,11 +79,11 @@ $(OUTPUT)/bpf_objects.h: $(SKELS)
 
 $(OUTPUT)/tests/verifier_budget: tests/helpers/verifier_budget.c $(OUTPUT)/bpf_objects.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $< -lbpf -lelf -lz -o $@
+	$(CC) $(UEV_CPPFLAGS) $(CFLAGS) $< -lbpf -lelf -lz -o $@
 
 $(VM_DIR)/tests/verifier_budget: tests/helpers/verifier_budget.c $(OUTPUT)/bpf_objects.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -static $< -lbpf -lelf -lz -o $@
+	$(CC) $(UEV_CPPFLAGS) $(CFLAGS) -static $< -lbpf -lelf -lz -o $@
 
 # The records go into the VM with the check that compares them (tests/vm/vm.d/95-verifier-budget.sh).
 $(VM_DIR)/initramfs.cpio.gz: $(wildcard tests/verifier-budget/*.txt)

@@ -54,9 +54,26 @@ pid_t filter_watch_running(void)
 	return pid;
 }
 
+/*
+ * The watcher's pid once it has written it: between the watcher's flock() and
+ * that write the lock reads as "running, pid 1", and a caller that signalled
+ * or printed that pid would mean init. Waits up to 3 s; 0 when none runs.
+ */
+static pid_t watch_pid_settled(void)
+{
+	pid_t pid = filter_watch_running();
+	int i;
+
+	for (i = 0; i < 300 && pid == 1; i++) {
+		usleep(10000);
+		pid = filter_watch_running();
+	}
+	return pid;
+}
+
 pid_t filter_watch_spawn(void)
 {
-	pid_t pid = filter_watch_running(), child;
+	pid_t pid = watch_pid_settled(), child;
 	int i;
 
 	if (pid)
@@ -80,14 +97,15 @@ pid_t filter_watch_spawn(void)
 		_exit(127);
 	}
 	/* Wait until it holds the lock, so a second spawn right after sees it. */
-	for (i = 0; i < 300 && !(pid = filter_watch_running()); i++)
+	for (i = 0; i < 300 && !filter_watch_running(); i++)
 		usleep(10000);
-	return pid ? pid : child;
+	pid = watch_pid_settled();
+	return pid > 1 ? pid : child;
 }
 
 void filter_watch_stop(void)
 {
-	pid_t pid = filter_watch_running();
+	pid_t pid = watch_pid_settled();
 	int i;
 
 	if (pid <= 1 || kill(pid, SIGTERM))
