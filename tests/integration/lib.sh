@@ -14,6 +14,11 @@ fail() { echo "FAIL $SUITE: $1: $2"; }
 skip() { echo "SKIP $SUITE: $1: $2"; }
 
 cleanup() {
+	# A jq that could not parse its input fails the suite, whatever the check
+	# that called it compared (see jq below).
+	if [ -s "$T/jq.failed" ]; then
+		while IFS= read -r l; do fail "every jq input parses" "$l"; done <"$T/jq.failed"
+	fi
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	for n in $NETNS_NAMES; do ip netns del "$n" 2>/dev/null; done
@@ -35,6 +40,20 @@ require_jq() {
 	command -v jq >/dev/null && return 0
 	skip "all" "needs jq to read the JSON trace"
 	exit 0
+}
+
+# jq, checked: its parse and filter errors go to stderr, and a check that
+# counts or compares its output could pass on garbage. Any exit but 0 (and 1
+# under -e, "false or null", the caller's to judge) is written down and turned
+# into a FAIL line at exit. A poll that may read a line still being written
+# uses `command jq`, and its final read goes through this one.
+jq() {
+	command jq "$@"
+	jq_rc=$?
+	[ $jq_rc = 0 ] && return 0
+	case " $* " in *" -e "*) [ $jq_rc = 1 ] && return 1 ;; esac
+	echo "jq $* -> exit $jq_rc" >>"$T/jq.failed"
+	return $jq_rc
 }
 
 # expect CODE PATTERN ARGS...: uevscope ARGS exits with CODE and says exactly
