@@ -103,6 +103,20 @@ wait_for() {
 	return 0
 }
 
+# wait_count PATTERN FILE N [TENTHS]: until FILE has at least N lines matching
+# PATTERN: how a positive control is waited for (never slept on). A "nothing
+# arrived" check is judged once its control, fired after it in the same
+# window, has arrived.
+wait_count() {
+	n=0
+	while [ "$(count_lines "$1" "$2")" -lt "$3" ]; do
+		n=$((n + 1))
+		[ $n -gt "${4:-100}" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
 # start_trace NAME ARGS...: runs uevscope trace in the background until attached;
 # false when it could not attach. TRACE_WAIT (tenths of a second, 150) bounds the
 # wait: under QEMU without KVM a load and its verification take seconds.
