@@ -189,6 +189,38 @@ count_lines() {
 	grep -c "$1" "$2" 2>/dev/null || true
 }
 
+# uevent_truth: the fan-out of a kernel uevent, from /proc/net/netlink read
+# inside each network namespace (every process's and every /run/netns name),
+# not from uevscope. Kernel uevents go into namespaces owned by the initial
+# user namespace (nsowner asks the kernel), to each NETLINK_KOBJECT_UEVENT
+# (protocol 15) socket there with a portid (0 is the kernel's own) that is
+# subscribed to group 1. Writes "NETNS_INODE SOCKETS" per namespace with one
+# or more to $T/truth; TRUTH_NETNS and TRUTH_SOCKS are their count and sum.
+uevent_truth() {
+	"$H/nsowner" /proc/self/ns/net /run/netns/* /proc/[0-9]*/ns/net 2>/dev/null |
+		awk -v u="$(stat -L -c %i /proc/self/ns/user)" '$2 == u { print $1, $3 }' >"$T/netns.list"
+	: >"$T/truth"
+	: >"$T/truth.done"
+	while read -r ino path; do
+		grep -qx "$ino" "$T/truth.done" && continue
+		nsenter --net="$path" cat /proc/net/netlink >"$T/netlink" 2>/dev/null || continue
+		echo "$ino" >>"$T/truth.done"
+		n=$(awk '$2 == 15 && $3 != 0 && $4 ~ /[13579bdfBDF]$/' "$T/netlink" | wc -l)
+		[ "$n" -gt 0 ] && echo "$ino $n" >>"$T/truth"
+	done <"$T/netns.list"
+	TRUTH_NETNS=$(wc -l <"$T/truth")
+	TRUTH_SOCKS=$(awk '{ s += $2 } END { print s + 0 }' "$T/truth")
+}
+
+# plan_tiers SUBCOMMAND JOB: the attach tiers of a job that this kernel loads,
+# first choice first, one a line (features -j probes each; on a kernel without
+# sock:sk_data_ready, 6.1 say, the sk_data_ready tiers are not among them).
+plan_tiers() {
+	"$UEVSCOPE" features -j >"$T/features.json" &&
+		jq -r --arg s "$1" --arg j "$2" '. as $f | .plans[] | select(.subcommand == $s and .job == $j) |
+			.tiers[] | . as $t | select(any($f.probes[]; .name == $t and .ok))' "$T/features.json"
+}
+
 # The cgroup v2 mount point, from /proc/self/mountinfo (hybrid hosts have it
 # at /sys/fs/cgroup/unified, the VM at /sys/fs/cgroup); empty when none.
 cgroup2_root() {
