@@ -8,19 +8,24 @@ require_root
 
 start_listener host -- || fail "setup" "host listener"
 
-# The fallback tier traces the same deliveries as the first choice.
+# The fallback tier traces the same deliveries as the first choice: the second
+# delivery tier this kernel offers (raw_tp/sk_data_ready where the tracepoint
+# exists, a kprobe or fentry where it does not).
+FALLBACK=$(plan_tiers trace delivery | sed -n 2p)
 U=$(new_uuid 7)
-if start_trace raw --tier raw_tp/sk_data_ready -m "SYNTH_UUID==\"$U\""; then
+if [ -z "$FALLBACK" ]; then
+	skip "fallback tier traces the delivery" "this kernel offers one delivery tier only: $(plan_tiers trace delivery)"
+elif start_trace raw --tier "$FALLBACK" -m "SYNTH_UUID==\"$U\""; then
 	fire_uevent "$U"
 	wait_for "rx=$host_pid/" "$T/raw.out" 30
 	stop_trace
-	if grep -q "via raw_tp/sk_data_ready" "$T/raw.err" && [ "$(grep -c "rx=$host_pid/uevlisten" "$T/raw.out")" = 1 ]; then
-		pass "raw_tp fallback tier traces the delivery"
+	if grep -q "via $FALLBACK" "$T/raw.err" && [ "$(grep -c "rx=$host_pid/uevlisten" "$T/raw.out")" = 1 ]; then
+		pass "fallback tier ($FALLBACK) traces the delivery"
 	else
-		fail "raw_tp fallback tier traces the delivery" "$(cat "$T/raw.err" "$T/raw.out")"
+		fail "fallback tier ($FALLBACK) traces the delivery" "$(cat "$T/raw.err" "$T/raw.out")"
 	fi
 else
-	fail "raw_tp fallback tier traces the delivery" "$(cat "$T/raw.err")"
+	fail "fallback tier ($FALLBACK) traces the delivery" "$(cat "$T/raw.err")"
 fi
 
 # SIGINT: summary line, exit 0, none of our programs left in the kernel.

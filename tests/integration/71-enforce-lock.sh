@@ -28,7 +28,9 @@ got="$(sed -n 's/^detach=//p' "$T/locked.out") $(sed -n 's/^detach=//p' "$T/loos
 [ "$got" = "EPERM ok" ] && pass "with --lock the owner's SO_DETACH_FILTER fails, without it works" ||
 	fail "with --lock the owner's SO_DETACH_FILTER fails, without it works" "locked/loose: $got, want EPERM ok"
 fire 2
-sleep 0.5
+# The detached socket is the positive control: both sockets get each uevent in
+# one broadcast, so once it has both, the locked one's verdicts are made.
+wait_count "devpath=$NULLDEV " "$T/loose.out" 2 50
 got="$(count_lines "devpath=$NULLDEV " "$T/locked.out") $(count_lines "devpath=$NULLDEV " "$T/loose.out")"
 [ "$got" = "0 2" ] && pass "the locked socket stays filtered, the detached one is not" ||
 	fail "the locked socket stays filtered, the detached one is not" "locked/loose got $got, want 0 2"
@@ -44,7 +46,7 @@ else
 	fail "a socket with its own filter is reported and left alone" "exit $rc: $(cat "$T/add3.out")"
 fi
 fire 3
-sleep 0.5
+wait_count "devpath=$NULLDEV " "$T/own.out" 3 50
 [ "$(count_lines "devpath=$NULLDEV " "$T/own.out")" = 3 ] && pass "its own filter still decides" ||
 	fail "its own filter still decides" "got $(count_lines "devpath=$NULLDEV " "$T/own.out") of 3"
 state=$("$UEVSCOPE" filter status -j | jq -r ".sockets[] | select(.pid == $own_pid) | .state")
@@ -55,14 +57,17 @@ state=$("$UEVSCOPE" filter status -j | jq -r ".sockets[] | select(.pid == $own_p
 "$UEVSCOPE" filter flush >/dev/null
 start_listener own2 ip netns exec "$NS" -- --own-filter || fail "setup" "listener with a filter"
 "$UEVSCOPE" filter add --no-watch --pid "$own2_pid" --replace deny >"$T/add4.out" 2>&1
+# Positive control: the loose listener (no rule since the flush) in the same netns.
+base=$(count_lines "devpath=$NULLDEV " "$T/loose.out")
 fire 2
-sleep 0.5
+ctl=0
+wait_count "devpath=$NULLDEV " "$T/loose.out" $((base + 2)) 50 && ctl=1
 state=$("$UEVSCOPE" filter status -j | jq -r ".sockets[] | select(.pid == $own2_pid) | .state")
-if grep -q "1 own filter(s) replaced" "$T/add4.out" && [ "$state" = "filtered, replaced" ] &&
+if [ $ctl = 1 ] && grep -q "1 own filter(s) replaced" "$T/add4.out" && [ "$state" = "filtered, replaced" ] &&
 	[ "$(count_lines "devpath=$NULLDEV " "$T/own2.out")" = 0 ]; then
 	pass "--replace replaces it and says so"
 else
-	fail "--replace replaces it and says so" "state [$state], $(count_lines "devpath=$NULLDEV " "$T/own2.out") delivered: $(cat "$T/add4.out")"
+	fail "--replace replaces it and says so" "state [$state], $(count_lines "devpath=$NULLDEV " "$T/own2.out") delivered, control arrived: $ctl: $(cat "$T/add4.out")"
 fi
 
 # flush cannot unlock: it says which socket keeps the (rule-less) program.

@@ -34,8 +34,10 @@ else
 fi
 "$UEVSCOPE" filter flush >/dev/null
 
-# kill -9 of the watcher.
+# kill -9 of the watcher. A host listener, outside the rule's netns, is the
+# positive control of each "nothing got through": it must get the same uevents.
 new_netns uevkill
+start_listener ctl -- || fail "setup" "control listener"
 start_listener l ip netns exec "$NS" -- || fail "setup" "listener"
 "$UEVSCOPE" filter add --netns "$NS" 'SUBSYSTEM=="mem"' deny >"$T/add.out" 2>&1
 W=$(sed -n 's/.*watcher pid \([0-9]*\).*/\1/p' "$T/add.out")
@@ -56,11 +58,13 @@ while ! "$UEVSCOPE" filter status 2>/dev/null | grep -q "^watcher: not running" 
 	sleep 0.1
 	n=$((n + 1))
 done
+base=$(count_lines "devpath=$NULLDEV " "$T/ctl.out")
 fire 2
+ctl=ok
+wait_count "devpath=$NULLDEV " "$T/ctl.out" $((base + 2)) 50 || ctl="the control listener got $(($(count_lines "devpath=$NULLDEV " "$T/ctl.out") - base)) of 2"
 start_listener l2 ip netns exec "$NS" -- || fail "setup" "listener"
-sleep 0.5
-[ "$(count_lines "devpath=$NULLDEV " "$T/l.out")" = 0 ] && pass "enforcement survives kill -9 of the watcher" ||
-	fail "enforcement survives kill -9 of the watcher" "$(count_lines "devpath=$NULLDEV " "$T/l.out") uevents got through"
+[ "$ctl" = ok ] && [ "$(count_lines "devpath=$NULLDEV " "$T/l.out")" = 0 ] && pass "enforcement survives kill -9 of the watcher" ||
+	fail "enforcement survives kill -9 of the watcher" "$(count_lines "devpath=$NULLDEV " "$T/l.out") uevents got through ($ctl)"
 "$UEVSCOPE" filter status >"$T/st.txt"
 "$UEVSCOPE" filter status -j >"$T/st.json"
 if grep -q "^watcher: not running" "$T/st.txt" && [ "$(jq '.rules[0].denied' "$T/st.json")" = 2 ] &&
@@ -89,10 +93,13 @@ if [ "$socks" = "$want" ] && grep -q "on 0 new and 2 already covered" "$T/add2.o
 else
 	fail "a restarted watcher picks the state up without duplicates" "sockets [$socks] want [$want]; $(cat "$T/add2.out")"
 fi
+base=$(count_lines "devpath=$NULLDEV " "$T/ctl.out")
 fire 1
-sleep 0.5
-[ "$(count_lines "devpath=$NULLDEV " "$T/l2.out")" = 0 ] && pass "the socket made while no watcher ran is covered after the restart" ||
-	fail "the socket made while no watcher ran is covered after the restart" "$(count_lines "devpath=$NULLDEV " "$T/l2.out") got through"
+ctl=ok
+wait_count "devpath=$NULLDEV " "$T/ctl.out" $((base + 1)) 50 || ctl="the control listener got nothing"
+[ "$ctl" = ok ] && [ "$(count_lines "devpath=$NULLDEV " "$T/l2.out")" = 0 ] &&
+	pass "the socket made while no watcher ran is covered after the restart" ||
+	fail "the socket made while no watcher ran is covered after the restart" "$(count_lines "devpath=$NULLDEV " "$T/l2.out") got through ($ctl)"
 
 # A socket made now reaches the restarted watcher as a notice.
 start_listener l3 ip netns exec "$NS" -- || fail "setup" "listener"

@@ -29,8 +29,9 @@ rc=$?
 "$UEVSCOPE" policy apply "$T/good.policy" >"$T/apply.out" 2>&1 || fail "apply" "$(cat "$T/apply.out")"
 echo change >/sys/class/mem/null/uevent
 echo change >/sys/class/mem/zero/uevent
+# /dev/zero's uevent, fired after /dev/null's to the same socket, is the
+# positive control: once it is in, /dev/null's verdict was made.
 wait_for "devpath=$ZERODEV " "$T/l.out" 30
-sleep 0.3
 got="$(count_lines "devpath=$NULLDEV " "$T/l.out") $(count_lines "devpath=$ZERODEV " "$T/l.out")"
 [ "$got" = "0 1" ] && pass "policy apply enforces the file's rules in order" ||
 	fail "policy apply enforces the file's rules in order" "null/zero $got, want 0 1"
@@ -130,15 +131,18 @@ devices cgroup=$REL deny c 1:3 rwm
 POL
 "$UEVSCOPE" policy apply "$T/box.policy" >"$T/box.out" 2>&1
 rc=$?
+# Positive control: the listener in $NS, outside the cgroup, gets the same uevent.
+base=$(count_lines "devpath=$NULLDEV " "$T/l.out")
 echo change >/sys/class/mem/null/uevent
-sleep 0.5
+ctl=0
+wait_count "devpath=$NULLDEV " "$T/l.out" $((base + 1)) 50 && ctl=1
 "$H/devopen" -c "$BOX" r:/dev/null r:/dev/zero >"$T/open.out" 2>&1
-if [ $rc = 0 ] && grep -q "1 devices rule(s), enforced via cgroup/dev" "$T/box.out" &&
+if [ $rc = 0 ] && [ $ctl = 1 ] && grep -q "1 devices rule(s), enforced via cgroup/dev" "$T/box.out" &&
 	[ "$(count_lines "devpath=$NULLDEV " "$T/boxed.out")" = 0 ] &&
 	grep -q "^open r /dev/null EPERM$" "$T/open.out" && grep -q "^open r /dev/zero ok$" "$T/open.out"; then
 	pass "one file denies uevents and device access"
 else
-	fail "one file denies uevents and device access" "exit $rc: $(cat "$T/box.out" "$T/open.out")"
+	fail "one file denies uevents and device access" "exit $rc, control arrived: $ctl: $(cat "$T/box.out" "$T/open.out")"
 fi
 "$UEVSCOPE" policy apply "$T/open.policy" >/dev/null 2>&1
 "$H/devopen" -c "$BOX" r:/dev/null >"$T/open2.out" 2>&1

@@ -69,7 +69,7 @@ start_listener r1 ip netns exec "$NSA" -- -n 1 || fail "setup" "listener r1"
 fire_uevent "$(new_uuid 30)"
 wait_for '^total=1' "$T/r1.out" 50
 n=0
-while [ $n -lt 40 ] && [ "$(tail -1 "$T/r.out" | jq -r .retired.netns)" != 1 ]; do
+while [ $n -lt 40 ] && [ "$(tail -1 "$T/r.out" | command jq -r .retired.netns 2>/dev/null)" != 1 ]; do
 	n=$((n + 1))
 	sleep 0.1
 done

@@ -14,6 +14,11 @@ fail() { echo "FAIL $SUITE: $1: $2"; }
 skip() { echo "SKIP $SUITE: $1: $2"; }
 
 cleanup() {
+	# A jq that could not parse its input fails the suite, whatever the check
+	# that called it compared (see jq below).
+	if [ -s "$T/jq.failed" ]; then
+		while IFS= read -r l; do fail "every jq input parses" "$l"; done <"$T/jq.failed"
+	fi
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	for n in $NETNS_NAMES; do ip netns del "$n" 2>/dev/null; done
@@ -38,6 +43,20 @@ require_jq() {
 	command -v jq >/dev/null && return 0
 	skip "all" "needs jq to read the JSON trace"
 	exit 0
+}
+
+# jq, checked: its parse and filter errors go to stderr, and a check that
+# counts or compares its output could pass on garbage. Any exit but 0 (and 1
+# under -e, "false or null", the caller's to judge) is written down and turned
+# into a FAIL line at exit. A poll that may read a line still being written
+# uses `command jq`, and its final read goes through this one.
+jq() {
+	command jq "$@"
+	jq_rc=$?
+	[ $jq_rc = 0 ] && return 0
+	case " $* " in *" -e "*) [ $jq_rc = 1 ] && return 1 ;; esac
+	echo "jq $* -> exit $jq_rc" >>"$T/jq.failed"
+	return $jq_rc
 }
 
 # expect CODE PATTERN ARGS...: uevscope ARGS exits with CODE and says exactly
@@ -82,6 +101,20 @@ wait_for() {
 	while ! grep -q "$1" "$2" 2>/dev/null; do
 		n=$((n + 1))
 		[ $n -gt "${3:-100}" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# wait_count PATTERN FILE N [TENTHS]: until FILE has at least N lines matching
+# PATTERN: how a positive control is waited for (never slept on). A "nothing
+# arrived" check is judged once its control, fired after it in the same
+# window, has arrived.
+wait_count() {
+	n=0
+	while [ "$(count_lines "$1" "$2")" -lt "$3" ]; do
+		n=$((n + 1))
+		[ $n -gt "${4:-100}" ] && return 1
 		sleep 0.1
 	done
 	return 0
@@ -159,6 +192,38 @@ inject_from() {
 # count_lines PATTERN FILE
 count_lines() {
 	grep -c "$1" "$2" 2>/dev/null || true
+}
+
+# uevent_truth: the fan-out of a kernel uevent, from /proc/net/netlink read
+# inside each network namespace (every process's and every /run/netns name),
+# not from uevscope. Kernel uevents go into namespaces owned by the initial
+# user namespace (nsowner asks the kernel), to each NETLINK_KOBJECT_UEVENT
+# (protocol 15) socket there with a portid (0 is the kernel's own) that is
+# subscribed to group 1. Writes "NETNS_INODE SOCKETS" per namespace with one
+# or more to $T/truth; TRUTH_NETNS and TRUTH_SOCKS are their count and sum.
+uevent_truth() {
+	"$H/nsowner" /proc/self/ns/net /run/netns/* /proc/[0-9]*/ns/net 2>/dev/null |
+		awk -v u="$(stat -L -c %i /proc/self/ns/user)" '$2 == u { print $1, $3 }' >"$T/netns.list"
+	: >"$T/truth"
+	: >"$T/truth.done"
+	while read -r ino path; do
+		grep -qx "$ino" "$T/truth.done" && continue
+		nsenter --net="$path" cat /proc/net/netlink >"$T/netlink" 2>/dev/null || continue
+		echo "$ino" >>"$T/truth.done"
+		n=$(awk '$2 == 15 && $3 != 0 && $4 ~ /[13579bdfBDF]$/' "$T/netlink" | wc -l)
+		[ "$n" -gt 0 ] && echo "$ino $n" >>"$T/truth"
+	done <"$T/netns.list"
+	TRUTH_NETNS=$(wc -l <"$T/truth")
+	TRUTH_SOCKS=$(awk '{ s += $2 } END { print s + 0 }' "$T/truth")
+}
+
+# plan_tiers SUBCOMMAND JOB: the attach tiers of a job that this kernel loads,
+# first choice first, one a line (features -j probes each; on a kernel without
+# sock:sk_data_ready, 6.1 say, the sk_data_ready tiers are not among them).
+plan_tiers() {
+	"$UEVSCOPE" features -j >"$T/features.json" &&
+		jq -r --arg s "$1" --arg j "$2" '. as $f | .plans[] | select(.subcommand == $s and .job == $j) |
+			.tiers[] | . as $t | select(any($f.probes[]; .name == $t and .ok))' "$T/features.json"
 }
 
 # The cgroup v2 mount point, from /proc/self/mountinfo (hybrid hosts have it

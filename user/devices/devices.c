@@ -241,6 +241,8 @@ int devices_read(struct dev_state *st, char *err, size_t errlen)
 {
 	struct dev_maps m = {.cfg = -1, .rules = -1, .counters = -1, .scopes = -1};
 	int ncpu = libbpf_num_possible_cpus(), rc;
+	uint64_t attached[DEV_SCOPES_MAX];
+	size_t nattached;
 	struct dev_counter *v = NULL;
 	struct dev_policy_cfg cfg;
 	struct dev_rule_bpf rb;
@@ -251,10 +253,15 @@ int devices_read(struct dev_state *st, char *err, size_t errlen)
 	memset(st, 0, sizeof(*st));
 	if (access(DEV_PIN_DIR, F_OK))
 		return 0;
-	st->present = true;
 	rc = dev_maps_open(&m, err, errlen);
+	/* A first run killed while pinning its maps left some: no program, so no policy yet. */
+	if (rc == -ENOENT &&
+	    !dev_pins_attached(attached, ARRAY_SIZE(attached), &nattached, err, errlen) &&
+	    !nattached)
+		return 0;
 	if (rc)
 		return rc;
+	st->present = true;
 	v = calloc(ncpu > 0 ? ncpu : 1, sizeof(*v));
 	if (!v || bpf_map_lookup_elem(m.cfg, &zero, &cfg)) {
 		snprintf(err, errlen, "cannot read %s/policy_cfg: %s", DEV_PIN_DIR,
