@@ -147,7 +147,7 @@ endef
 # packages a headless test never uses.
 DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux libncurses-dev \
 	libmicrohttpd-dev
-TEST_DEPS := jq tmux curl python3-yaml scdoc bash-completion zsh debhelper lintian fakeroot
+TEST_DEPS := jq tmux curl python3-yaml scdoc bash-completion zsh debhelper lintian fakeroot strace
 # promtool comes with Debian's prometheus; its recommended node exporter is not needed.
 TEST_NORECOMMENDS := prometheus
 VM_DEPS := qemu-system-x86 busybox-static
