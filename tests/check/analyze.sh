@@ -19,8 +19,10 @@ if ! ls "$OUTPUT"/*.skel.h >/dev/null 2>&1; then
 	echo "FAIL check: analyze: no skeletons in $OUTPUT (run make first)"
 	exit 1
 fi
-# One -I per folder of user/ headers, so the rules survive user/ being split into folders.
-incs=$(find user include -name '*.h' -exec dirname {} \; | sort -u | sed 's/^/-I/' | tr '\n' ' ')
+# The Makefile's include folders (UEV_CPPFLAGS): a command's own headers are found beside its
+# files. Never one -I per folder: user/features/features.h would then stand in for glibc's
+# <features.h>.
+incs="-Iinclude -Iuser/lib -Iuser -Ibpf"
 find user tests/helpers tests/fuzz -name '*.c' | sort |
 	xargs -P2 -n4 sh -c 'clang-tidy -quiet "$@" -- -std=gnu11 -D_GNU_SOURCE '"$incs -I$OUTPUT"' -Itests/fuzz' _ \
 		>"$out" 2>"$out.err"

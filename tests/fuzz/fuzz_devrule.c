@@ -3,7 +3,7 @@
  * Device rules as `uevscope devices allow|deny` takes them (user/devices_rule.c): the input is
  * split at blanks into words, parsed, and every rule that parses is formatted and parsed back.
  */
-#include "devices.h"
+#include "devices/devices.h"
 #include "fuzz.h"
 
 #define FUZZ_WORDS 8

@@ -5,7 +5,7 @@
  */
 #include <sys/socket.h>
 #include "fuzz.h"
-#include "listen_addr.h"
+#include "export/listen_addr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

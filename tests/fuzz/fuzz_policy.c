@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "fuzz.h"
-#include "policy_file.h"
+#include "filter/policy_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

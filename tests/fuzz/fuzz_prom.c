@@ -4,7 +4,7 @@
  * A sample line must stay one line, and unescaping its label value must give the input back.
  */
 #include "fuzz.h"
-#include "prom.h"
+#include "export/prom.h"
 #include "strbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
