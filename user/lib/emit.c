@@ -82,7 +82,7 @@ static void close_emit(void *ctx)
 int emit_attach(struct emit_attached *ea, const struct emit_cfg *cfg)
 {
 	struct emit_ctx ctx = {.ea = ea, .cfg = cfg};
-	const struct attach_obj obj = ATTACH_OBJ("emission", tiers, open_emit, close_emit, &ctx);
+	const struct attach_obj obj = ATTACH_OBJ(cfg->what, tiers, open_emit, close_emit, &ctx);
 	struct attach_job job = {.plan = cfg->plan, .force = cfg->force};
 	int err;
 

@@ -27,6 +27,7 @@ struct emit_share {
 };
 
 struct emit_cfg {
+	const char *what; /* for messages: "trace emission", "report", "locks" */
 	enum emit_job job;
 	enum plan_id plan;     /* the job's attach plan: its tier order and its name in -v */
 	const char *force;     /* the only tier to try, or NULL */

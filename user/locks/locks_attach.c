@@ -65,6 +65,7 @@ int locks_attach(struct locks_attached *la, const char *force_tier, const char *
 	const struct attach_obj obj = ATTACH_OBJ("locks", tiers, open_locks, close_locks, la);
 	struct emit_share share[3];
 	struct emit_cfg ecfg = {
+	    .what = "locks",
 	    .job = EMIT_TIMING,
 	    .plan = PLAN_LOCKS_BROADCAST,
 	    .force = force_bcast,

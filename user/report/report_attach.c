@@ -64,6 +64,7 @@ int report_attach(struct report_attached *ra, const char *force_tier,
 	const struct attach_obj obj = ATTACH_OBJ("report", tiers, open_report, close_report, &ctx);
 	struct emit_share share[3];
 	struct emit_cfg ecfg = {
+	    .what = "report",
 	    .job = EMIT_REPORT,
 	    .plan = PLAN_REPORT_EMISSION,
 	    .force = force_emission_tier,

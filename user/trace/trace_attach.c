@@ -112,6 +112,7 @@ int trace_attach(struct trace_attached *ta, const struct trace_attach_cfg *cfg)
 	struct attach_job djob = {.plan = PLAN_TRACE_DELIVERY, .force = cfg->force_tier};
 	struct emit_share share[2];
 	struct emit_cfg ecfg = {
+	    .what = "trace emission",
 	    .job = EMIT_RECORDS,
 	    .plan = PLAN_TRACE_EMISSION,
 	    .force = cfg->force_emission_tier,
