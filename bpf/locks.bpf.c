@@ -6,68 +6,17 @@
  * (user/locks/) only reads the maps.
  *
  * Tiers, picked by the loader: lock:contention_begin/end as tp_btf, then as
- * raw_tp; both call the same handlers. Two optional jobs, each loaded only
- * where the kernel allows it: netns churn and the time
- * of each uevent broadcast (both below).
+ * raw_tp; both call the same handlers. One optional job, loaded only where
+ * the kernel allows it: netns churn (below). The time of each uevent
+ * broadcast is the emission object's job (emit.bpf.c), which shares this
+ * object's generations (locks_gen.bpf.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "locks.h"
-#include "uev_log2.bpf.h"
-
-/*
- * What every uevscope locks program shares: the counters of what could not
- * be recorded, and wait statistics with log2 histograms (struct locks_stat)
- * kept per report generation. Values are per CPU and a program does not run
- * twice at once on a CPU (the kernel's per-program recursion check): plain
- * increments, no atomics, except for the in-flight counts below.
- */
-
-/* Report generation, bumped by user space at each read; see struct locks_slot. */
-__u32 locks_gen = 0;
-
-/*
- * Program runs in flight per CPU and generation slot (struct locks_busy):
- * after bumping locks_gen, user space waits until the old slot's count is
- * zero on every CPU before it reads that slot.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct locks_busy);
-} busy SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LOCKS_CNT__COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-static __always_inline void count(__u32 idx)
-{
-	__u64 *val = bpf_map_lookup_elem(&counters, &idx);
-
-	if (val)
-		*val += 1; /* per CPU, and programs do not nest on a CPU: no atomics */
-}
-
-static __always_inline __u32 log2_slot(__u64 v)
-{
-	__u32 r = uev_log2(v);
-
-	r = r < LOCKS_HIST_SLOTS ? r : LOCKS_HIST_SLOTS - 1;
-	/*
-	 * Hide r's range from the compiler so the caller's mask is emitted:
-	 * 6.1's verifier does not carry the bound through the compare above
-	 * and rejects the histogram index as unbounded without it.
-	 */
-	asm volatile("" : "+r"(r));
-	return r;
-}
+#include "locks_gen.bpf.h"
 
 /* Looks the key up, inserting zeros first if absent; NULL means the map is full. */
 static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero)
@@ -78,83 +27,6 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 		return val;
 	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
 	return bpf_map_lookup_elem(map, key);
-}
-
-static __always_inline void ordered_add(__s64 *p, __s64 v)
-{
-	/* Its result used, the add keeps its fetch form, fully ordered on every JIT. */
-	if (__sync_fetch_and_add(p, v) == -(1LL << 62))
-		asm volatile("" ::: "memory"); /* never taken: no count goes that low */
-}
-
-/*
- * Enters generation *gen: returns its busy counter (held until gen_exit()),
- * or NULL when the generation moved at every try (counted; nothing recorded).
- * Why a run holding the counter is always waited for: the increment is a
- * fully ordered atomic (BPF_FETCH: lock xadd on x86, ldaddal on arm64, the
- * instructions Linux's fully ordered atomic_fetch_add() uses) before the
- * second read of locks_gen, and user space stores locks_gen with a full
- * barrier before it reads the counters. So either this run sees the new
- * generation and retries in the new slot, or user space sees its increment
- * and waits for it (the classic store-buffering pair). Runs of different
- * programs may nest on one CPU (a preempted fexit, a contended map bucket
- * lock inside a program): counts, not flags, keep that right. Each map
- * value is written by one program only, so nesting never interleaves two
- * updates of one value.
- */
-static __always_inline __s64 *gen_enter(__u32 *gen)
-{
-	struct locks_busy *b;
-	__u32 zero = 0, g;
-
-	b = bpf_map_lookup_elem(&busy, &zero);
-	if (!b)
-		return NULL;
-	for (int try = 0; try < 3; try++) {
-		g = *(volatile __u32 *)&locks_gen;
-		ordered_add(&b->runs[g & 1], 1);
-		if (*(volatile __u32 *)&locks_gen == g) {
-			*gen = g;
-			return &b->runs[g & 1];
-		}
-		ordered_add(&b->runs[g & 1], -1);
-	}
-	count(LOCKS_CNT_GEN_RACE);
-	return NULL;
-}
-
-static __always_inline void gen_exit(__s64 *runs)
-{
-	ordered_add(runs, -1); /* ordered after this run's stores, which user space reads next */
-}
-
-/* The slot of generation gen, restarted from zero when it holds an older one. */
-static __always_inline struct locks_slot *stat_slot(struct locks_stat *st, __u32 gen)
-{
-	struct locks_slot *s = &st->slot[gen & 1];
-
-	if (s->gen != gen) {
-		s->gen = gen;
-		s->count = 0;
-		s->total_ns = 0;
-		s->max_ns = 0;
-		s->flags = 0;
-		for (int i = 0; i < LOCKS_HIST_SLOTS; i++)
-			s->hist[i] = 0;
-	}
-	return s;
-}
-
-static __always_inline void stat_add(struct locks_stat *st, __u32 gen, __u64 delta, __u32 flags)
-{
-	struct locks_slot *s = stat_slot(st, gen);
-
-	s->count++;
-	s->total_ns += delta;
-	if (delta > s->max_ns)
-		s->max_ns = delta;
-	s->flags |= flags;
-	s->hist[log2_slot(delta) & (LOCKS_HIST_SLOTS - 1)]++;
 }
 
 /* Set by user space at run time once the lock of interest is known; 0 = every lock. */
@@ -366,90 +238,6 @@ int BPF_PROG(net_free_btf, unsigned long call_site, const void *ptr, const struc
 	if (is_net_cache(s))
 		count(LOCKS_CNT_NET_FREE);
 	return 0;
-}
-
-/* uevscope locks: timing each uevent broadcast (included by locks.bpf.c). */
-
-/*
- * The broadcast itself, where fentry or kprobes exist: netlink_broadcast()
- * on a uevent socket walks that namespace's listeners. An untagged uevent
- * calls it once per listening network namespace, under uevent_sock_mutex,
- * so its time is the hold time the waiters above pay for.
- */
-#define NETLINK_KOBJECT_UEVENT 15
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, LOCKS_MAX_TASKS);
-	__type(key, __u32);
-	__type(value, __u64);
-} bcast_start SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct locks_stat);
-} bcast_stats SEC(".maps");
-
-static __always_inline int bcast_enter(const struct sock *ssk)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 ts;
-
-	if (BPF_CORE_READ(ssk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	ts = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&bcast_start, &tid, &ts, BPF_ANY))
-		count(LOCKS_CNT_BCAST_TASK_FULL);
-	return 0;
-}
-
-static __always_inline int bcast_exit(void)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
-	struct locks_stat *st;
-	__u64 *ts, delta;
-	__s64 *busy_runs;
-	__u32 gen;
-
-	ts = bpf_map_lookup_elem(&bcast_start, &tid);
-	if (!ts)
-		return 0;
-	delta = bpf_ktime_get_ns() - *ts;
-	bpf_map_delete_elem(&bcast_start, &tid);
-	busy_runs = gen_enter(&gen);
-	if (!busy_runs)
-		return 0;
-	st = bpf_map_lookup_elem(&bcast_stats, &zero);
-	if (st)
-		stat_add(st, gen, delta, 0);
-	gen_exit(busy_runs);
-	return 0;
-}
-
-SEC("fentry/netlink_broadcast")
-int BPF_PROG(bcast_fentry, struct sock *ssk)
-{
-	return bcast_enter(ssk);
-}
-
-SEC("fexit/netlink_broadcast")
-int BPF_PROG(bcast_fexit, struct sock *ssk)
-{
-	return bcast_exit();
-}
-
-SEC("kprobe/netlink_broadcast")
-int BPF_KPROBE(bcast_kprobe, struct sock *ssk)
-{
-	return bcast_enter(ssk);
-}
-
-SEC("kretprobe/netlink_broadcast")
-int BPF_KRETPROBE(bcast_kretprobe)
-{
-	return bcast_exit();
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -9,8 +9,10 @@
  *
  * Same attach tiers as trace (user/report/report_attach.c picks one with the probe
  * plans): sock:sk_data_ready as tp_btf or raw_tp, else fentry or kprobe on
- * __netlink_sendskb(); emission on netlink_broadcast() where the kernel
- * allows fentry/fexit or kprobes.
+ * __netlink_sendskb(). Emission on netlink_broadcast() is the emission
+ * object's report job (emit.bpf.c), where the kernel allows fentry/fexit or
+ * kprobes: it counts into emit_stats and rep_counters, and keeps the start
+ * of each broadcast in the per-thread map the deliveries here read.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,6 +23,7 @@
 #include "uev_access.bpf.h"
 #include "uev_delivery.bpf.h"
 #include "uev_log2.bpf.h"
+#include "uev_broadcast.bpf.h"
 
 /*
  * SUBSYSTEM, ACTION and SEQNUM of a queued uevent, parsed in the kernel by
@@ -226,12 +229,14 @@ static __always_inline bool parse_payload(struct scratch *s, const void *data, _
  */
 
 #define EEXIST 17
-#define ESRCH  3
 #define ENOENT 2
 #define E2BIG  7
 
-/* Set by the loader: an emission tier is attached, so deliveries have a start time. */
-const volatile bool emission_traced = false;
+/*
+ * Set by the loader once the emission object is attached: deliveries have a
+ * start time in broadcasts (uev_broadcast.bpf.h) from then on.
+ */
+volatile bool emission_traced = false;
 
 /*
  * The time stamp of deliveries: CLOCK_MONOTONIC ns of the loader's latest
@@ -292,19 +297,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } rep_counters SEC(".maps");
-
-/* A netlink_broadcast() in progress, per task: its start and (for kretprobe) its socket. */
-struct broadcast {
-	__u64 ts_ns;
-	struct sock *ssk;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct broadcast);
-} broadcasts SEC(".maps");
 
 static __always_inline void rep_count(__u32 idx)
 {
@@ -462,7 +454,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	__u32 zero = 0;
 	__u64 len = 0, *cnt, now = readout_ns;
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-	struct broadcast *bc;
+	struct uev_broadcast *bc;
 
 	if (!s) /* never: a one-slot array */
 		return 0;
@@ -534,68 +526,5 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 /* The four delivery tiers, gated (uev_delivery.bpf.h). */
 UEV_DELIVERY_PROGRAMS(report_tp_btf, report_raw_tp, report_sendskb_fentry, report_sendskb_kprobe,
 		      handle_delivery)
-
-static __always_inline int broadcast_begin(struct sock *ssk, bool direct)
-{
-	struct broadcast bc = {.ts_ns = bpf_ktime_get_ns(), .ssk = ssk};
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (UEV_LOAD(direct, ssk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	rep_count(REP_CNT_EMISSIONS);
-	bpf_map_update_elem(&broadcasts, &tid, &bc, BPF_ANY);
-	return 0;
-}
-
-static __always_inline int broadcast_end(struct sock *ssk, int ret, bool direct)
-{
-	const struct net *net = UEV_LOAD(direct, ssk, __sk_common.skc_net.net);
-	struct report_emit_val zero = {}, *ev;
-	struct report_netns_key nk;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (UEV_LOAD(direct, ssk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
-		return 0;
-	bpf_map_delete_elem(&broadcasts, &tid);
-	nk.netns_ino = uev_net_inum(net, direct);
-	nk.userns_ino = uev_net_owner_inum(net, direct);
-	ev = lookup_or_init(&emit_stats, &nk, &zero, REP_CNT_EMIT_FULL);
-	if (ev) {
-		ev->broadcasts++;
-		ev->no_listener += ret == -ESRCH;
-	}
-	return 0;
-}
-
-SEC("fentry/netlink_broadcast")
-int BPF_PROG(report_bcast_fentry, struct sock *ssk)
-{
-	return broadcast_begin(ssk, true);
-}
-
-SEC("fexit/netlink_broadcast")
-int BPF_PROG(report_bcast_fexit, struct sock *ssk, struct sk_buff *skb, __u32 portid, __u32 group,
-	     gfp_t allocation, int ret)
-{
-	return broadcast_end(ssk, ret, true);
-}
-
-SEC("kprobe/netlink_broadcast")
-int BPF_KPROBE(report_bcast_kprobe, struct sock *ssk)
-{
-	return broadcast_begin(ssk, false);
-}
-
-/* kretprobes do not see the arguments: the socket was kept at entry. */
-SEC("kretprobe/netlink_broadcast")
-int BPF_KRETPROBE(report_bcast_kretprobe, int ret)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct broadcast *bc = bpf_map_lookup_elem(&broadcasts, &tid);
-
-	if (!bc)
-		return 0;
-	return broadcast_end(bc->ssk, ret, false);
-}
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Probe, then choose, for uevscope locks: the contention tiers of the
- * PLAN_LOCKS attach plan in order, and the two optional jobs (netns churn,
- * broadcast timing) dropped one by one when the kernel refuses them, each
- * refusal said once.
+ * PLAN_LOCKS attach plan in order with the optional netns churn job, dropped
+ * when the kernel refuses it; then broadcast timing, the emission object's
+ * timing job (lib/emit.c), sharing the generations of locks.bpf.c
+ * (locks_gen.bpf.h). Each refusal is said once.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/types.h>
 
 #include "attach.h"
 #include "common.h"
+#include "emit.h"
+#include "locks.h"
 #include "locks_attach.h"
 #include "probe.h"
 #include "locks.skel.h"
@@ -20,8 +24,6 @@
 static const struct tier_progs tiers[] = {
     {PROBE_TP_BTF_CONTENTION_BEGIN, {"contention_begin_btf", "contention_end_btf"}},
     {PROBE_RAW_TP_CONTENTION_BEGIN, {"contention_begin_raw", "contention_end_raw"}},
-    {PROBE_FEXIT_NETLINK_BROADCAST, {"bcast_fentry", "bcast_fexit"}},
-    {PROBE_KPROBE_NETLINK_BROADCAST, {"bcast_kprobe", "bcast_kretprobe"}},
     {PROBE_TP_BTF_KMEM_CACHE_ALLOC, {"net_alloc_btf", "net_free_btf"}},
 };
 
@@ -55,13 +57,22 @@ enum locks_tier_kind locks_tier_kind(const char *name)
 int locks_attach(struct locks_attached *la, const char *force_tier, const char *force_bcast,
 		 bool churn)
 {
-	/* Contention matters most: each of its tiers with broadcast timing and churn, then less. */
-	struct attach_job jobs[3] = {
+	/* Contention matters most: each of its tiers with churn, then without. */
+	struct attach_job jobs[2] = {
 	    {.plan = PLAN_LOCKS, .force = force_tier},
-	    {.plan = PLAN_LOCKS_BROADCAST, .force = force_bcast},
 	    {.plan = PLAN_LOCKS_CHURN, .off = !churn},
 	};
 	const struct attach_obj obj = ATTACH_OBJ("locks", tiers, open_locks, close_locks, la);
+	struct emit_share share[3];
+	struct emit_cfg ecfg = {
+	    .what = "locks",
+	    .job = EMIT_TIMING,
+	    .plan = PLAN_LOCKS_BROADCAST,
+	    .force = force_bcast,
+	    .tasks = LOCKS_MAX_TASKS,
+	    .share = share,
+	    .nshare = ARRAY_SIZE(share),
+	};
 	int err;
 
 	memset(la, 0, sizeof(*la));
@@ -73,28 +84,43 @@ int locks_attach(struct locks_attached *la, const char *force_tier, const char *
 		return err;
 	}
 	la->tier = jobs[0].tier;
-	la->bcast_tier = jobs[1].tier;
-	la->churn = jobs[2].tier != NULL;
-	snprintf(la->bcast_why, sizeof(la->bcast_why), "%s", jobs[1].why);
+	la->churn = jobs[1].tier != NULL;
 	if (!churn)
 		snprintf(la->churn_why, sizeof(la->churn_why), "--no-churn");
 	else if (!la->churn)
-		snprintf(la->churn_why, sizeof(la->churn_why), "%s", jobs[2].why);
+		snprintf(la->churn_why, sizeof(la->churn_why), "%s", jobs[1].why);
+	/* The generations user space reads by, the counters and the stats it reads. */
+	share[0] = (struct emit_share){"busy", bpf_map__fd(la->skel->maps.busy)};
+	share[1] =
+	    (struct emit_share){"locks_counters", bpf_map__fd(la->skel->maps.locks_counters)};
+	share[2] = (struct emit_share){"bcast_stats", bpf_map__fd(la->skel->maps.bcast_stats)};
+	emit_attach(&la->emit, &ecfg);
+	la->bcast_tier = la->emit.tier;
+	snprintf(la->bcast_why, sizeof(la->bcast_why), "%s", la->emit.why);
 	return 0;
+}
+
+void locks_set_gen(struct locks_attached *la, uint32_t gen)
+{
+	/* Both objects' programs read it: stored into each before the busy counts are read. */
+	__atomic_store_n(&la->skel->bss->locks_gen, gen, __ATOMIC_SEQ_CST);
+	emit_set_locks_gen(&la->emit, gen);
 }
 
 void locks_stop(struct locks_attached *la)
 {
+	emit_stop(&la->emit);
 	locks_bpf__detach(la->skel);
 }
 
 void locks_detach(struct locks_attached *la)
 {
+	emit_detach(&la->emit);
 	locks_bpf__destroy(la->skel);
 	la->skel = NULL;
 }
 
 uint64_t locks_missed_runs(const struct locks_attached *la)
 {
-	return la->skel ? bpf_obj_missed_runs(la->skel->obj) : 0;
+	return (la->skel ? bpf_obj_missed_runs(la->skel->obj) : 0) + emit_missed_runs(&la->emit);
 }

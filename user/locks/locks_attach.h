@@ -4,12 +4,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "emit.h"
 
 struct locks_bpf;
 
 struct locks_attached {
 	struct locks_bpf *skel;
-	const char *tier;	/* "tp_btf/contention_begin" or "raw_tp/contention_begin" */
+	struct emit_attached emit; /* broadcast timing: the emission object's timing job */
+	const char *tier;	   /* "tp_btf/contention_begin" or "raw_tp/contention_begin" */
 	const char *bcast_tier; /* "fexit/netlink_broadcast", "kprobe/netlink_broadcast" or NULL */
 	bool churn;		/* netns churn counted */
 	char bcast_why[400];	/* why broadcast timing is not available */
@@ -25,6 +27,8 @@ struct locks_attached {
 int locks_attach(struct locks_attached *la, const char *force_tier, const char *force_bcast,
 		 bool churn);
 /* Detaches the programs, keeping the maps readable: nothing moves under a last read. */
+/* The report generation, for the programs of both objects (include/locks.h). */
+void locks_set_gen(struct locks_attached *la, uint32_t gen);
 void locks_stop(struct locks_attached *la);
 void locks_detach(struct locks_attached *la);
 uint64_t locks_missed_runs(const struct locks_attached *la);

@@ -16,7 +16,7 @@
 
 static void read_counters(struct lk_run *run, uint64_t *out)
 {
-	int ncpus = libbpf_num_possible_cpus(), fd = bpf_map__fd(run->la.skel->maps.counters);
+	int ncpus = libbpf_num_possible_cpus(), fd = bpf_map__fd(run->la.skel->maps.locks_counters);
 	uint64_t vals[ncpus > 0 ? ncpus : 1];
 
 	for (__u32 k = 0; k < LOCKS_CNT__COUNT; k++) {
@@ -78,7 +78,7 @@ static void take_mark(struct lk_run *run, struct lk_mark *m)
 	uint32_t g = run->gen;
 
 	run->gen = g + 1;
-	__atomic_store_n(&skel->bss->locks_gen, run->gen, __ATOMIC_SEQ_CST);
+	locks_set_gen(&run->la, run->gen);
 	/* The full barrier between that store and reading the busy counts. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	m->ns = now_monotonic_ns();

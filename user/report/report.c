@@ -164,7 +164,7 @@ int report_session_open(struct report_session *s, const struct report_args *a)
 	if (report_attach(&s->ra, a->force_tier, a->force_emission_tier, a->no_emission,
 			  a->max_entries))
 		return EXIT_ENV;
-	if (report_model_init(&s->model, s->ra.skel, s->ra.emission_tier != NULL)) {
+	if (report_model_init(&s->model, s->ra.skel, s->ra.emission_tier ? &s->ra.emit : NULL)) {
 		uev_err("%s: out of memory", a->cmd);
 		report_detach(&s->ra);
 		return EXIT_ENV;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "emit.h"
 
 struct report_bpf;
 
@@ -11,6 +12,7 @@ struct report_attached {
 	struct report_bpf *skel;
 	const char *delivery_tier; /* e.g. "tp_btf/sk_data_ready" */
 	const char *emission_tier; /* NULL when emission is not traceable here */
+	struct emit_attached emit; /* the emission object's report job */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "common.h"
+#include "emit.h"
 #include "report_model.h"
 #include "socks.h"
 #include "report.skel.h"
@@ -56,13 +57,15 @@ static void publish_epoch(struct report_model *m, uint64_t now)
 	m->epochs[m->nepochs++ % RM_EPOCHS] = now;
 }
 
-int report_model_init(struct report_model *m, struct report_bpf *skel, bool emission)
+int report_model_init(struct report_model *m, struct report_bpf *skel,
+		      const struct emit_attached *emit)
 {
 	struct stat st;
 
 	memset(m, 0, sizeof(*m));
 	m->skel = skel;
-	m->emission = emission;
+	m->emit = emit;
+	m->emission = emit != NULL;
 	/* pid 1 may be out of reach (a sandbox); the constant is what it would show. */
 	m->init_userns = stat("/proc/1/ns/user", &st) ? PROC_USER_INIT_INO : st.st_ino;
 	overrun_init(&m->overruns);
@@ -385,7 +388,8 @@ int report_model_read(struct report_model *m, uint64_t settle_ns)
 		m->latency.total += m->latency.slot[i];
 	read_percpu_array(bpf_map__fd(m->skel->maps.rep_counters), REP_CNT_MAX, m->counters);
 	m->latency.sum = m->counters[REP_CNT_LATENCY_SUM_NS];
-	m->missed_runs = bpf_obj_missed_runs(m->skel->obj);
+	m->missed_runs =
+	    bpf_obj_missed_runs(m->skel->obj) + (m->emit ? emit_missed_runs(m->emit) : 0);
 	return 0;
 }
 

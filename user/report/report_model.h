@@ -16,6 +16,8 @@
 #include "overrun.h"
 #include "report.h"
 
+struct emit_attached;
+
 /* Fan-out values 0..RM_FANOUT_SLOTS-2 count exactly; the last slot is "or more". */
 #define RM_FANOUT_SLOTS 32
 /* Readout times kept to tell a SEQNUM settled (see fold_fanout()). */
@@ -96,6 +98,7 @@ struct report_model {
 	uint64_t epochs[RM_EPOCHS]; /* the last readout times published to the kernel, a ring */
 	unsigned int nepochs;
 	struct report_bpf *skel;
+	const struct emit_attached *emit; /* the emission object, or NULL */
 	struct socks *inventory;
 	struct overrun_tracker overruns;
 	struct idmap netns_drops; /* netns -> drops since start, stored + 1 */
@@ -106,7 +109,9 @@ struct report_model {
 	bool no_batch; /* the kernel refused batch map operations: key by key */
 };
 
-int report_model_init(struct report_model *m, struct report_bpf *skel, bool emission);
+/* emit: the emission object where it is attached, else NULL. */
+int report_model_init(struct report_model *m, struct report_bpf *skel,
+		      const struct emit_attached *emit);
 /* Reads every map; a SEQNUM idle for more than settle_ns is folded into the fan-out. */
 int report_model_read(struct report_model *m, uint64_t settle_ns);
 /*

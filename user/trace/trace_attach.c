@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * trace's two objects and their tiers: the delivery programs (trace.bpf.c),
- * then, sharing their ring buffer and counters, the emission programs
- * (emit.bpf.c), each loaded through the attach module (lib/attach.c) in the
- * order of its attach plan, which `uevscope features` reports too.
+ * then, sharing their ring buffer and counters, the emission object's records
+ * job (lib/emit.c), each loaded through the attach module (lib/attach.c) in
+ * the order of its attach plan, which `uevscope features` reports too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,21 +12,16 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "common.h"
+#include "emit.h"
 #include "probe.h"
 #include "trace_attach.h"
 #include "trace.skel.h"
-#include "emit.skel.h"
 
 static const struct tier_progs delivery_progs[] = {
     {PROBE_TP_BTF_SK_DATA_READY, {"sk_data_ready_btf"}},
     {PROBE_RAW_TP_SK_DATA_READY, {"sk_data_ready_raw"}},
     {PROBE_FENTRY_NETLINK_SENDSKB, {"netlink_sendskb_fentry"}},
     {PROBE_KPROBE_NETLINK_SENDSKB, {"netlink_sendskb_kprobe"}},
-};
-
-static const struct tier_progs emission_progs[] = {
-    {PROBE_FEXIT_NETLINK_BROADCAST, {"broadcast_fentry", "broadcast_fexit"}},
-    {PROBE_KPROBE_NETLINK_BROADCAST, {"broadcast_kprobe", "broadcast_kretprobe"}},
 };
 
 bool trace_tier_known(const char *name)
@@ -37,8 +32,7 @@ bool trace_tier_known(const char *name)
 
 bool trace_emission_tier_known(const char *name)
 {
-	return attach_tier_known(emission_progs, ARRAY_SIZE(emission_progs), PLAN_TRACE_EMISSION,
-				 name);
+	return emit_tier_known(PLAN_TRACE_EMISSION, name);
 }
 
 static size_t list_plan(char *list, size_t size, size_t len, enum plan_id id, const char *job)
@@ -110,50 +104,23 @@ static void close_delivery(void *ctx)
 	c->ta->trace = NULL;
 }
 
-static struct bpf_object_skeleton *open_emission(void *ctx)
-{
-	struct trace_open_ctx *c = ctx;
-	struct emit_bpf *skel = emit_bpf__open();
-	int err;
-
-	if (!skel)
-		return NULL;
-	c->ta->emit = skel;
-	skel->rodata->targ_netns = c->cfg->netns;
-	skel->rodata->wakeup_every = wakeup_every(c->cfg->ringbuf_bytes);
-	/* One ring buffer and one set of counters for both, so records stay in order. */
-	err = bpf_map__reuse_fd(skel->maps.events, bpf_map__fd(c->ta->trace->maps.events));
-	if (!err)
-		err = bpf_map__reuse_fd(skel->maps.counters,
-					bpf_map__fd(c->ta->trace->maps.counters));
-	if (err) {
-		emit_bpf__destroy(skel);
-		c->ta->emit = NULL;
-		errno = -err;
-		return NULL;
-	}
-	return skel->skeleton;
-}
-
-static void close_emission(void *ctx)
-{
-	struct trace_open_ctx *c = ctx;
-
-	emit_bpf__destroy(c->ta->emit);
-	c->ta->emit = NULL;
-}
-
 int trace_attach(struct trace_attached *ta, const struct trace_attach_cfg *cfg)
 {
 	struct trace_open_ctx ctx = {.ta = ta, .cfg = cfg};
 	const struct attach_obj delivery =
 	    ATTACH_OBJ("trace", delivery_progs, open_delivery, close_delivery, &ctx);
-	const struct attach_obj emission =
-	    ATTACH_OBJ("trace emission", emission_progs, open_emission, close_emission, &ctx);
 	struct attach_job djob = {.plan = PLAN_TRACE_DELIVERY, .force = cfg->force_tier};
-	struct attach_job ejob = {.plan = PLAN_TRACE_EMISSION,
-				  .force = cfg->force_emission_tier,
-				  .off = cfg->no_emission};
+	struct emit_share share[2];
+	struct emit_cfg ecfg = {
+	    .what = "trace emission",
+	    .job = EMIT_RECORDS,
+	    .plan = PLAN_TRACE_EMISSION,
+	    .force = cfg->force_emission_tier,
+	    .targ_netns = cfg->netns,
+	    .wakeup_every = wakeup_every(cfg->ringbuf_bytes),
+	    .share = share,
+	    .nshare = ARRAY_SIZE(share),
+	};
 	int err;
 
 	memset(ta, 0, sizeof(*ta));
@@ -166,9 +133,12 @@ int trace_attach(struct trace_attached *ta, const struct trace_attach_cfg *cfg)
 	}
 	ta->delivery_tier = djob.tier;
 	if (!cfg->no_emission) {
-		attach_load(&emission, &ejob, 1);
-		ta->emission_tier = ejob.tier;
-		snprintf(ta->emission_why, sizeof(ta->emission_why), "%s", ejob.why);
+		/* One ring buffer and one set of counters for both, so records stay in order. */
+		share[0] = (struct emit_share){"events", bpf_map__fd(ta->trace->maps.events)};
+		share[1] = (struct emit_share){"counters", bpf_map__fd(ta->trace->maps.counters)};
+		emit_attach(&ta->emit, &ecfg);
+		ta->emission_tier = ta->emit.tier;
+		snprintf(ta->emission_why, sizeof(ta->emission_why), "%s", ta->emit.why);
 	}
 	return 0;
 }
@@ -179,15 +149,12 @@ uint64_t trace_missed_runs(const struct trace_attached *ta)
 
 	if (ta->trace)
 		sum += bpf_obj_missed_runs(ta->trace->obj);
-	if (ta->emit)
-		sum += bpf_obj_missed_runs(ta->emit->obj);
-	return sum;
+	return sum + emit_missed_runs(&ta->emit);
 }
 
 void trace_detach(struct trace_attached *ta)
 {
-	emit_bpf__destroy(ta->emit);
+	emit_detach(&ta->emit);
 	trace_bpf__destroy(ta->trace);
-	ta->emit = NULL;
 	ta->trace = NULL;
 }

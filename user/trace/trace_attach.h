@@ -4,9 +4,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "emit.h"
 
 struct trace_bpf;
-struct emit_bpf;
 
 struct trace_attach_cfg {
 	uint32_t netns;	    /* 0 = every network namespace */
@@ -20,7 +20,7 @@ struct trace_attach_cfg {
 
 struct trace_attached {
 	struct trace_bpf *trace;
-	struct emit_bpf *emit;	   /* NULL when emission is not traceable here */
+	struct emit_attached emit; /* its skel NULL when emission is not traceable here */
 	const char *delivery_tier; /* e.g. "tp_btf/sk_data_ready" */
 	const char *emission_tier; /* NULL when none */
 	char emission_why[512];	   /* each refused emission tier and its reason */
