@@ -178,12 +178,14 @@ if [ $unit_only = 0 ]; then
 		name=integration/$(basename "$t" .sh)
 		# Sourced so that reaching the end is exit 0 and anything else (a
 		# syntax error, a signal, an explicit exit N) says so.
+		# shellcheck disable=SC2016 # $0 is expanded by that sh
 		run_item "$name" 300 1 sh -c '. "$0"; exit 0' "$t"
 		count_verdict "$name" "$out.1" | tee -a "$log"
 	done
 	# make check: format, shellcheck, the analyzer, the sanitizer build with
 	# its unit tests and smoke run, short fuzzing, the verifier budget. Not
 	# locked here: its smoke run takes the lock itself.
+	# shellcheck disable=SC2194,SC2254 # TESTS is a glob, matched against the word
 	case check in ${TESTS:-*})
 		run_item check 1500 0 make -s --no-print-directory OUTPUT="$BUILD" check
 		count_verdict check "$out.1" | tee -a "$log"
@@ -198,10 +200,12 @@ if [ $unit_only = 0 ]; then
 		[ $host_only = 1 ] && TESTS=host-only
 		;;
 	esac
+	# shellcheck disable=SC2194,SC2254 # as above
 	case vm in ${TESTS:-*})
 		export HOST_PASSED HOST_FAILED
 		HOST_PASSED=$(grep -c '^PASS ' "$log")
 		HOST_FAILED=$(grep -c '^FAIL ' "$log")
+		# shellcheck disable=SC2016 # $0 and $BUILD are expanded by that bash
 		run_item vm 1200 0 bash -o pipefail -c \
 			'"$0"/vm/run.sh "$BUILD" | grep -v "^[0-9]* passed, [0-9]* failed"' "$here"
 		for s in ${VM_KERNELS:-6.1 6.12}; do

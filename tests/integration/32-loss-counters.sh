@@ -3,6 +3,7 @@
 # independent count: records lost to a full ring buffer (a stopped reader, a
 # 1 MiB buffer) against what a real listener received; report's full maps
 # (--max-entries 1) against the sockets /proc/net/netlink lists.
+# shellcheck disable=SC2154 # l_portid: set by start_listener through eval
 SUITE=loss-counters
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -25,6 +26,7 @@ kill -STOP "$TRACE_PID"
 # sees, those): it has everything once what it read plus its Drops in
 # /proc/net/netlink make N.
 n=0
+# shellcheck disable=SC2016 # an awk program
 while got_l=$(count_lines "^uevent " "$T/l.out") &&
 	drops=$(ip netns exec "$NS" awk -v p="$l_portid" '$2 == 15 && $3 == p { print $9 }' /proc/net/netlink) &&
 	[ $((got_l + drops)) -lt $N ] && [ $n -lt 100 ]; do

@@ -110,7 +110,7 @@ fi
 
 # A PREFIX that cannot be written: one line from us, nothing installed.
 mkdir "$T/ro" && mount -t tmpfs -o ro,size=1m tmpfs "$T/ro" 2>/dev/null && ro=1 || ro=0
-if [ $ro = 1 ]; then
+if [ "$ro" = 1 ]; then
 	make -s -C "$SRC" OUTPUT="$(cd "$BUILD" && pwd)" install PREFIX="$T/ro/usr" >"$T/ro.out" 2>"$T/ro.err"
 	rc=$?
 	ours=$(grep -c '^uevscope:' "$T/ro.err")

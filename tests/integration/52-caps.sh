@@ -6,12 +6,14 @@
 # from a cgroup. Without any one of them it refuses before loading anything:
 # exit 1, one line naming the missing capability. The units' bounding sets are
 # read from the unit files and run the same way.
+# shellcheck disable=SC2154 # ns_pid, ns_netns: set by start_listener through eval
 SUITE=caps
 . "$(dirname "$0")/lib.sh"
 require_root
 require_jq
 command -v setpriv >/dev/null || { skip "all" "needs setpriv (util-linux)"; exit 0; }
 . "$(dirname "$0")/enforce.inc"
+# shellcheck disable=SC2016 # evaluated at exit by enforce.inc
 ENFORCE_EXIT='"$UEVSCOPE" devices flush >/dev/null 2>&1'
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 "$UEVSCOPE" devices flush >/dev/null 2>&1
@@ -46,7 +48,7 @@ refuses() {
 	bad=""
 	for c in $(echo "$caps" | tr , ' '); do
 		others=$(echo ",$caps," | sed "s/,$c,/,/; s/^,//; s/,$//")
-		C=CAP_$(echo "$c" | tr a-z A-Z)
+		C=CAP_$(echo "$c" | tr '[:lower:]' '[:upper:]')
 		with "$others" "$UEVSCOPE" "$@" >"$T/r.out" 2>"$T/r.err" </dev/null
 		rc=$?
 		if [ $rc != 1 ] || [ "$(wc -l <"$T/r.err")" != 1 ] || [ -s "$T/r.out" ] ||

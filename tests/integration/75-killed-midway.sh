@@ -79,8 +79,8 @@ for from in empty one; do
 		fi
 	done
 	[ -n "$points" ] && [ -z "$bad" ] && [ $seen_old -gt 0 ] && [ $seen_new -gt 0 ] &&
-		pass "devices deny (from $from) killed at each of $(echo $points | wc -w) points: old or new policy, never half" ||
-		fail "devices deny (from $from) killed at each of $(echo $points | wc -w) points: old or new policy, never half" \
+		pass "devices deny (from $from) killed at each of $(echo "$points" | wc -w) points: old or new policy, never half" ||
+		fail "devices deny (from $from) killed at each of $(echo "$points" | wc -w) points: old or new policy, never half" \
 			"old $seen_old, new $seen_new, each point [$all]:$bad"
 done
 "$UEVSCOPE" devices flush >/dev/null 2>&1
@@ -141,9 +141,9 @@ for p in $points; do
 	esac
 done
 [ -n "$points" ] && [ -z "$bad" ] && [ $seen_old -gt 0 ] && [ $seen_new -gt 0 ] &&
-	pass "filter add killed at each of $(echo $points | wc -w) points: old or new policy, never half" ||
-	fail "filter add killed at each of $(echo $points | wc -w) points: old or new policy, never half" \
-		"old $seen_old, new $seen_new, points [$(echo $points)]:$bad"
+	pass "filter add killed at each of $(echo "$points" | wc -w) points: old or new policy, never half" ||
+	fail "filter add killed at each of $(echo "$points" | wc -w) points: old or new policy, never half" \
+		"old $seen_old, new $seen_new, points [$points]:$bad"
 
 # policy apply: from P1 (uevents of null, opens of /dev/null denied) to P2
 # (zero's); filter and devices lines, one file each.
@@ -184,9 +184,9 @@ for p in $points; do
 	fi
 done
 [ -n "$points" ] && [ -z "$bad" ] && [ $seen_old -gt 0 ] && [ $seen_new -gt 0 ] &&
-	pass "policy apply killed at each of $(echo $points | wc -w) points: its filter part and its devices part each old or new, the next apply completes it" ||
-	fail "policy apply killed at each of $(echo $points | wc -w) points: its filter part and its devices part each old or new, the next apply completes it" \
-		"old $seen_old, new $seen_new, points [$(echo $points)]:$bad"
+	pass "policy apply killed at each of $(echo "$points" | wc -w) points: its filter part and its devices part each old or new, the next apply completes it" ||
+	fail "policy apply killed at each of $(echo "$points" | wc -w) points: its filter part and its devices part each old or new, the next apply completes it" \
+		"old $seen_old, new $seen_new, points [$points]:$bad"
 # Not checked yet: "never the devices of one policy with the filter of the
 # other". policy apply commits the device rules, then the filter rules: a kill
 # between the two leaves the new devices with the old filter until the next

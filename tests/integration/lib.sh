@@ -213,7 +213,9 @@ uevent_truth() {
 		n=$(awk '$2 == 15 && $3 != 0 && $4 ~ /[13579bdfBDF]$/' "$T/netlink" | wc -l)
 		[ "$n" -gt 0 ] && echo "$ino $n" >>"$T/truth"
 	done <"$T/netns.list"
+	# shellcheck disable=SC2034 # read by the suites that call uevent_truth
 	TRUTH_NETNS=$(wc -l <"$T/truth")
+	# shellcheck disable=SC2034 # likewise
 	TRUTH_SOCKS=$(awk '{ s += $2 } END { print s + 0 }' "$T/truth")
 }
 

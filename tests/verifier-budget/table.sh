@@ -7,6 +7,7 @@ dir=$(dirname "$0")
 mode=objects
 [ "$1" = --programs ] && mode=programs
 # Kernel series in version order: 6.1, 6.12, 6.18, ...
+# shellcheck disable=SC2012 # our own record files, named SERIES.txt
 files=$(ls "$dir"/*.txt | sort -V)
 awk -v mode="$mode" '
 	FNR == 1 { k = FILENAME; sub(/.*\//, "", k); sub(/\.txt$/, "", k); ks[++nk] = k }
@@ -32,4 +33,4 @@ awk -v mode="$mode" '
 			for (i = 1; i <= nk; i++) printf " %s |", v[key, ks[i]] == "" ? "-" : v[key, ks[i]]
 			printf "\n"
 		}
-	}' $files
+	}' "$files"
