@@ -216,9 +216,9 @@ if [ $unit_only = 0 ]; then
 fi
 
 if [ "$record" = 1 ]; then
-	# Time limits: four times what this run took, at least 120 s (900 s for
-	# the VMs): these machines' speed drifts by tens of percent, and a hang
-	# still ends. Items this run did not reach keep their lines.
+	# Time limits: four times what this run took, at least 120 s (300 s for
+	# a suite, 900 s for the VMs): these machines' speed drifts by tens of
+	# percent, and a hang still ends. Items this run did not reach keep their lines.
 	awk 'FILENAME == ARGV[1] { c[$1] = $2; next }
 	     FILENAME == ARGV[2] { d[$1] = $2; next }
 	     /^#/ { print; next }
@@ -228,7 +228,7 @@ if [ "$record" = 1 ]; then
 	     function line(n, oc, ol,   cnt, lim) {
 		cnt = (n in c) ? c[n] : oc
 		lim = ol
-		if (n in d) { lim = d[n] * 4; m = n == "vm" ? 900 : 120; if (lim < m) lim = m }
+		if (n in d) { lim = d[n] * 4; m = n == "vm" ? 900 : n ~ /^integration\// ? 300 : 120; if (lim < m) lim = m }
 		if (n ~ /^vm-[0-9]/) lim = "-"
 		printf "%-40s %4s %5s\n", n, cnt, lim
 	     }' "$RESULTS/counts" "$RESULTS/durations" "$RECORDS" >"$RECORDS.new" &&

@@ -9,6 +9,7 @@ mode=objects
 # Kernel series in version order: 6.1, 6.12, 6.18, ...
 # shellcheck disable=SC2012 # our own record files, named SERIES.txt
 files=$(ls "$dir"/*.txt | sort -V)
+# shellcheck disable=SC2086 # $files is split into the file names on purpose
 awk -v mode="$mode" '
 	FNR == 1 { k = FILENAME; sub(/.*\//, "", k); sub(/\.txt$/, "", k); ks[++nk] = k }
 	/^#/ { next }
@@ -33,4 +34,4 @@ awk -v mode="$mode" '
 			for (i = 1; i <= nk; i++) printf " %s |", v[key, ks[i]] == "" ? "-" : v[key, ks[i]]
 			printf "\n"
 		}
-	}' "$files"
+	}' $files
