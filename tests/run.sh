@@ -182,6 +182,9 @@ if [ $unit_only = 0 ]; then
 		run_item "$name" 300 1 sh -c '. "$0"; exit 0' "$t"
 		count_verdict "$name" "$out.1" | tee -a "$log"
 	done
+	# --host-only: the unit tests and the suites (make soak), not make check
+	# nor the VMs.
+	[ $host_only = 1 ] && TESTS=host-only
 	# make check: format, shellcheck, the analyzer, the sanitizer build with
 	# its unit tests and smoke run, short fuzzing, the verifier budget. Not
 	# locked here: its smoke run takes the lock itself.
@@ -195,11 +198,6 @@ if [ $unit_only = 0 ]; then
 	# host's kernel may refuse. No lock: the VMs share nothing with the host.
 	# Their own summary line is dropped; the one below counts everything.
 	# The host's own counts (unit and integration) fill the table's host row.
-	# shellcheck disable=SC2194,SC2254 # does the glob TESTS pick "vm"?
-	case vm in ${TESTS:-*})
-		[ $host_only = 1 ] && TESTS=host-only
-		;;
-	esac
 	# shellcheck disable=SC2194,SC2254 # as above
 	case vm in ${TESTS:-*})
 		export HOST_PASSED HOST_FAILED
