@@ -118,14 +118,38 @@ expect_hist() {
 		echo "1:1"
 	} | sort -n | tr '\n' ' '
 }
+# A delivery whose skb a listener dequeued before the program read it (the
+# machine loaded, the listener quick) has no SEQNUM to join: report counts it
+# as no_payload (or no_seqnum) and not in the fan-out. Each such delivery takes
+# exactly one socket off one SEQNUM, and at most one netns; with none, the
+# histograms are exact.
+# hist_sum NAME: sum of value x count, the deliveries (sockets or netns) counted.
+hist_sum() {
+	jq -r "[.fanout.$1[] | .value * .count] | add" "$T/last.json"
+}
+gone=$(jq -r '.counters.no_payload + .counters.no_seqnum' "$T/last.json")
+# want_sum N: what the ideal histogram of expect_hist N sums to.
+want_sum() {
+	echo $(($1 * KT - drops + 1))
+}
 got=$(hist netns)
 want=$(expect_hist "$N_ALL")
-[ "$got" = "$want" ] && pass "fan-out histogram: namespaces reached per SEQNUM" ||
-	fail "fan-out histogram: namespaces reached per SEQNUM" "want [$want] got [$got]"
+sum=$(hist_sum netns)
+if [ "$got" = "$want" ] ||
+	{ [ "$gone" -gt 0 ] && [ "$sum" -le "$(want_sum "$N_ALL")" ] &&
+		[ "$sum" -ge $(($(want_sum "$N_ALL") - gone)) ]; }; then
+	pass "fan-out histogram: namespaces reached per SEQNUM"
+else
+	fail "fan-out histogram: namespaces reached per SEQNUM" "want [$want] got [$got] (payload gone: $gone)"
+fi
 got=$(hist sockets)
 want=$(expect_hist "$S_ALL")
-[ "$got" = "$want" ] && pass "fan-out histogram: sockets reached per SEQNUM" ||
-	fail "fan-out histogram: sockets reached per SEQNUM" "want [$want] got [$got]"
+sum=$(hist_sum sockets)
+if [ "$got" = "$want" ] || { [ "$gone" -gt 0 ] && [ "$sum" = $(($(want_sum "$S_ALL") - gone)) ]; }; then
+	pass "fan-out histogram: sockets reached per SEQNUM"
+else
+	fail "fan-out histogram: sockets reached per SEQNUM" "want [$want] got [$got] (payload gone: $gone)"
+fi
 got=$(last_doc '"\(.fanout.seqnums) \(.fanout.pending)"')
 [ "$got" = "$((KT + 1)) 0" ] && pass "each SEQNUM counted once, none pending" ||
 	fail "each SEQNUM counted once, none pending" "want [$((KT + 1)) 0] got [$got]"
