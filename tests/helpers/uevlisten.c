@@ -2,12 +2,14 @@
 /*
  * uevlisten - minimal NETLINK_KOBJECT_UEVENT listener for uevscope tests.
  *
- * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-p] [-F] [-L] [-K]
+ * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-p] [-B] [-F] [-L] [-K]
  *                  [--own-filter] [--try-detach]
  *
  * Prints "ready pid= portid= ino= netns= rcvbuf=" once the socket is bound, then one line per
  * uevent (-p: followed by "props" and every KEY=VALUE, space-separated), then
- * "total= enobufs= drops=" when it stops (COUNT reached, IDLE_MS without a
+ * "total= enobufs= drops=" when it stops. -B never sleeps: it polls the socket in a loop, as a
+ * reader busy in recv() on another core, which can dequeue a message before a program at
+ * sk_data_ready reads it. (COUNT reached, IDLE_MS without a
  * message, SIGTERM or SIGINT). -P waits for SIGUSR1 before reading at all, so a small -b
  * buffer can be overrun on purpose. -F attaches a classic BPF socket filter that accepts every
  * message (SO_ATTACH_FILTER), -L then locks it (SO_LOCK_FILTER), for `uevscope listeners`.
@@ -84,10 +86,9 @@ static void on_resume(int sig)
 
 static void usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-p] [-F] [-L] [-K] "
-	    "[--own-filter] [--try-detach]\n");
+	fprintf(stderr, "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-p] "
+			"[-B] [-F] [-L] [-K] "
+			"[--own-filter] [--try-detach]\n");
 	exit(2);
 }
 
@@ -199,7 +200,8 @@ static long long read_drops(int fd)
 int main(int argc, char **argv)
 {
 	long long rcvbuf_req = -1, count = 0, idle_ms = -1, total = 0, enobufs = 0;
-	int paused = 0, quiet = 0, seq_only = 0, props = 0, filter = 0, lock = 0, keeper = 0, detach_opt = 0;
+	int paused = 0, quiet = 0, seq_only = 0, props = 0, busy = 0, filter = 0, lock = 0,
+	    keeper = 0, detach_opt = 0;
 	static const struct option longopts[] = {
 	    {"own-filter", no_argument, NULL, 'F'},
 	    {"try-detach", no_argument, NULL, 256},
@@ -215,7 +217,7 @@ int main(int argc, char **argv)
 	int fd, opt, rcvbuf = 0;
 	long long deadline;
 
-	while ((opt = getopt_long(argc, argv, "b:n:t:PqSpFLK", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "b:n:t:PqSpBFLK", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 256:
 			detach_opt = 1;
@@ -240,6 +242,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			props = 1;
+			break;
+		case 'B':
+			busy = 1;
 			break;
 		case 'F':
 			filter = 1;
@@ -379,6 +384,10 @@ int main(int argc, char **argv)
 			sigsuspend(&wait_mask);
 	}
 
+	/* A busy reader never waits in ppoll(), where the stop signals are let in: let them in
+	 * at any time. */
+	if (busy)
+		sigprocmask(SIG_SETMASK, &wait_mask, NULL);
 	deadline = idle_ms >= 0 ? now_ms() + idle_ms : -1;
 	while (!stop_req && (count == 0 || total < count)) {
 		ssize_t n;
@@ -405,6 +414,12 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			fflush(stdout);
+			if (busy) {
+				/* Never sleeps: a reader always in recv(), as a busy daemon is. */
+				if (deadline >= 0 && now_ms() >= deadline)
+					break;
+				continue;
+			}
 			if (deadline >= 0) {
 				long long left = deadline - now_ms();
 
