@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include "cgroupfs.h"
 #include "common.h"
+#include "fault.h"
 #include "devices.h"
 #include "devices_pins.h"
 
@@ -148,7 +149,7 @@ static int write_policy(const struct dev_maps *m, const struct dev_rule *rules, 
 		return -errno;
 	}
 	cfg.active = gen ^ 1;
-	if (bpf_map_update_elem(m->cfg, &zero, &cfg, BPF_ANY)) {
+	if (fault_point("commit") || bpf_map_update_elem(m->cfg, &zero, &cfg, BPF_ANY)) {
 		snprintf(err, errlen, "cannot switch to the new policy: %s", strerror(errno));
 		return -errno;
 	}
@@ -207,16 +208,17 @@ int devices_replace_locked(const struct dev_rule *rules, size_t n, char *err, si
 		ss.attached_before[i] = j < nattached;
 		if (ss.attached_before[i])
 			continue;
-		rc = dev_pins_attach(ss.first[i], err, errlen);
+		rc = fault_point("devices-attach") ?: dev_pins_attach(ss.first[i], err, errlen);
 		if (rc)
 			goto undo;
 	}
 	rc = dev_maps_open(&m, err, errlen);
 	if (rc)
 		goto undo;
-	rc = write_policy(&m, rules, n, err, errlen);
+	rc = fault_point("devices-write") ?: write_policy(&m, rules, n, err, errlen);
 	if (rc)
 		goto undo;
+	fault_point("cleanup");
 	update_scopes(&m, &ss);
 	/* Scopes without rules now: their programs would allow everything anyway. */
 	for (j = 0; j < nattached; j++) {

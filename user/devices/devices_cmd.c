@@ -12,6 +12,7 @@
 #include "common.h"
 #include "devices.h"
 #include "devices_pins.h"
+#include "fault.h"
 #include "json.h"
 #include "probe.h"
 #include "strbuf.h"
@@ -182,6 +183,7 @@ static int add_rule(const struct devices_args *a, bool allow)
 		return EXIT_USAGE;
 	}
 	st.rules[st.n++] = rule;
+	fault_point("start");
 	rc = devices_replace_locked(st.rules, st.n, err, sizeof(err));
 	if (rc)
 		goto env_locked;
@@ -333,6 +335,7 @@ static int flush_rules(const struct devices_args *a)
 	/* A policy we cannot read is still ours to remove. */
 	if (devices_read(&st, err, sizeof(err)))
 		st.n = 0;
+	fault_point("start");
 	rc = devices_replace_locked(NULL, 0, err, sizeof(err));
 	devices_unlock(lock);
 	if (rc) {

@@ -23,6 +23,7 @@
 #include "common.h"
 #include "devices.h"
 #include "devices_pins.h"
+#include "fault.h"
 #include "devices.skel.h"
 
 #define BPFFS_ROOT    "/sys/fs/bpf"
@@ -265,9 +266,11 @@ int dev_pins_remove_all(char *err, size_t errlen)
 		err = dummy;
 		errlen = sizeof(dummy);
 	}
+	fault_point("commit");
 	if (dev_pins_attached(ids, ARRAY_SIZE(ids), &n, err, errlen) == 0)
 		for (i = 0; i < n; i++)
 			dev_pins_detach(ids[i]);
+	fault_point("unpin");
 	for (i = 0; i < ARRAY_SIZE(map_names); i++) {
 		snprintf(path, sizeof(path), "%s/%s", DEV_PIN_DIR, map_names[i]);
 		unlink(path);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
+#include "fault.h"
 #include "filter_attach.h"
 #include "filter_cli.h"
 #include "filter_watch.h"
@@ -53,11 +54,11 @@ int filter_install(struct filter_state *st, const struct filter_set *set, bool n
 	char err[256];
 	pid_t w = 0;
 
-	if (filter_state_commit(st, set, err, sizeof(err))) {
+	if (fault_point("filter-write") || filter_state_commit(st, set, err, sizeof(err))) {
 		uev_err("%s", err);
 		return EXIT_ENV;
 	}
-	if (filter_attach_scan(st, set, &rep) < 0)
+	if (fault_point("filter-attach") || filter_attach_scan(st, set, &rep) < 0)
 		return EXIT_ENV;
 	if (!no_watch)
 		w = filter_watch_spawn();
@@ -180,6 +181,7 @@ static int filter_add(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	printf("rule %u: %s\n", r.id, r.text);
+	fault_point("start");
 	ret = filter_install(&st, &set, no_watch);
 	filter_state_close(&st);
 	return ret;
@@ -209,7 +211,8 @@ static int filter_del(int argc, char **argv)
 		filter_state_close(&st);
 		return EXIT_USAGE;
 	}
-	ret = filter_state_commit(&st, &set, err, sizeof(err));
+	fault_point("start");
+	ret = fault_point("filter-write") ?: filter_state_commit(&st, &set, err, sizeof(err));
 	if (ret)
 		uev_err("%s", err);
 	else
@@ -243,9 +246,12 @@ static int filter_flush(int argc, char **argv)
 	}
 	/* Empty first: a locked socket keeps the program, and with it these maps. */
 	memset(&empty, 0, sizeof(empty));
-	if (filter_state_commit(&st, &empty, err, sizeof(err)))
+	fault_point("start");
+	if (fault_point("filter-write") || filter_state_commit(&st, &empty, err, sizeof(err)))
 		uev_err("%s", err);
+	fault_point("cleanup");
 	filter_detach_all(&st, &detached, &locked);
+	fault_point("unpin");
 	filter_state_unpin();
 	filter_state_close(&st);
 	printf("filter policy removed: detached from %u socket(s)", detached);

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "common.h"
+#include "fault.h"
 #include "filter_state.h"
 #include "probe.h"
 #include "filter.skel.h"
@@ -304,9 +305,11 @@ int filter_state_commit(struct filter_state *st, const struct filter_set *set, c
 				 sizeof(st->cfg), 0))
 		goto fail;
 	st->cfg.active = next;
-	if (bpf_map__update_elem(st->skel->maps.fconfig, &zero, sizeof(zero), &st->cfg,
+	if (fault_point("commit") ||
+	    bpf_map__update_elem(st->skel->maps.fconfig, &zero, sizeof(zero), &st->cfg,
 				 sizeof(st->cfg), 0))
 		goto fail;
+	fault_point("cleanup");
 	for (i = 0; i < old.nrules; i++)
 		if (!set_has(set, old.rules[i].id))
 			bpf_map__delete_elem(st->skel->maps.fstats, &old.rules[i].id, sizeof(__u32),

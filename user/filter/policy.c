@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "common.h"
+#include "fault.h"
 #include "filter_cli.h"
 #include "policy_file.h"
 #include "subcommands.h"
@@ -56,6 +57,7 @@ static int apply(const char *path, unsigned int flags, bool no_watch)
 		filter_state_close(&st);
 		return EXIT_USAGE;
 	}
+	fault_point("start");
 	/* Devices first: it replaces all or nothing, and the filter's commit hardly fails. */
 	if (devices_replace(pol.dev, pol.ndev, err, sizeof(err))) {
 		uev_err("devices rules not applied, nothing changed: %s", err);
