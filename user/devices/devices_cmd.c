@@ -13,6 +13,7 @@
 #include "devices.h"
 #include "devices_pins.h"
 #include "fault.h"
+#include "policy_commit.h"
 #include "json.h"
 #include "probe.h"
 #include "strbuf.h"
@@ -151,6 +152,7 @@ static int add_rule(const struct devices_args *a, bool allow)
 	static struct dev_state st;
 	char err[512], desc[64];
 	struct dev_rule rule;
+	struct commit c;
 	size_t i;
 	int lock, rc;
 
@@ -160,9 +162,13 @@ static int add_rule(const struct devices_args *a, bool allow)
 	}
 	if (!require_root("devices") || !probe_hook())
 		return EXIT_ENV;
-	lock = devices_lock(err, sizeof(err));
-	if (lock < 0)
+	if (commit_lock(&c, err, sizeof(err)))
 		goto env;
+	lock = devices_lock(err, sizeof(err));
+	if (lock < 0) {
+		commit_close(&c);
+		goto env;
+	}
 	rc = devices_read(&st, err, sizeof(err));
 	if (rc)
 		goto env_locked;
@@ -174,17 +180,19 @@ static int add_rule(const struct devices_args *a, bool allow)
 			"uevscope: devices: %s %s on %s is rule %zu already; nothing changed\n",
 			allow ? "allow" : "deny", desc, rule.cgroup, i + 1);
 		devices_unlock(lock);
+		commit_close(&c);
 		return EXIT_OK;
 	}
 	if (st.n == DEV_RULES_MAX) {
 		fprintf(stderr, "uevscope: devices: already %d rules, the most there can be\n",
 			DEV_RULES_MAX);
 		devices_unlock(lock);
+		commit_close(&c);
 		return EXIT_USAGE;
 	}
 	st.rules[st.n++] = rule;
 	fault_point("start");
-	rc = devices_replace_locked(st.rules, st.n, err, sizeof(err));
+	rc = devices_commit(&c, st.rules, st.n, err, sizeof(err));
 	if (rc)
 		goto env_locked;
 	devices_unlock(lock);
@@ -193,6 +201,7 @@ static int add_rule(const struct devices_args *a, bool allow)
 	return EXIT_OK;
 env_locked:
 	devices_unlock(lock);
+	commit_close(&c);
 env:
 	uev_err("devices: %s", err);
 	return EXIT_ENV;
@@ -305,6 +314,8 @@ static int list_rules(const struct devices_args *a)
 			sb_free(&sb);
 			return EXIT_ENV;
 		}
+		if (!done)
+			commit_warn_unfinished();
 		sb_reset(&sb);
 		if (a->json)
 			print_json(&sb, &st);
@@ -320,6 +331,7 @@ static int list_rules(const struct devices_args *a)
 static int flush_rules(const struct devices_args *a)
 {
 	static struct dev_state st;
+	struct commit c;
 	char err[512];
 	int lock, rc;
 
@@ -327,17 +339,24 @@ static int flush_rules(const struct devices_args *a)
 		return cmd_usage_error("devices", "unexpected argument '%s'", a->words[0]);
 	if (!require_root("devices"))
 		return EXIT_ENV;
+	if (commit_lock(&c, err, sizeof(err))) {
+		uev_err("devices: %s", err);
+		return EXIT_ENV;
+	}
 	lock = devices_lock(err, sizeof(err));
 	if (lock < 0) {
 		uev_err("devices: %s", err);
+		commit_close(&c);
 		return EXIT_ENV;
 	}
 	/* A policy we cannot read is still ours to remove. */
 	if (devices_read(&st, err, sizeof(err)))
 		st.n = 0;
 	fault_point("start");
-	rc = devices_replace_locked(NULL, 0, err, sizeof(err));
+	/* Nothing of ours pinned: nothing to change (and no ucommit to make). */
+	rc = access(DEV_PIN_DIR, F_OK) ? 0 : devices_commit(&c, st.rules, 0, err, sizeof(err));
 	devices_unlock(lock);
+	commit_close(&c);
 	if (rc) {
 		uev_err("devices: %s", err);
 		return EXIT_ENV;

@@ -24,6 +24,7 @@
 #include "devices.h"
 #include "devices_pins.h"
 #include "fault.h"
+#include "policy_commit.h"
 #include "devices.skel.h"
 
 #define BPFFS_ROOT    "/sys/fs/bpf"
@@ -211,6 +212,8 @@ int dev_pins_attach(const struct dev_rule *scope, char *err, size_t errlen)
 		if (bpf_map__is_internal(map))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", DEV_PIN_DIR, bpf_map__name(map));
+		if (map == skel->maps.ucommit)
+			snprintf(path, sizeof(path), "%s", COMMIT_PIN);
 		bpf_map__set_pin_path(map, path);
 	}
 	rc = devices_bpf__load(skel);
@@ -266,7 +269,6 @@ int dev_pins_remove_all(char *err, size_t errlen)
 		err = dummy;
 		errlen = sizeof(dummy);
 	}
-	fault_point("commit");
 	if (dev_pins_attached(ids, ARRAY_SIZE(ids), &n, err, errlen) == 0)
 		for (i = 0; i < n; i++)
 			dev_pins_detach(ids[i]);
@@ -280,7 +282,7 @@ int dev_pins_remove_all(char *err, size_t errlen)
 		snprintf(err, errlen, "cannot remove %s: %s", DEV_PIN_DIR, strerror(e));
 		return -e;
 	}
-	/* Shared with `uevscope filter`: only when that left nothing in it. */
-	rmdir(UEVSCOPE_PINS);
+	/* ucommit and the root are shared with `uevscope filter`: only when that left nothing. */
+	commit_unpin_if_unused();
 	return 0;
 }

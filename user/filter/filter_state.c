@@ -16,6 +16,7 @@
 #include "common.h"
 #include "fault.h"
 #include "filter_state.h"
+#include "policy_commit.h"
 #include "probe.h"
 #include "filter.skel.h"
 
@@ -23,6 +24,8 @@
 #define PIN_PROG     FILTER_PIN_DIR "/sockfilter"
 #define PIN_LSM_LINK FILTER_PIN_DIR "/lsm_link"
 #define PIN_CONFIG   FILTER_PIN_DIR "/fconfig"
+#define PIN_RULES    FILTER_PIN_DIR "/frules"
+#define PIN_STATS    FILTER_PIN_DIR "/fstats"
 
 static const char *const pinned_maps[] = {"fconfig", "frules",	  "fstats",
 					  "fsocks",  "fcounters", "fwatch"};
@@ -48,14 +51,21 @@ static int ensure_bpffs(char *err, size_t errlen)
 	return 0;
 }
 
+/* The config of the generation in force (ucommit.active names it). */
+static int read_config_fd(int fd, struct filter_config *cfg)
+{
+	__u32 gen = commit_active();
+
+	return bpf_map_lookup_elem(fd, &gen, cfg) ? -errno : 0;
+}
+
 static int read_config(struct filter_config *cfg)
 {
-	__u32 zero = 0;
 	int fd = bpf_obj_get(PIN_CONFIG), ret;
 
 	if (fd < 0)
 		return -errno;
-	ret = bpf_map_lookup_elem(fd, &zero, cfg) ? -errno : 0;
+	ret = read_config_fd(fd, cfg);
 	close(fd);
 	return ret;
 }
@@ -71,7 +81,11 @@ static struct bpf_object_skeleton *open_filter(void *ctx)
 	struct filter_state *st = ctx;
 
 	st->skel = filter_bpf__open_opts(&opts);
-	return st->skel ? st->skel->skeleton : NULL;
+	if (!st->skel)
+		return NULL;
+	/* Shared with the device program: pinned beside both directories. */
+	bpf_map__set_pin_path(st->skel->maps.ucommit, COMMIT_PIN);
+	return st->skel->skeleton;
 }
 
 static void close_filter(void *ctx)
@@ -132,15 +146,21 @@ static int finish_load(struct filter_state *st, bool fresh, char *err, size_t er
 	bool need_prog = bpf_program__autoload(st->skel->progs.uev_sock_filter);
 	bool need_lsm = bpf_program__autoload(st->skel->progs.uev_lsm_rcv);
 	struct bpf_link *link = st->skel->links.uev_lsm_rcv;
-	__u32 zero = 0;
+	__u32 gen;
 	int ret;
 
 	if (fresh) {
+		/* Both generations empty; the one in force is read back. */
 		memset(&st->cfg, 0, sizeof(st->cfg));
 		st->cfg.tier = st->tier;
 		st->cfg.next_id = 1;
-		if (bpf_map__update_elem(st->skel->maps.fconfig, &zero, sizeof(zero), &st->cfg,
-					 sizeof(st->cfg), 0))
+		for (gen = 0; gen < 2; gen++) {
+			st->cfg.active = gen;
+			if (bpf_map__update_elem(st->skel->maps.fconfig, &gen, sizeof(gen),
+						 &st->cfg, sizeof(st->cfg), 0))
+				return -errno;
+		}
+		if (read_config_fd(bpf_map__fd(st->skel->maps.fconfig), &st->cfg))
 			return -errno;
 	}
 	if (need_prog && bpf_program__pin(st->skel->progs.uev_sock_filter, PIN_PROG)) {
@@ -273,14 +293,17 @@ static bool set_has(const struct filter_set *set, __u32 id)
 	return false;
 }
 
-int filter_state_commit(struct filter_state *st, const struct filter_set *set, char *err,
-			size_t errlen)
+int filter_state_write(struct filter_state *st, const struct filter_set *set, unsigned int next,
+		       char *err, size_t errlen)
 {
-	__u32 next = (st->cfg.active & 1) ^ 1, zero = 0, i, slot;
-	struct filter_set old;
+	struct filter_config cfg = st->cfg;
 	struct filter_rule empty = {};
+	__u32 i, slot;
 
-	filter_state_read_set(st, &old);
+	if (fault_point("filter-write")) {
+		errno = EIO;
+		goto fail;
+	}
 	for (i = 0; i < set->nrules; i++)
 		if (zero_stats(st, set->rules[i].id))
 			goto fail;
@@ -291,33 +314,121 @@ int filter_state_commit(struct filter_state *st, const struct filter_set *set, c
 					 0))
 			goto fail;
 	}
-	/*
-	 * Two writes: the inactive half first, then only 'active' changes, so a program
-	 * reading the config while it is copied sees either policy whole, never a mix.
-	 */
-	st->cfg.nrules[next] = set->nrules;
-	st->cfg.nkeys[next] = set->nkeys;
-	memcpy(st->cfg.keys[next], set->keys, sizeof(set->keys));
+	/* The config of generation next; ucommit.active says which one is in force. */
+	cfg.active = next;
+	cfg.nrules[next] = set->nrules;
+	cfg.nkeys[next] = set->nkeys;
+	memcpy(cfg.keys[next], set->keys, sizeof(set->keys));
 	for (i = 0; i < set->nrules; i++)
-		if (set->rules[i].id >= st->cfg.next_id)
-			st->cfg.next_id = set->rules[i].id + 1;
-	if (bpf_map__update_elem(st->skel->maps.fconfig, &zero, sizeof(zero), &st->cfg,
-				 sizeof(st->cfg), 0))
+		if (set->rules[i].id >= cfg.next_id)
+			cfg.next_id = set->rules[i].id + 1;
+	if (bpf_map__update_elem(st->skel->maps.fconfig, &next, sizeof(next), &cfg, sizeof(cfg), 0))
 		goto fail;
-	st->cfg.active = next;
-	if (fault_point("commit") ||
-	    bpf_map__update_elem(st->skel->maps.fconfig, &zero, sizeof(zero), &st->cfg,
-				 sizeof(st->cfg), 0))
-		goto fail;
-	fault_point("cleanup");
-	for (i = 0; i < old.nrules; i++)
-		if (!set_has(set, old.rules[i].id))
-			bpf_map__delete_elem(st->skel->maps.fstats, &old.rules[i].id, sizeof(__u32),
-					     0);
 	return 0;
 fail:
-	snprintf(err, errlen, "cannot update the pinned policy maps: %s", strerror(errno));
+	snprintf(err, errlen, "cannot update the pinned filter maps: %s", strerror(errno));
 	return -errno;
+}
+
+void filter_state_committed(struct filter_state *st, const struct filter_set *old,
+			    const struct filter_set *set)
+{
+	__u32 i, gen = commit_active();
+
+	bpf_map__lookup_elem(st->skel->maps.fconfig, &gen, sizeof(gen), &st->cfg, sizeof(st->cfg),
+			     0);
+	for (i = 0; i < old->nrules; i++)
+		if (!set_has(set, old->rules[i].id))
+			bpf_map__delete_elem(st->skel->maps.fstats, &old->rules[i].id,
+					     sizeof(__u32), 0);
+}
+
+/* The rule set of generation gen, from the pins (for those who have no skeleton open). */
+static int read_pinned_set(int cfd, int rfd, __u32 gen, struct filter_config *cfg,
+			   struct filter_rule *rules)
+{
+	__u32 i, slot;
+
+	if (bpf_map_lookup_elem(cfd, &gen, cfg))
+		return -errno;
+	if (cfg->nrules[gen] > FILTER_MAX_RULES)
+		return -EINVAL;
+	for (i = 0; i < cfg->nrules[gen]; i++) {
+		slot = gen * FILTER_MAX_RULES + i;
+		if (bpf_map_lookup_elem(rfd, &slot, &rules[i]))
+			return -errno;
+	}
+	return 0;
+}
+
+int filter_state_copy_half(unsigned int next, char *err, size_t errlen)
+{
+	static struct filter_rule rules[FILTER_MAX_RULES];
+	struct filter_config cfg;
+	__u32 cur = next ^ 1, i, slot;
+	int cfd, rfd, ret = 0;
+
+	if (!filter_state_exists())
+		return 0;
+	if (fault_point("filter-write"))
+		return -EIO;
+	cfd = bpf_obj_get(PIN_CONFIG);
+	rfd = bpf_obj_get(PIN_RULES);
+	if (cfd < 0 || rfd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = read_pinned_set(cfd, rfd, cur, &cfg, rules);
+	for (i = 0; !ret && i < cfg.nrules[cur]; i++) {
+		slot = next * FILTER_MAX_RULES + i;
+		if (bpf_map_update_elem(rfd, &slot, &rules[i], BPF_ANY))
+			ret = -errno;
+	}
+	if (ret)
+		goto out;
+	cfg.active = next;
+	cfg.nrules[next] = cfg.nrules[cur];
+	cfg.nkeys[next] = cfg.nkeys[cur];
+	memcpy(cfg.keys[next], cfg.keys[cur], sizeof(cfg.keys[cur]));
+	if (bpf_map_update_elem(cfd, &next, &cfg, BPF_ANY))
+		ret = -errno;
+out:
+	if (ret)
+		snprintf(err, errlen, "cannot copy the filter rules into the new generation: %s",
+			 strerror(-ret));
+	if (cfd >= 0)
+		close(cfd);
+	if (rfd >= 0)
+		close(rfd);
+	return ret;
+}
+
+/* What an unfinished change may have left: statistics of rule ids not in force. */
+void filter_repair(void)
+{
+	static struct filter_rule rules[FILTER_MAX_RULES];
+	struct filter_config cfg;
+	__u32 gen = commit_active(), key, next, *prev = NULL, i;
+	int cfd = bpf_obj_get(PIN_CONFIG), rfd = bpf_obj_get(PIN_RULES);
+	int sfd = bpf_obj_get(PIN_STATS);
+
+	if (cfd < 0 || rfd < 0 || sfd < 0 || read_pinned_set(cfd, rfd, gen, &cfg, rules))
+		goto out;
+	while (!bpf_map_get_next_key(sfd, prev, &next)) {
+		for (i = 0; i < cfg.nrules[gen] && rules[i].id != next; i++)
+			;
+		if (i == cfg.nrules[gen] && !bpf_map_delete_elem(sfd, &next))
+			continue; /* deleted: the same prev leads to the next one */
+		key = next;
+		prev = &key;
+	}
+out:
+	if (cfd >= 0)
+		close(cfd);
+	if (rfd >= 0)
+		close(rfd);
+	if (sfd >= 0)
+		close(sfd);
 }
 
 int filter_state_rule_stats(const struct filter_state *st, __u32 id, __u64 *allowed, __u64 *denied)
@@ -390,7 +501,7 @@ void filter_state_unpin(void)
 	unlink(PIN_LSM_LINK);
 	unlink(PIN_PROG);
 	rmdir(FILTER_PIN_DIR);
-	rmdir(PIN_ROOT); /* fails while the devices policy (or anyone) still has pins there */
+	commit_unpin_if_unused(); /* and the root, unless the devices policy still has pins */
 }
 
 void filter_state_unlock(struct filter_state *st)
@@ -400,14 +511,9 @@ void filter_state_unlock(struct filter_state *st)
 
 int filter_state_relock(struct filter_state *st)
 {
-	__u32 zero = 0;
-
 	if (flock(st->lock_fd, LOCK_EX))
 		return -errno;
-	return bpf_map__lookup_elem(st->skel->maps.fconfig, &zero, sizeof(zero), &st->cfg,
-				    sizeof(st->cfg), 0)
-		   ? -errno
-		   : 0;
+	return read_config_fd(bpf_map__fd(st->skel->maps.fconfig), &st->cfg);
 }
 
 bool filter_state_current(const struct filter_state *st)
