@@ -197,7 +197,7 @@ echo "$steps" | grep -q filter-write && [ -z "$bad" ] &&
 # force and listed, or nothing is; the device rules are untouched throughout.
 start_p1
 "$UEVSCOPE" filter flush >/dev/null 2>&1
-rounds=${CRASH_ROUNDS:-25}
+rounds=${CRASH_ROUNDS:-20}
 bad=""
 seen_rule=0
 seen_none=0

@@ -12,7 +12,6 @@
 #include "common.h"
 #include "devices.h"
 #include "devices_pins.h"
-#include "fault.h"
 #include "policy_commit.h"
 #include "json.h"
 #include "probe.h"
@@ -191,7 +190,6 @@ static int add_rule(const struct devices_args *a, bool allow)
 		return EXIT_USAGE;
 	}
 	st.rules[st.n++] = rule;
-	fault_point("start");
 	rc = devices_commit(&c, st.rules, st.n, err, sizeof(err));
 	if (rc)
 		goto env_locked;
@@ -352,7 +350,6 @@ static int flush_rules(const struct devices_args *a)
 	/* A policy we cannot read is still ours to remove. */
 	if (devices_read(&st, err, sizeof(err)))
 		st.n = 0;
-	fault_point("start");
 	/* Nothing of ours pinned: nothing to change (and no ucommit to make). */
 	rc = access(DEV_PIN_DIR, F_OK) ? 0 : devices_commit(&c, st.rules, 0, err, sizeof(err));
 	devices_unlock(lock);

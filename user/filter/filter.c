@@ -242,7 +242,6 @@ static int filter_add(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	printf("rule %u: %s\n", r.id, r.text);
-	fault_point("start");
 	ret = filter_install(&c, &st, &set, NULL, 0, no_watch);
 	filter_state_close(&st);
 	return ret;
@@ -275,7 +274,6 @@ static int filter_del(int argc, char **argv)
 		commit_close(&c);
 		return EXIT_USAGE;
 	}
-	fault_point("start");
 	ret = commit_change(&c, &st, &set, false, err, sizeof(err));
 	if (ret)
 		uev_err("%s; nothing changed", err);
@@ -318,7 +316,6 @@ static int filter_flush(int argc, char **argv)
 	}
 	/* Empty first: a locked socket keeps the program, and with it these maps. */
 	memset(&empty, 0, sizeof(empty));
-	fault_point("start");
 	ret = commit_change(&c, &st, &empty, true, err, sizeof(err));
 	if (ret) {
 		uev_err("%s; nothing changed", err);

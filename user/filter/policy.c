@@ -6,7 +6,6 @@
 #include <string.h>
 #include "common.h"
 #include "devices/devices.h"
-#include "fault.h"
 #include "filter_cli.h"
 #include "policy_commit.h"
 #include "policy_file.h"
@@ -69,7 +68,6 @@ static int apply(const char *path, unsigned int flags, bool no_watch)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	fault_point("start");
 	printf("%s: %u filter rule(s)", path, pol.filter.nrules);
 	if (pol.filter.nrules)
 		printf(", ids %u-%u", st.cfg.next_id, st.cfg.next_id + pol.filter.nrules - 1);

@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include "common.h"
 #include "fault.h"
@@ -20,8 +22,25 @@ static int lock_file(void)
 	return open(COMMIT_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 }
 
+static int write_state(struct commit *c, char *err, size_t errlen);
+
+/* What a change that died part way left, relative to the generation in force. */
+static void repair(struct commit *c)
+{
+	char err[128];
+
+	uev_err("repairing what an unfinished change (pid %u, killed?) left part way", c->cur.pid);
+	filter_repair();
+	devices_repair();
+	c->cur.state = COMMIT_IDLE;
+	c->cur.pid = 0;
+	write_state(c, err, sizeof(err));
+}
+
 int commit_lock(struct commit *c, char *err, size_t errlen)
 {
+	__u32 zero = 0;
+
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->lock_fd = lock_file();
@@ -34,6 +53,11 @@ int commit_lock(struct commit *c, char *err, size_t errlen)
 		c->lock_fd = -1;
 		return -e;
 	}
+	/* Every change repairs first, even one that turns out to change nothing. */
+	c->fd = bpf_obj_get(COMMIT_PIN);
+	if (c->fd >= 0 && !bpf_map_lookup_elem(c->fd, &zero, &c->cur) &&
+	    c->cur.state != COMMIT_IDLE)
+		repair(c);
 	return 0;
 }
 
@@ -70,10 +94,22 @@ static int write_state(struct commit *c, char *err, size_t errlen)
 
 int commit_begin(struct commit *c, char *err, size_t errlen)
 {
+	struct statfs sfs;
 	__u32 zero = 0;
 	int ret;
 
-	c->fd = open_map(true);
+	if (fault_point("start")) {
+		snprintf(err, errlen, "cannot begin the change: %s", strerror(EIO));
+		return -EIO;
+	}
+	if (c->fd < 0 && (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != BPF_FS_MAGIC)) {
+		snprintf(err, errlen,
+			 "bpffs is not mounted at /sys/fs/bpf; mount it with 'mount -t bpf bpf "
+			 "/sys/fs/bpf'");
+		return -ENOENT;
+	}
+	if (c->fd < 0)
+		c->fd = open_map(true);
 	if (c->fd < 0) {
 		snprintf(err, errlen, "cannot open or make %s: %s", COMMIT_PIN, strerror(errno));
 		return -errno;
@@ -82,12 +118,8 @@ int commit_begin(struct commit *c, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read %s: %s", COMMIT_PIN, strerror(errno));
 		return -errno;
 	}
-	if (c->cur.state != COMMIT_IDLE) {
-		uev_err("repairing what an unfinished change (pid %u, killed?) left part way",
-			c->cur.pid);
-		filter_repair();
-		devices_repair();
-	}
+	if (c->cur.state != COMMIT_IDLE)
+		repair(c);
 	c->next = (c->cur.active & 1) ^ 1;
 	c->cur.state = COMMIT_WRITING;
 	c->cur.pid = getpid();
