@@ -40,17 +40,22 @@ uev_truth() {
 	[ "$(count_lines "devpath=$ZERODEV " "$T/l.out")" -gt "$zb" ] || r="${r}Z"
 	echo "${r:--}"
 }
-# dev_truth: which of /dev/null (n) and /dev/zero (z) the cgroup may not read.
+# dev_truth: which of /dev/null (n) and /dev/zero (z) the box cgroup may not
+# read, and "oz" when the other cgroup may not read /dev/zero.
 dev_truth() {
 	"$H/devopen" -c "$BOX" r:/dev/null r:/dev/zero >"$T/open" 2>&1
+	"$H/devopen" -c "$OTHER" r:/dev/zero >"$T/open-o" 2>&1
 	r=""
 	grep -q '^open r /dev/null EPERM' "$T/open" && r="${r}n"
 	grep -q '^open r /dev/zero EPERM' "$T/open" && r="${r}z"
 	grep -q '^open r /dev/null ok' "$T/open" || grep -q '^open r /dev/null EPERM' "$T/open" || r="?"
+	grep -q '^open r /dev/zero EPERM' "$T/open-o" && r="${r}oz"
+	grep -q '^open r /dev/zero ok' "$T/open-o" || grep -q '^open r /dev/zero EPERM' "$T/open-o" || r="$r?"
 	echo "${r:--}"
 }
 # flt_list: the rules `filter list -j` shows (N, Z as above), checked against
-# `filter status -j`; dev_list: `devices list -j` as dN/dZ (deny) and aN (allow).
+# `filter status -j`; dev_list: `devices list -j` as dN/dZ (deny) and aN
+# (allow), prefixed with o for the other cgroup.
 flt_list() {
 	"$UEVSCOPE" filter list -j >"$T/fl.json" 2>/dev/null
 	"$UEVSCOPE" filter status -j >"$T/fs.json" 2>/dev/null
@@ -67,7 +72,8 @@ flt_list() {
 }
 dev_list() {
 	"$UEVSCOPE" devices list -j 2>/dev/null | command jq -r \
-		'[.rules[] | (if .action == "deny" then "d" else "a" end) + "\(.major):\(.minor)"] | join(",")' \
+		'[.rules[] | (if (.cgroup | endswith("/other")) then "o" else "" end) +
+		(if .action == "deny" then "d" else "a" end) + "\(.major):\(.minor)"] | join(",")' \
 		2>/dev/null | sed -e 's/1:3/N/g' -e 's/1:5/Z/g' -e 's/^$/-/'
 }
 # state: "FILTER DEVICES" as truth=listing, or what disagreed.
@@ -77,11 +83,25 @@ state() {
 	dt=$(dev_truth)
 	dl=$(dev_list)
 	# The device truth shows denies only: compare it with the deny rules.
-	dd=$(echo "$dl" | tr ',' '\n' | sed -n 's/^d//p' | tr 'NZ' 'nz' | tr -d '\n')
+	dd=$(echo "$dl" | tr ',' '\n' | sed -n -e 's/^d//p' -e 's/^od/o/p' | tr 'NZ' 'nz' | tr -d '\n')
 	[ "$ft" = "$fl" ] || ft="truth:$ft/list:$fl"
 	[ "$dt" = "${dd:--}" ] || dt="truth:$dt/list:$dl"
 	[ "$ft" = "$fl" ] && [ "$dt" = "${dd:--}" ] && dt=$dl
 	echo "$ft $dt"
+}
+# stale: cgroups with a program of ours attached but no rule in force (what a
+# change killed part way may leave until the next one repairs it).
+stale() {
+	command -v bpftool >/dev/null || return 1
+	dl=$(dev_list)
+	s=""
+	for c in "$BOX" "$OTHER"; do
+		case $c in "$OTHER") want=o ;; *) want=box ;; esac
+		has=0
+		case $want:$dl in o:*od* | o:*oa* | box:d* | box:a* | box:*,d* | box:*,a*) has=1 ;; esac
+		bpftool cgroup show "$c" 2>/dev/null | grep -q device_policy && [ $has = 0 ] && s="$s $c"
+	done
+	[ -n "$s" ] && echo "$s"
 }
 # unfinished: the listings say a change was left unfinished.
 unfinished() {
@@ -101,6 +121,10 @@ flush_all() {
 start_p1() {
 	flush_all
 	"$UEVSCOPE" policy apply --no-watch "$T/p1" >/dev/null 2>&1
+}
+start_p1o() {
+	start_p1
+	"$UEVSCOPE" devices deny --cgroup "$OTHER" c 1:5 r >/dev/null 2>&1
 }
 start_p1z() {
 	start_p1
@@ -151,6 +175,7 @@ crash_case() {
 		st=$(state)
 		[ "$st" = "$new" ] || bad="$bad [after a kill at $step the next run (exit $rc): $st]"
 		unfinished && bad="$bad [after a kill at $step and the next run: still unfinished]"
+		s=$(stale) && bad="$bad [after a kill at $step and the next run: programs on cgroups without rules:$s]"
 		[ "$step" = start ] || [ "$step" = unpin ] || [ $was_unfinished = 1 ] ||
 			bad="$bad [a kill at $step: the listings did not say 'unfinished change']"
 	done
@@ -159,12 +184,13 @@ crash_case() {
 		fail "$name killed at each of its fault points: old or new policy whole, listings agree, the next run repairs" "$all:$bad"
 }
 
-crash_case "policy apply" start_p1 "N dN" "Z dZ" "$UEVSCOPE" policy apply --no-watch "$T/p2"
+crash_case "policy apply" start_p1o "N dN,odZ" "Z dZ" "$UEVSCOPE" policy apply --no-watch "$T/p2"
 crash_case "policy apply (removing every device rule)" start_p1 "N dN" "Z -" "$UEVSCOPE" policy apply --no-watch "$T/p3"
 crash_case "filter add" start_p1 "N dN" "NZ dN" "$UEVSCOPE" filter add --no-watch --netns "$NS" "DEVPATH==\"$ZERODEV\"" deny
 crash_case "filter del" start_p1z "NZ dN" "Z dN" "$UEVSCOPE" filter del "{ID}"
 crash_case "filter flush" start_p1 "N dN" "- dN" "$UEVSCOPE" filter flush
 crash_case "devices deny" start_p1 "N dN" "N dN,dZ" "$UEVSCOPE" devices deny --cgroup "$BOX" c 1:5 r
+crash_case "devices deny (first rule of a cgroup)" start_p1 "N dN" "N dN,odZ" "$UEVSCOPE" devices deny --cgroup "$OTHER" c 1:5 r
 crash_case "devices allow" start_p1 "N dN" "N dN,aN" "$UEVSCOPE" devices allow --cgroup "$BOX" c 1:3 w
 crash_case "devices flush" start_p1 "N dN" "N -" "$UEVSCOPE" devices flush
 

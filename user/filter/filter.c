@@ -101,10 +101,11 @@ int filter_install(struct commit *c, struct filter_state *st, const struct filte
 	if (!ret)
 		ret = filter_state_write(st, set, c->next, err, sizeof(err));
 	/* Sockets in the new scopes get the program now: it runs the rules in force. */
-	if (!ret && fault_point("filter-attach"))
-		ret = -EIO, snprintf(err, sizeof(err), "cannot attach the socket filter");
-	if (!ret && filter_attach_scan(st, set, &rep) < 0)
-		ret = -EIO, snprintf(err, sizeof(err), "cannot attach the socket filter");
+	if (!ret && (fault_point("filter-attach") || filter_attach_scan(st, set, &rep) < 0)) {
+		snprintf(err, sizeof(err),
+			 "cannot attach the socket filter to the sockets in scope");
+		ret = -EIO;
+	}
 	if (!ret)
 		ret = commit_flip(c, err, sizeof(err));
 	if (ret) {

@@ -23,6 +23,7 @@ static int lock_file(void)
 }
 
 static int write_state(struct commit *c, char *err, size_t errlen);
+static int open_map(bool create);
 
 /* What a change that died part way left, relative to the generation in force. */
 static void repair(struct commit *c)
@@ -32,6 +33,11 @@ static void repair(struct commit *c)
 	uev_err("repairing what an unfinished change (pid %u, killed?) left part way", c->cur.pid);
 	filter_repair();
 	devices_repair();
+	/* A repair that removed the last pins removed ucommit too: open it again, or make it. */
+	close(c->fd);
+	c->fd = open_map(false);
+	if (c->fd < 0)
+		return;
 	c->cur.state = COMMIT_IDLE;
 	c->cur.pid = 0;
 	write_state(c, err, sizeof(err));
@@ -118,8 +124,16 @@ int commit_begin(struct commit *c, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read %s: %s", COMMIT_PIN, strerror(errno));
 		return -errno;
 	}
-	if (c->cur.state != COMMIT_IDLE)
+	if (c->cur.state != COMMIT_IDLE) {
 		repair(c);
+		if (c->fd < 0)
+			c->fd = open_map(true);
+		if (c->fd < 0 || bpf_map_lookup_elem(c->fd, &zero, &c->cur)) {
+			snprintf(err, errlen, "cannot open or make %s: %s", COMMIT_PIN,
+				 strerror(errno));
+			return -errno;
+		}
+	}
 	c->next = (c->cur.active & 1) ^ 1;
 	c->cur.state = COMMIT_WRITING;
 	c->cur.pid = getpid();
