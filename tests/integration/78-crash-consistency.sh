@@ -184,6 +184,16 @@ crash_case() {
 		fail "$name killed at each of its fault points: old or new policy whole, listings agree, the next run repairs" "$all:$bad"
 }
 
+# A fault point that does not exist is a usage error, and changes nothing.
+start_p1
+UEVSCOPE_FAULT=nosuch:kill "$UEVSCOPE" devices deny --cgroup "$BOX" c 1:5 r >/dev/null 2>"$T/bogus.err"
+rc=$?
+st=$(state)
+[ $rc = 2 ] && [ "$(wc -l <"$T/bogus.err")" = 1 ] && grep -q "UEVSCOPE_FAULT='nosuch:kill'" "$T/bogus.err" &&
+	[ "$st" = "N dN" ] && ! unfinished &&
+	pass "UEVSCOPE_FAULT naming no step: one line, exit 2, nothing changed" ||
+	fail "UEVSCOPE_FAULT naming no step: one line, exit 2, nothing changed" "exit $rc, $st: $(cat "$T/bogus.err")"
+
 crash_case "policy apply" start_p1o "N dN,odZ" "Z dZ" "$UEVSCOPE" policy apply --no-watch "$T/p2"
 crash_case "policy apply (removing every device rule)" start_p1 "N dN" "Z -" "$UEVSCOPE" policy apply --no-watch "$T/p3"
 crash_case "filter add" start_p1 "N dN" "NZ dN" "$UEVSCOPE" filter add --no-watch --netns "$NS" "DEVPATH==\"$ZERODEV\"" deny
