@@ -352,6 +352,7 @@ static int flush_rules(const struct devices_args *a)
 		st.n = 0;
 	/* Nothing of ours pinned: nothing to change (and no ucommit to make). */
 	rc = access(DEV_PIN_DIR, F_OK) ? 0 : devices_commit(&c, st.rules, 0, err, sizeof(err));
+	commit_unpin_if_unused(); /* a first change killed early may have left ucommit */
 	devices_unlock(lock);
 	commit_close(&c);
 	if (rc) {

@@ -306,6 +306,7 @@ static int filter_flush(int argc, char **argv)
 		return EXIT_ENV;
 	}
 	if (!filter_state_exists()) {
+		commit_unpin_if_unused(); /* a first change killed early may have left ucommit */
 		commit_close(&c);
 		printf("no filter policy loaded\n");
 		return EXIT_OK;
