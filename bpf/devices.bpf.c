@@ -10,9 +10,18 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "commit.h"
 #include "devices_abi.h"
 
 const volatile __u64 scope_cgroup_id;
+
+/* The whole policy's commit point (include/commit.h): which generation is active. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct uev_commit);
+} ucommit SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -74,12 +83,14 @@ int device_policy(struct bpf_cgroup_dev_ctx *ctx)
 	/* access_type: device type in the low 16 bits, access in the high 16. */
 	__u32 type = ctx->access_type & 0xffff, access = ctx->access_type >> 16;
 	struct dev_policy_cfg *cfg;
+	struct uev_commit *c;
 	__u32 zero = 0, gen, n, i;
 
 	cfg = bpf_map_lookup_elem(&policy_cfg, &zero);
-	if (!cfg)
+	c = bpf_map_lookup_elem(&ucommit, &zero);
+	if (!cfg || !c)
 		return count_error();
-	gen = cfg->active & 1;
+	gen = c->active & 1;
 	n = cfg->nrules[gen];
 	for (i = 0; i < DEV_RULES_MAX && i < n; i++) {
 		__u32 slot = gen * DEV_RULES_MAX + i;

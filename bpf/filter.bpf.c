@@ -9,12 +9,14 @@
  *    socket filter for every socket: -EPERM drops the same way, no attach
  *    window, netns and cgroup scopes read from the socket itself.
  * Both build the socket's facts, copy the uevent, and run one evaluator over
- * the active rule set. Maps are pinned under /sys/fs/bpf/uevscope/filter/.
+ * the active rule set. Maps are pinned under /sys/fs/bpf/uevscope/filter/,
+ * but for ucommit, shared with the device program (include/commit.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+#include "commit.h"
 #include "filter.h"
 
 /* The evaluator (bpf/filter_eval.h) loops with bpf_loop(); its accessors are below. */
@@ -25,9 +27,18 @@
 #define NETLINK_KOBJECT_UEVENT 15
 #define EPERM		       1
 
+/* The whole policy's commit point; user space pins it at /sys/fs/bpf/uevscope/ucommit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct uev_commit);
+} ucommit SEC(".maps");
+
+/* One config per generation; entry g has active = g and describes rule set g. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct filter_config);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -86,9 +97,14 @@ struct {
 /* The evaluator's accessors (bpf/filter_eval.h): the maps above. */
 static __always_inline struct filter_config *eval_config(void)
 {
-	__u32 zero = 0;
+	struct uev_commit *c;
+	__u32 zero = 0, gen;
 
-	return bpf_map_lookup_elem(&fconfig, &zero);
+	c = bpf_map_lookup_elem(&ucommit, &zero);
+	if (!c)
+		return NULL;
+	gen = c->active & 1;
+	return bpf_map_lookup_elem(&fconfig, &gen);
 }
 
 static __always_inline struct filter_rule *eval_rule(const __u32 *slot)

@@ -59,8 +59,20 @@ static struct bpf_object *open_obj(const struct obj_src *o)
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = o->name);
 	size_t sz;
 	const void *data = o->bytes(&sz);
+	struct bpf_object *obj = bpf_object__open_mem(data, sz, &opts);
+	struct bpf_map *m;
 
-	return bpf_object__open_mem(data, sz, &opts);
+	/*
+	 * Pinned by name, a map would be pinned under /sys/fs/bpf and reused by the next run,
+	 * where a map whose definition changed since refuses the load: pin nothing.
+	 */
+	if (!obj)
+		return NULL;
+	bpf_object__for_each_map(m, obj)
+	{
+		bpf_map__set_pin_path(m, NULL);
+	}
+	return obj;
 }
 
 /* Loads program idx of o alone; its verified_insns, 0 if not reported, -1 if refused. */

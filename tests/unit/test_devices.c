@@ -6,6 +6,7 @@
 
 #include "cgroupfs.h"
 #include "common.h"
+#include "commit.h"
 #include "devices/devices.h"
 #include "unit.h"
 
@@ -166,6 +167,8 @@ static void test_to_bpf(void)
 	CHECK_UINT(0, b.allow);
 	CHECK_UINT(24, sizeof(struct dev_rule_bpf));
 	CHECK_UINT(16, sizeof(struct dev_policy_cfg));
+	/* The commit point both programs read (include/commit.h): no hidden padding. */
+	CHECK_UINT(24, sizeof(struct uev_commit));
 }
 
 static void test_cgroup(void)

@@ -23,6 +23,8 @@
 #include <bpf/libbpf.h>
 #include "cgroupfs.h"
 #include "common.h"
+#include "fault.h"
+#include "policy_commit.h"
 #include "devices.h"
 #include "devices_pins.h"
 
@@ -52,21 +54,9 @@ void devices_unlock(int fd)
 		close(fd); /* drops the flock */
 }
 
-int devices_replace(const struct dev_rule *rules, size_t n, char *err, size_t errlen)
-{
-	int lock = devices_lock(err, errlen), rc;
-
-	if (lock < 0)
-		return lock;
-	rc = devices_replace_locked(rules, n, err, errlen);
-	devices_unlock(lock);
-	return rc;
-}
-
 /* The distinct scope cgroups of a rule set, in first-use order. */
 struct scope_set {
 	const struct dev_rule *first[DEV_SCOPES_MAX];
-	bool attached_before[DEV_SCOPES_MAX];
 	size_t n;
 };
 
@@ -109,55 +99,51 @@ static void carry_counter(int fd, uint32_t from, uint32_t to)
 }
 
 /*
- * Writes the rules into the inactive generation and flips to it. Counters of
- * rules that stay are carried over; a check that lands between the copy and
- * the flip (microseconds) is counted in the old slot only.
+ * Writes the rules into generation next, which is not in force until the commit
+ * (policy_commit.h) flips to it. Counters of rules that stay are carried over; a
+ * check that lands between the copy and the flip (microseconds) is counted in the
+ * old slot only.
  */
-static int write_policy(const struct dev_maps *m, const struct dev_rule *rules, size_t n, char *err,
-			size_t errlen)
+static int write_policy(const struct dev_maps *m, const struct dev_rule *rules, size_t n,
+			unsigned int next, char *err, size_t errlen)
 {
 	struct dev_policy_cfg cfg = {};
 	struct dev_rule_bpf old[DEV_RULES_MAX], nr;
-	uint32_t zero = 0, gen, slot, i, j, nold;
+	uint32_t zero = 0, cur = next ^ 1, slot, i, j, nold;
 
 	if (bpf_map_lookup_elem(m->cfg, &zero, &cfg))
 		memset(&cfg, 0, sizeof(cfg));
-	gen = cfg.active & 1;
-	nold = cfg.nrules[gen] < DEV_RULES_MAX ? cfg.nrules[gen] : DEV_RULES_MAX;
+	nold = cfg.nrules[cur] < DEV_RULES_MAX ? cfg.nrules[cur] : DEV_RULES_MAX;
 	for (j = 0; j < nold; j++) {
-		slot = gen * DEV_RULES_MAX + j;
+		slot = cur * DEV_RULES_MAX + j;
 		if (bpf_map_lookup_elem(m->rules, &slot, &old[j]))
 			memset(&old[j], 0, sizeof(old[j]));
 	}
 	for (i = 0; i < n; i++) {
 		dev_rule_to_bpf(&rules[i], &nr);
-		slot = (gen ^ 1) * DEV_RULES_MAX + i;
+		slot = next * DEV_RULES_MAX + i;
 		if (bpf_map_update_elem(m->rules, &slot, &nr, BPF_ANY)) {
 			snprintf(err, errlen, "cannot write rule %u: %s", i + 1, strerror(errno));
 			return -errno;
 		}
 		for (j = 0; j < nold && memcmp(&old[j], &nr, sizeof(nr)); j++)
 			;
-		carry_counter(m->counters, j < nold ? gen * DEV_RULES_MAX + j : UINT32_MAX, slot);
+		carry_counter(m->counters, j < nold ? cur * DEV_RULES_MAX + j : UINT32_MAX, slot);
 	}
-	/* Count first, with the old generation still active; then the flip alone. */
-	cfg.nrules[gen ^ 1] = n;
+	/* policy_cfg.active is no longer read: ucommit.active names the generation. */
+	cfg.active = next;
+	cfg.nrules[next] = n;
 	cfg.generation++;
 	if (bpf_map_update_elem(m->cfg, &zero, &cfg, BPF_ANY)) {
 		snprintf(err, errlen, "cannot write the policy: %s", strerror(errno));
 		return -errno;
 	}
-	cfg.active = gen ^ 1;
-	if (bpf_map_update_elem(m->cfg, &zero, &cfg, BPF_ANY)) {
-		snprintf(err, errlen, "cannot switch to the new policy: %s", strerror(errno));
-		return -errno;
-	}
 	return 0;
 }
 
-static void update_scopes(const struct dev_maps *m, const struct scope_set *ss)
+/* Adds the paths of the new scopes for list; the old ones go after the commit. */
+static void add_scopes(const struct dev_maps *m, const struct scope_set *ss)
 {
-	uint64_t key, next, *prev = NULL;
 	struct dev_scope sc;
 	size_t i;
 
@@ -167,24 +153,58 @@ static void update_scopes(const struct dev_maps *m, const struct scope_set *ss)
 		sc.cgroup_id = ss->first[i]->cgroup_id;
 		bpf_map_update_elem(m->scopes, &sc.cgroup_id, &sc, BPF_ANY);
 	}
-	while (!bpf_map_get_next_key(m->scopes, prev, &next)) {
-		for (i = 0; i < ss->n && ss->first[i]->cgroup_id != next; i++)
-			;
-		if (i == ss->n && !bpf_map_delete_elem(m->scopes, &next))
+}
+
+static bool in_ids(const uint64_t *ids, size_t n, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n && ids[i] != id; i++)
+		;
+	return i < n;
+}
+
+/* Detaches the programs of cgroups that have no rule in keep, and forgets their paths. */
+static void drop_scopes(const uint64_t *keep, size_t nkeep)
+{
+	struct dev_maps m = {.cfg = -1, .rules = -1, .counters = -1, .scopes = -1};
+	uint64_t attached[DEV_SCOPES_MAX * 2], key, next, *prev = NULL;
+	size_t n = 0, i;
+	char err[256];
+
+	if (!dev_pins_attached(attached, ARRAY_SIZE(attached), &n, err, sizeof(err)))
+		for (i = 0; i < n; i++)
+			if (!in_ids(keep, nkeep, attached[i]))
+				dev_pins_detach(attached[i]);
+	if (dev_maps_open(&m, err, sizeof(err)))
+		return;
+	while (!bpf_map_get_next_key(m.scopes, prev, &next)) {
+		if (!in_ids(keep, nkeep, next) && !bpf_map_delete_elem(m.scopes, &next))
 			continue; /* deleted: the same prev still leads to the next one */
 		key = next;
 		prev = &key;
 	}
+	dev_maps_close(&m);
 }
 
-int devices_replace_locked(const struct dev_rule *rules, size_t n, char *err, size_t errlen)
+int devices_prepare(struct dev_txn *t, const struct dev_rule *rules, size_t n, unsigned int next,
+		    char *err, size_t errlen)
 {
-	uint64_t attached[DEV_SCOPES_MAX];
+	static struct dev_state cur;
 	struct dev_maps m = {.cfg = -1, .rules = -1, .counters = -1, .scopes = -1};
 	struct scope_set ss;
-	size_t nattached = 0, i, j;
+	size_t i;
 	int rc;
 
+	memset(t, 0, sizeof(*t));
+	if (!rules) {
+		/* A filter change: the device rules in force, copied into generation next. */
+		rc = devices_read(&cur, err, errlen);
+		if (rc || !cur.present)
+			return rc;
+		rules = cur.rules;
+		n = cur.n;
+	}
 	if (n > DEV_RULES_MAX) {
 		snprintf(err, errlen, "too many device rules: %zu (at most %d)", n, DEV_RULES_MAX);
 		return -E2BIG;
@@ -192,49 +212,102 @@ int devices_replace_locked(const struct dev_rule *rules, size_t n, char *err, si
 	rc = collect_scopes(rules, n, &ss, err, errlen);
 	if (rc)
 		return rc;
-	if (!n)
-		return dev_pins_remove_all(err, errlen);
+	for (i = 0; i < ss.n; i++)
+		t->keep[t->nkeep++] = ss.first[i]->cgroup_id;
+	if (!n && access(DEV_PIN_DIR, F_OK))
+		return 0; /* none before, none after */
+	t->active = true;
+	t->remove_all = !n;
 	rc = dev_pins_prepare(err, errlen);
 	if (rc)
 		return rc;
-	rc = dev_pins_attached(attached, DEV_SCOPES_MAX, &nattached, err, errlen);
+	rc = dev_pins_attached(t->attached, DEV_SCOPES_MAX, &t->nattached, err, errlen);
 	if (rc)
 		return rc;
-	/* New attachments first: the active policy has no rules for them yet. */
+	/* New attachments first: the rules in force have none for them, so they allow. */
 	for (i = 0; i < ss.n; i++) {
-		for (j = 0; j < nattached && attached[j] != ss.first[i]->cgroup_id; j++)
-			;
-		ss.attached_before[i] = j < nattached;
-		if (ss.attached_before[i])
+		if (in_ids(t->attached, t->nattached, ss.first[i]->cgroup_id))
 			continue;
-		rc = dev_pins_attach(ss.first[i], err, errlen);
+		rc = fault_point("devices-attach") ?: dev_pins_attach(ss.first[i], err, errlen);
 		if (rc)
-			goto undo;
+			return rc;
+		t->added[t->nadded++] = ss.first[i]->cgroup_id;
+	}
+	if (fault_point("devices-write")) {
+		snprintf(err, errlen, "cannot write the device rules: %s", strerror(EIO));
+		return -EIO;
 	}
 	rc = dev_maps_open(&m, err, errlen);
 	if (rc)
-		goto undo;
-	rc = write_policy(&m, rules, n, err, errlen);
-	if (rc)
-		goto undo;
-	update_scopes(&m, &ss);
-	/* Scopes without rules now: their programs would allow everything anyway. */
-	for (j = 0; j < nattached; j++) {
-		for (i = 0; i < ss.n && ss.first[i]->cgroup_id != attached[j]; i++)
-			;
-		if (i == ss.n)
-			dev_pins_detach(attached[j]);
-	}
+		return rc;
+	add_scopes(&m, &ss);
+	rc = write_policy(&m, rules, n, next, err, errlen);
 	dev_maps_close(&m);
-	return 0;
-undo:
-	for (j = 0; j < i && j < ss.n; j++)
-		if (!ss.attached_before[j])
-			dev_pins_detach(ss.first[j]->cgroup_id);
-	dev_maps_close(&m);
-	if (!nattached)
-		dev_pins_remove_all(NULL, 0);
 	return rc;
+}
+
+void devices_abort(struct dev_txn *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nadded; i++)
+		dev_pins_detach(t->added[i]);
+	if (t->active && !t->nattached)
+		dev_pins_remove_all(NULL, 0); /* there was nothing before */
+}
+
+void devices_finish(struct dev_txn *t)
+{
+	if (!t->active)
+		return;
+	if (t->remove_all)
+		dev_pins_remove_all(NULL, 0);
+	else
+		drop_scopes(t->keep, t->nkeep);
+}
+
+void devices_repair(void)
+{
+	static struct dev_state cur;
+	uint64_t keep[DEV_SCOPES_MAX];
+	size_t nkeep = 0, i;
+	char err[256];
+
+	if (access(DEV_PIN_DIR, F_OK) || devices_read(&cur, err, sizeof(err)))
+		return;
+	if (!cur.n) {
+		dev_pins_remove_all(NULL, 0);
+		return;
+	}
+	for (i = 0; i < cur.n; i++)
+		if (!in_ids(keep, nkeep, cur.rules[i].cgroup_id) && nkeep < DEV_SCOPES_MAX)
+			keep[nkeep++] = cur.rules[i].cgroup_id;
+	drop_scopes(keep, nkeep);
+}
+
+int devices_commit(struct commit *c, const struct dev_rule *rules, size_t n, char *err,
+		   size_t errlen)
+{
+	struct dev_txn t;
+	int rc;
+
+	rc = commit_begin(c, err, errlen);
+	if (rc)
+		return rc;
+	rc = devices_prepare(&t, rules, n, c->next, err, errlen);
+	if (!rc)
+		rc = filter_state_copy_half(c->next, err, errlen);
+	if (!rc)
+		rc = commit_flip(c, err, errlen);
+	if (rc) {
+		devices_abort(&t);
+		commit_end(c);
+		return rc;
+	}
+	fault_point("cleanup");
+	devices_finish(&t);
+	commit_end(c);
+	return 0;
 }
 
 int devices_read(struct dev_state *st, char *err, size_t errlen)
@@ -269,7 +342,7 @@ int devices_read(struct dev_state *st, char *err, size_t errlen)
 		rc = -EIO;
 		goto out;
 	}
-	gen = cfg.active & 1;
+	gen = commit_active();
 	st->generation = cfg.generation;
 	st->n = cfg.nrules[gen] < DEV_RULES_MAX ? cfg.nrules[gen] : DEV_RULES_MAX;
 	for (i = 0; i < st->n; i++) {

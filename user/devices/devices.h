@@ -41,9 +41,6 @@ void dev_rule_format(const struct dev_rule *rule, char *buf, size_t len);
 bool dev_rule_same(const struct dev_rule *a, const struct dev_rule *b);
 void dev_rule_to_bpf(const struct dev_rule *rule, struct dev_rule_bpf *out);
 
-/* Replace all device rules with these, all or nothing. n = 0 removes everything. */
-int devices_replace(const struct dev_rule *rules, size_t n, char *err, size_t errlen);
-
 /* What is in force now. */
 struct dev_state {
 	struct dev_rule rules[DEV_RULES_MAX];
@@ -61,8 +58,35 @@ int devices_read(struct dev_state *st, char *err, size_t errlen);
  */
 int devices_lock(char *err, size_t errlen);
 void devices_unlock(int fd);
-/* devices_replace() for a caller that holds the lock already. */
-int devices_replace_locked(const struct dev_rule *rules, size_t n, char *err, size_t errlen);
+struct commit;
+
+/*
+ * The device part of one policy change (policy_commit.h): devices_prepare() attaches
+ * programs to the new rules' cgroups and writes the rules as generation next (rules =
+ * NULL: the rules in force, for a change of the filter rules only); after the commit,
+ * devices_finish() detaches what only the old generation used (everything when there
+ * are no rules left); devices_abort() undoes a prepare that will not be committed.
+ */
+struct dev_txn {
+	uint64_t attached[DEV_SCOPES_MAX]; /* cgroups with a program before */
+	size_t nattached;
+	uint64_t added[DEV_SCOPES_MAX]; /* attached by this change */
+	size_t nadded;
+	uint64_t keep[DEV_SCOPES_MAX]; /* the cgroups of the new rules */
+	size_t nkeep;
+	bool active;	 /* there is anything of ours to change */
+	bool remove_all; /* no rules in the new generation */
+};
+int devices_prepare(struct dev_txn *t, const struct dev_rule *rules, size_t n, unsigned int next,
+		    char *err, size_t errlen);
+void devices_finish(struct dev_txn *t);
+void devices_abort(struct dev_txn *t);
+/*
+ * A whole change of the device rules only, for a caller holding the policy lock
+ * (commit_lock()) and the devices lock: n = 0 removes everything. All or nothing.
+ */
+int devices_commit(struct commit *c, const struct dev_rule *rules, size_t n, char *err,
+		   size_t errlen);
 
 /* Which attach mode the last change used: "link" (bpf_link) or "prog-attach". */
 extern const char *devices_hook;

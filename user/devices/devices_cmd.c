@@ -12,6 +12,7 @@
 #include "common.h"
 #include "devices.h"
 #include "devices_pins.h"
+#include "policy_commit.h"
 #include "json.h"
 #include "probe.h"
 #include "strbuf.h"
@@ -150,6 +151,7 @@ static int add_rule(const struct devices_args *a, bool allow)
 	static struct dev_state st;
 	char err[512], desc[64];
 	struct dev_rule rule;
+	struct commit c;
 	size_t i;
 	int lock, rc;
 
@@ -159,9 +161,13 @@ static int add_rule(const struct devices_args *a, bool allow)
 	}
 	if (!require_root("devices") || !probe_hook())
 		return EXIT_ENV;
-	lock = devices_lock(err, sizeof(err));
-	if (lock < 0)
+	if (commit_lock(&c, err, sizeof(err)))
 		goto env;
+	lock = devices_lock(err, sizeof(err));
+	if (lock < 0) {
+		commit_close(&c);
+		goto env;
+	}
 	rc = devices_read(&st, err, sizeof(err));
 	if (rc)
 		goto env_locked;
@@ -173,16 +179,18 @@ static int add_rule(const struct devices_args *a, bool allow)
 			"uevscope: devices: %s %s on %s is rule %zu already; nothing changed\n",
 			allow ? "allow" : "deny", desc, rule.cgroup, i + 1);
 		devices_unlock(lock);
+		commit_close(&c);
 		return EXIT_OK;
 	}
 	if (st.n == DEV_RULES_MAX) {
 		fprintf(stderr, "uevscope: devices: already %d rules, the most there can be\n",
 			DEV_RULES_MAX);
 		devices_unlock(lock);
+		commit_close(&c);
 		return EXIT_USAGE;
 	}
 	st.rules[st.n++] = rule;
-	rc = devices_replace_locked(st.rules, st.n, err, sizeof(err));
+	rc = devices_commit(&c, st.rules, st.n, err, sizeof(err));
 	if (rc)
 		goto env_locked;
 	devices_unlock(lock);
@@ -191,6 +199,7 @@ static int add_rule(const struct devices_args *a, bool allow)
 	return EXIT_OK;
 env_locked:
 	devices_unlock(lock);
+	commit_close(&c);
 env:
 	uev_err("devices: %s", err);
 	return EXIT_ENV;
@@ -303,6 +312,8 @@ static int list_rules(const struct devices_args *a)
 			sb_free(&sb);
 			return EXIT_ENV;
 		}
+		if (!done)
+			commit_warn_unfinished();
 		sb_reset(&sb);
 		if (a->json)
 			print_json(&sb, &st);
@@ -318,6 +329,7 @@ static int list_rules(const struct devices_args *a)
 static int flush_rules(const struct devices_args *a)
 {
 	static struct dev_state st;
+	struct commit c;
 	char err[512];
 	int lock, rc;
 
@@ -325,16 +337,24 @@ static int flush_rules(const struct devices_args *a)
 		return cmd_usage_error("devices", "unexpected argument '%s'", a->words[0]);
 	if (!require_root("devices"))
 		return EXIT_ENV;
+	if (commit_lock(&c, err, sizeof(err))) {
+		uev_err("devices: %s", err);
+		return EXIT_ENV;
+	}
 	lock = devices_lock(err, sizeof(err));
 	if (lock < 0) {
 		uev_err("devices: %s", err);
+		commit_close(&c);
 		return EXIT_ENV;
 	}
 	/* A policy we cannot read is still ours to remove. */
 	if (devices_read(&st, err, sizeof(err)))
 		st.n = 0;
-	rc = devices_replace_locked(NULL, 0, err, sizeof(err));
+	/* Nothing of ours pinned: nothing to change (and no ucommit to make). */
+	rc = access(DEV_PIN_DIR, F_OK) ? 0 : devices_commit(&c, st.rules, 0, err, sizeof(err));
+	commit_unpin_if_unused(); /* a first change killed early may have left ucommit */
 	devices_unlock(lock);
+	commit_close(&c);
 	if (rc) {
 		uev_err("devices: %s", err);
 		return EXIT_ENV;

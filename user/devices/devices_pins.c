@@ -23,6 +23,8 @@
 #include "common.h"
 #include "devices.h"
 #include "devices_pins.h"
+#include "fault.h"
+#include "policy_commit.h"
 #include "devices.skel.h"
 
 #define BPFFS_ROOT    "/sys/fs/bpf"
@@ -210,6 +212,8 @@ int dev_pins_attach(const struct dev_rule *scope, char *err, size_t errlen)
 		if (bpf_map__is_internal(map))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", DEV_PIN_DIR, bpf_map__name(map));
+		if (map == skel->maps.ucommit)
+			snprintf(path, sizeof(path), "%s", COMMIT_PIN);
 		bpf_map__set_pin_path(map, path);
 	}
 	rc = devices_bpf__load(skel);
@@ -268,6 +272,7 @@ int dev_pins_remove_all(char *err, size_t errlen)
 	if (dev_pins_attached(ids, ARRAY_SIZE(ids), &n, err, errlen) == 0)
 		for (i = 0; i < n; i++)
 			dev_pins_detach(ids[i]);
+	fault_point("unpin");
 	for (i = 0; i < ARRAY_SIZE(map_names); i++) {
 		snprintf(path, sizeof(path), "%s/%s", DEV_PIN_DIR, map_names[i]);
 		unlink(path);
@@ -277,7 +282,7 @@ int dev_pins_remove_all(char *err, size_t errlen)
 		snprintf(err, errlen, "cannot remove %s: %s", DEV_PIN_DIR, strerror(e));
 		return -e;
 	}
-	/* Shared with `uevscope filter`: only when that left nothing in it. */
-	rmdir(UEVSCOPE_PINS);
+	/* ucommit and the root are shared with `uevscope filter`: only when that left nothing. */
+	commit_unpin_if_unused();
 	return 0;
 }

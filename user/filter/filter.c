@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
+#include "devices/devices.h"
+#include "fault.h"
 #include "filter_attach.h"
 #include "filter_cli.h"
 #include "filter_watch.h"
+#include "policy_commit.h"
 #include "strbuf.h"
 #include "subcommands.h"
 
@@ -47,18 +50,75 @@ static void usage(FILE *f)
 	    f);
 }
 
-int filter_install(struct filter_state *st, const struct filter_set *set, bool no_watch)
+/*
+ * del and flush: set as the new generation, device rules unchanged, flipped in one write;
+ * stats of the rules that went are removed. With keep (flush, which has pins to remove),
+ * c stays locked in its cleanup state until the caller's commit_end(). 0 or -errno + err.
+ */
+static int commit_change(struct commit *c, struct filter_state *st, const struct filter_set *set,
+			 bool keep, char *err, size_t errlen)
+{
+	struct filter_set old;
+	struct dev_txn dt = {};
+	int ret;
+
+	filter_state_read_set(st, &old);
+	ret = commit_begin(c, err, errlen);
+	if (!ret)
+		ret = devices_prepare(&dt, NULL, 0, c->next, err, errlen);
+	if (!ret)
+		ret = filter_state_write(st, set, c->next, err, errlen);
+	if (!ret)
+		ret = commit_flip(c, err, errlen);
+	if (ret) {
+		devices_abort(&dt);
+		filter_repair();
+		commit_end(c);
+		return ret;
+	}
+	fault_point("cleanup");
+	filter_state_committed(st, &old, set);
+	devices_finish(&dt);
+	if (!keep)
+		commit_end(c);
+	return 0;
+}
+
+int filter_install(struct commit *c, struct filter_state *st, const struct filter_set *set,
+		   const struct dev_rule *dev, size_t ndev, bool no_watch)
 {
 	struct attach_report rep = {};
-	char err[256];
+	struct filter_set old;
+	struct dev_txn dt = {};
+	char err[512];
 	pid_t w = 0;
+	int ret;
 
-	if (filter_state_commit(st, set, err, sizeof(err))) {
-		uev_err("%s", err);
+	filter_state_read_set(st, &old);
+	ret = commit_begin(c, err, sizeof(err));
+	if (!ret)
+		ret = devices_prepare(&dt, dev, ndev, c->next, err, sizeof(err));
+	if (!ret)
+		ret = filter_state_write(st, set, c->next, err, sizeof(err));
+	/* Sockets in the new scopes get the program now: it runs the rules in force. */
+	if (!ret && (fault_point("filter-attach") || filter_attach_scan(st, set, &rep) < 0)) {
+		snprintf(err, sizeof(err),
+			 "cannot attach the socket filter to the sockets in scope");
+		ret = -EIO;
+	}
+	if (!ret)
+		ret = commit_flip(c, err, sizeof(err));
+	if (ret) {
+		uev_err("%s; nothing changed", err);
+		devices_abort(&dt);
+		filter_repair();
+		commit_end(c);
 		return EXIT_ENV;
 	}
-	if (filter_attach_scan(st, set, &rep) < 0)
-		return EXIT_ENV;
+	fault_point("cleanup");
+	filter_state_committed(st, &old, set);
+	devices_finish(&dt);
+	commit_end(c);
 	if (!no_watch)
 		w = filter_watch_spawn();
 	if (st->tier == FILTER_TIER_LSM)
@@ -96,6 +156,7 @@ static int filter_add(int argc, char **argv)
 	struct filter_set set, probe = {};
 	struct filter_state st;
 	struct filter_rule r;
+	struct commit c;
 	struct strbuf expr;
 	const char *arg = NULL;
 	unsigned int flags = 0;
@@ -161,8 +222,9 @@ static int filter_add(int argc, char **argv)
 		sb_free(&expr);
 		return EXIT_ENV;
 	}
-	if (filter_state_open(&st, true, err, sizeof(err))) {
+	if (commit_lock(&c, err, sizeof(err)) || filter_state_open(&st, true, err, sizeof(err))) {
 		uev_err("%s", err);
+		commit_close(&c);
 		sb_free(&expr);
 		return EXIT_ENV;
 	}
@@ -177,10 +239,11 @@ static int filter_add(int argc, char **argv)
 	if (ret) {
 		uev_err("%s", err);
 		filter_state_close(&st);
+		commit_close(&c);
 		return EXIT_USAGE;
 	}
 	printf("rule %u: %s\n", r.id, r.text);
-	ret = filter_install(&st, &set, no_watch);
+	ret = filter_install(&c, &st, &set, NULL, 0, no_watch);
 	filter_state_close(&st);
 	return ret;
 }
@@ -189,6 +252,7 @@ static int filter_del(int argc, char **argv)
 {
 	struct filter_state st;
 	struct filter_set set;
+	struct commit c;
 	uint64_t id;
 	char err[256];
 	int ret;
@@ -199,19 +263,21 @@ static int filter_del(int argc, char **argv)
 	}
 	if (!require_root("filter del"))
 		return EXIT_ENV;
-	if (filter_state_open(&st, false, err, sizeof(err))) {
+	if (commit_lock(&c, err, sizeof(err)) || filter_state_open(&st, false, err, sizeof(err))) {
 		uev_err("%s", err);
+		commit_close(&c);
 		return EXIT_ENV;
 	}
 	filter_state_read_set(&st, &set);
 	if (filter_set_remove(&set, id)) {
 		uev_err("no rule %llu (see 'uevscope filter list')", (unsigned long long)id);
 		filter_state_close(&st);
+		commit_close(&c);
 		return EXIT_USAGE;
 	}
-	ret = filter_state_commit(&st, &set, err, sizeof(err));
+	ret = commit_change(&c, &st, &set, false, err, sizeof(err));
 	if (ret)
-		uev_err("%s", err);
+		uev_err("%s; nothing changed", err);
 	else
 		printf("rule %llu deleted, %u left\n", (unsigned long long)id, set.nrules);
 	filter_state_close(&st);
@@ -223,7 +289,9 @@ static int filter_flush(int argc, char **argv)
 	unsigned int detached = 0, locked = 0;
 	struct filter_state st;
 	struct filter_set empty;
-	char err[256];
+	struct commit c;
+	char err[512];
+	int ret;
 
 	if (argc == 2 && !strcmp(argv[1], "-v"))
 		verbose = true;
@@ -233,21 +301,35 @@ static int filter_flush(int argc, char **argv)
 	if (!require_root("filter flush"))
 		return EXIT_ENV;
 	filter_watch_stop();
+	if (commit_lock(&c, err, sizeof(err))) {
+		uev_err("%s", err);
+		return EXIT_ENV;
+	}
 	if (!filter_state_exists()) {
+		commit_unpin_if_unused(); /* a first change killed early may have left ucommit */
+		commit_close(&c);
 		printf("no filter policy loaded\n");
 		return EXIT_OK;
 	}
 	if (filter_state_open(&st, false, err, sizeof(err))) {
 		uev_err("%s", err);
+		commit_close(&c);
 		return EXIT_ENV;
 	}
 	/* Empty first: a locked socket keeps the program, and with it these maps. */
 	memset(&empty, 0, sizeof(empty));
-	if (filter_state_commit(&st, &empty, err, sizeof(err)))
-		uev_err("%s", err);
+	ret = commit_change(&c, &st, &empty, true, err, sizeof(err));
+	if (ret) {
+		uev_err("%s; nothing changed", err);
+		filter_state_close(&st);
+		return EXIT_ENV;
+	}
+	/* The rules are gone (committed); what is left holds nothing in force. */
 	filter_detach_all(&st, &detached, &locked);
+	fault_point("unpin");
 	filter_state_unpin();
 	filter_state_close(&st);
+	commit_end(&c);
 	printf("filter policy removed: detached from %u socket(s)", detached);
 	if (locked)
 		printf("; %u locked socket(s) keep the (now rule-less) program until they close",

@@ -14,7 +14,9 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "common.h"
+#include "fault.h"
 #include "filter_state.h"
+#include "policy_commit.h"
 #include "probe.h"
 #include "filter.skel.h"
 
@@ -47,14 +49,21 @@ static int ensure_bpffs(char *err, size_t errlen)
 	return 0;
 }
 
+/* The config of the generation in force (ucommit.active names it). */
+static int read_config_fd(int fd, struct filter_config *cfg)
+{
+	__u32 gen = commit_active();
+
+	return bpf_map_lookup_elem(fd, &gen, cfg) ? -errno : 0;
+}
+
 static int read_config(struct filter_config *cfg)
 {
-	__u32 zero = 0;
 	int fd = bpf_obj_get(PIN_CONFIG), ret;
 
 	if (fd < 0)
 		return -errno;
-	ret = bpf_map_lookup_elem(fd, &zero, cfg) ? -errno : 0;
+	ret = read_config_fd(fd, cfg);
 	close(fd);
 	return ret;
 }
@@ -70,7 +79,11 @@ static struct bpf_object_skeleton *open_filter(void *ctx)
 	struct filter_state *st = ctx;
 
 	st->skel = filter_bpf__open_opts(&opts);
-	return st->skel ? st->skel->skeleton : NULL;
+	if (!st->skel)
+		return NULL;
+	/* Shared with the device program: pinned beside both directories. */
+	bpf_map__set_pin_path(st->skel->maps.ucommit, COMMIT_PIN);
+	return st->skel->skeleton;
 }
 
 static void close_filter(void *ctx)
@@ -131,15 +144,21 @@ static int finish_load(struct filter_state *st, bool fresh, char *err, size_t er
 	bool need_prog = bpf_program__autoload(st->skel->progs.uev_sock_filter);
 	bool need_lsm = bpf_program__autoload(st->skel->progs.uev_lsm_rcv);
 	struct bpf_link *link = st->skel->links.uev_lsm_rcv;
-	__u32 zero = 0;
+	__u32 gen;
 	int ret;
 
 	if (fresh) {
+		/* Both generations empty; the one in force is read back. */
 		memset(&st->cfg, 0, sizeof(st->cfg));
 		st->cfg.tier = st->tier;
 		st->cfg.next_id = 1;
-		if (bpf_map__update_elem(st->skel->maps.fconfig, &zero, sizeof(zero), &st->cfg,
-					 sizeof(st->cfg), 0))
+		for (gen = 0; gen < 2; gen++) {
+			st->cfg.active = gen;
+			if (bpf_map__update_elem(st->skel->maps.fconfig, &gen, sizeof(gen),
+						 &st->cfg, sizeof(st->cfg), 0))
+				return -errno;
+		}
+		if (read_config_fd(bpf_map__fd(st->skel->maps.fconfig), &st->cfg))
 			return -errno;
 	}
 	if (need_prog && bpf_program__pin(st->skel->progs.uev_sock_filter, PIN_PROG)) {
@@ -272,14 +291,17 @@ static bool set_has(const struct filter_set *set, __u32 id)
 	return false;
 }
 
-int filter_state_commit(struct filter_state *st, const struct filter_set *set, char *err,
-			size_t errlen)
+int filter_state_write(struct filter_state *st, const struct filter_set *set, unsigned int next,
+		       char *err, size_t errlen)
 {
-	__u32 next = (st->cfg.active & 1) ^ 1, zero = 0, i, slot;
-	struct filter_set old;
+	struct filter_config cfg = st->cfg;
 	struct filter_rule empty = {};
+	__u32 i, slot;
 
-	filter_state_read_set(st, &old);
+	if (fault_point("filter-write")) {
+		errno = EIO;
+		goto fail;
+	}
 	for (i = 0; i < set->nrules; i++)
 		if (zero_stats(st, set->rules[i].id))
 			goto fail;
@@ -290,31 +312,33 @@ int filter_state_commit(struct filter_state *st, const struct filter_set *set, c
 					 0))
 			goto fail;
 	}
-	/*
-	 * Two writes: the inactive half first, then only 'active' changes, so a program
-	 * reading the config while it is copied sees either policy whole, never a mix.
-	 */
-	st->cfg.nrules[next] = set->nrules;
-	st->cfg.nkeys[next] = set->nkeys;
-	memcpy(st->cfg.keys[next], set->keys, sizeof(set->keys));
+	/* The config of generation next; ucommit.active says which one is in force. */
+	cfg.active = next;
+	cfg.nrules[next] = set->nrules;
+	cfg.nkeys[next] = set->nkeys;
+	memcpy(cfg.keys[next], set->keys, sizeof(set->keys));
 	for (i = 0; i < set->nrules; i++)
-		if (set->rules[i].id >= st->cfg.next_id)
-			st->cfg.next_id = set->rules[i].id + 1;
-	if (bpf_map__update_elem(st->skel->maps.fconfig, &zero, sizeof(zero), &st->cfg,
-				 sizeof(st->cfg), 0))
+		if (set->rules[i].id >= cfg.next_id)
+			cfg.next_id = set->rules[i].id + 1;
+	if (bpf_map__update_elem(st->skel->maps.fconfig, &next, sizeof(next), &cfg, sizeof(cfg), 0))
 		goto fail;
-	st->cfg.active = next;
-	if (bpf_map__update_elem(st->skel->maps.fconfig, &zero, sizeof(zero), &st->cfg,
-				 sizeof(st->cfg), 0))
-		goto fail;
-	for (i = 0; i < old.nrules; i++)
-		if (!set_has(set, old.rules[i].id))
-			bpf_map__delete_elem(st->skel->maps.fstats, &old.rules[i].id, sizeof(__u32),
-					     0);
 	return 0;
 fail:
-	snprintf(err, errlen, "cannot update the pinned policy maps: %s", strerror(errno));
+	snprintf(err, errlen, "cannot update the pinned filter maps: %s", strerror(errno));
 	return -errno;
+}
+
+void filter_state_committed(struct filter_state *st, const struct filter_set *old,
+			    const struct filter_set *set)
+{
+	__u32 i, gen = commit_active();
+
+	bpf_map__lookup_elem(st->skel->maps.fconfig, &gen, sizeof(gen), &st->cfg, sizeof(st->cfg),
+			     0);
+	for (i = 0; i < old->nrules; i++)
+		if (!set_has(set, old->rules[i].id))
+			bpf_map__delete_elem(st->skel->maps.fstats, &old->rules[i].id,
+					     sizeof(__u32), 0);
 }
 
 int filter_state_rule_stats(const struct filter_state *st, __u32 id, __u64 *allowed, __u64 *denied)
@@ -387,7 +411,7 @@ void filter_state_unpin(void)
 	unlink(PIN_LSM_LINK);
 	unlink(PIN_PROG);
 	rmdir(FILTER_PIN_DIR);
-	rmdir(PIN_ROOT); /* fails while the devices policy (or anyone) still has pins there */
+	commit_unpin_if_unused(); /* and the root, unless the devices policy still has pins */
 }
 
 void filter_state_unlock(struct filter_state *st)
@@ -397,14 +421,9 @@ void filter_state_unlock(struct filter_state *st)
 
 int filter_state_relock(struct filter_state *st)
 {
-	__u32 zero = 0;
-
 	if (flock(st->lock_fd, LOCK_EX))
 		return -errno;
-	return bpf_map__lookup_elem(st->skel->maps.fconfig, &zero, sizeof(zero), &st->cfg,
-				    sizeof(st->cfg), 0)
-		   ? -errno
-		   : 0;
+	return read_config_fd(bpf_map__fd(st->skel->maps.fconfig), &st->cfg);
 }
 
 bool filter_state_current(const struct filter_state *st)

@@ -42,9 +42,16 @@ bool filter_state_current(const struct filter_state *st);
 
 /* The active rule set. */
 void filter_state_read_set(const struct filter_state *st, struct filter_set *set);
-/* Makes set the active rule set in one flip; stats of new rule ids start at 0. */
-int filter_state_commit(struct filter_state *st, const struct filter_set *set, char *err,
-			size_t errlen);
+/*
+ * Writes set as rule set of generation next (not in force until the commit flips to it,
+ * policy_commit.h); stats of new rule ids start at 0.
+ */
+int filter_state_write(struct filter_state *st, const struct filter_set *set, unsigned int next,
+		       char *err, size_t errlen);
+/* After the flip: st's config is the new one; stats of the rules of old not in set go. */
+void filter_state_committed(struct filter_state *st, const struct filter_set *old,
+			    const struct filter_set *set);
+/* filter_state_copy_half() and filter_repair() are in policy_commit.h. */
 
 int filter_state_rule_stats(const struct filter_state *st, __u32 id, __u64 *allowed, __u64 *denied);
 void filter_state_counters(const struct filter_state *st, __u64 out[FILTER_CNT_MAX]);

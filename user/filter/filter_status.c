@@ -6,6 +6,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "common.h"
+#include "policy_commit.h"
 #include "filter_attach.h"
 #include "filter_cli.h"
 #include "filter_watch.h"
@@ -34,6 +35,8 @@ static bool parse_json_flag(int argc, char **argv, const char *what, bool *json)
 static int open_ro(struct filter_state *st, bool json)
 {
 	char err[256];
+
+	commit_warn_unfinished(); /* stderr: what is listed is in force all the same */
 
 	if (!filter_state_exists()) {
 		if (json) {

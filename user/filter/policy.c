@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "common.h"
+#include "devices/devices.h"
 #include "filter_cli.h"
+#include "policy_commit.h"
 #include "policy_file.h"
 #include "subcommands.h"
 
@@ -40,34 +42,42 @@ static struct policy pol;
 static int apply(const char *path, unsigned int flags, bool no_watch)
 {
 	struct filter_state st;
+	struct commit c;
 	char err[512];
-	int ret;
+	int ret, dlock;
 
 	if (!require_root("policy apply") || !require_btf())
 		return EXIT_ENV;
-	if (filter_state_open(&st, true, err, sizeof(err))) {
+	/* Locks in the one order: policy, filter, devices. */
+	if (commit_lock(&c, err, sizeof(err)) || filter_state_open(&st, true, err, sizeof(err))) {
 		uev_err("%s", err);
+		commit_close(&c);
+		return EXIT_ENV;
+	}
+	dlock = devices_lock(err, sizeof(err));
+	if (dlock < 0) {
+		uev_err("%s", err);
+		filter_state_close(&st);
+		commit_close(&c);
 		return EXIT_ENV;
 	}
 	/* Ids continue after the previous policy's, never reused while pinned. */
 	ret = policy_parse_file(path, &pol, flags, st.cfg.next_id, err, sizeof(err));
 	if (ret) {
 		uev_err("%s", err);
-		filter_state_close(&st);
-		return EXIT_USAGE;
-	}
-	/* Devices first: it replaces all or nothing, and the filter's commit hardly fails. */
-	if (devices_replace(pol.dev, pol.ndev, err, sizeof(err))) {
-		uev_err("devices rules not applied, nothing changed: %s", err);
-		filter_state_close(&st);
-		return EXIT_ENV;
+		ret = EXIT_USAGE;
+		goto out;
 	}
 	printf("%s: %u filter rule(s)", path, pol.filter.nrules);
 	if (pol.filter.nrules)
 		printf(", ids %u-%u", st.cfg.next_id, st.cfg.next_id + pol.filter.nrules - 1);
 	printf("; %zu devices rule(s)%s\n", pol.ndev, pol.ndev ? ", enforced via cgroup/dev" : "");
-	ret = filter_install(&st, &pol.filter, no_watch);
+	/* Filter and device rules as one new generation, in force with one write. */
+	ret = filter_install(&c, &st, &pol.filter, pol.dev, pol.ndev, no_watch);
+out:
+	devices_unlock(dlock);
 	filter_state_close(&st);
+	commit_close(&c);
 	return ret;
 }
 
