@@ -143,7 +143,8 @@ int uev_sock_filter(struct __sk_buff *skb)
 	s->facts = *f;
 	if (len > EVAL_MAX)
 		len = EVAL_MAX;
-	/* The mask changes nothing for len in [1, EVAL_MAX] but proves the range to the verifier. */
+	/* The mask changes nothing for len in [1, EVAL_MAX] but proves the range to the verifier.
+	 */
 	hide_range(len);
 	if (len < 1 || bpf_skb_load_bytes(skb, 0, s->buf, ((len - 1) & BUF_MASK) + 1)) {
 		count(FILTER_CNT_LOAD_FAIL);

@@ -102,7 +102,8 @@ static long scan_cb(__u32 i, struct eval_ctx *ctx)
 		if (c)
 			continue;
 		if (ctx->nsegs >= MAX_SEGS) {
-			/* Only the empty "segment" after a final NUL (our terminator) may be left. */
+			/* Only the empty "segment" after a final NUL (our terminator) may be left.
+			 */
 			if (pos != ctx->len || s->seg_end[(MAX_SEGS - 1)] + 1 != pos)
 				ctx->too_many = 1;
 			return 1;
@@ -264,15 +265,14 @@ static __always_inline __u32 le32_at(const struct scratch *s, __u32 off)
  * '@' header (bytes 0-1 are 0x24 0x00): no uevent parser reads that as a uevent. Error acks
  * (which echo the request) and anything else are evaluated as uevents.
  */
-static __always_inline bool is_ack(const struct scratch *s, __u32 len, __u32 full_len,
-				   __u32 origin)
+static __always_inline bool is_ack(const struct scratch *s, __u32 len, __u32 full_len, __u32 origin)
 {
 	if (origin != EVAL_MAYBE_ACK || len != 36 || full_len != 36)
 		return false;
 	return le32_at(s, 0) == 36 && s->buf[4] == 2 && s->buf[5] == 0 && /* NLMSG_ERROR */
-	       le32_at(s, 16) == 0 &&					   /* error 0 */
-	       le32_at(s, 8) == le32_at(s, 28) &&			   /* seq == request's */
-	       le32_at(s, 20) >= 16;					   /* request's nlmsg_len */
+	       le32_at(s, 16) == 0 &&					  /* error 0 */
+	       le32_at(s, 8) == le32_at(s, 28) &&			  /* seq == request's */
+	       le32_at(s, 20) >= 16;					  /* request's nlmsg_len */
 }
 
 /* A udev-format message ("libudev\0" + struct monitor_netlink_header): not a kernel uevent. */

@@ -15,7 +15,7 @@
 #define FILTER_KEY_LEN	 32 /* key names, NUL included */
 #define FILTER_STR_LEN	 60 /* literal part of one alternative, no NUL needed */
 #define FILTER_TEXT_LEN	 256
-#define FILTER_CG_DEPTH	 8    /* cgroup levels a socket's facts keep (root = level 0) */
+#define FILTER_CG_DEPTH	 8 /* cgroup levels a socket's facts keep (root = level 0) */
 /*
  * Scratch for one payload (power of two). A kernel uevent is ACTION@DEVPATH\0 plus at most
  * UEVENT_BUFFER_SIZE (2048) bytes of environment, DEVPATH= among them, so under 4.2 KiB; an

@@ -112,7 +112,8 @@ static int model(const struct mrule *rs, int n, const char *p, size_t len)
 			int hit = 0;
 
 			for (size_t j = 0; j < nprops; j++)
-				if (klen[j] == strlen(m->key) && !memcmp(keys[j], m->key, klen[j])) {
+				if (klen[j] == strlen(m->key) &&
+				    !memcmp(keys[j], m->key, klen[j])) {
 					memcpy(val, vals[j], vlen[j]);
 					val[vlen[j]] = 0;
 				}
@@ -185,8 +186,8 @@ static int write_rules(const struct mrule *rs, int n, char *err)
 				      m->neg ? "!=" : "==", m->pat);
 		}
 		snprintf(ns, sizeof(ns), "%u", rs[i].ns);
-		ret = filter_rule_make(&set, &r, FILTER_SCOPE_NETNS, ns, rs[i].deny ? "deny" : "allow",
-				       expr, 0, err, 256);
+		ret = filter_rule_make(&set, &r, FILTER_SCOPE_NETNS, ns,
+				       rs[i].deny ? "deny" : "allow", expr, 0, err, 256);
 		if (ret)
 			return ret;
 		r.id = (__u32)i + 1;
@@ -246,22 +247,22 @@ static const char *verdict_name(int v)
 }
 
 /* Both agree with each other and with want (0: no fixed expectation). */
-#define CHECK_CASE_(rs, n, lit, len, want)                                                     \
-	do {                                                                                   \
-		char e_[256], q_[200];                                                         \
-		int m_, g_;                                                                    \
-		if (write_rules(rs, n, e_)) {                                                  \
-			unit_fail(__FILE__, __LINE__, "rules refused: %s", e_);                \
-			return;                                                                \
-		}                                                                              \
-		m_ = model(rs, n, lit, len);                                                   \
-		g_ = prog_verdict(lit, len);                                                   \
-		if (m_ != g_ || ((want) && g_ != (want))) {                                    \
-			unit_fail(__FILE__, __LINE__, "%s: model %s, program %s, want %s",     \
-				  unit_quote(q_, sizeof(q_), lit, len), verdict_name(m_),      \
-				  verdict_name(g_), verdict_name(want));                       \
-			return;                                                                \
-		}                                                                              \
+#define CHECK_CASE_(rs, n, lit, len, want)                                                 \
+	do {                                                                               \
+		char e_[256], q_[200];                                                     \
+		int m_, g_;                                                                \
+		if (write_rules(rs, n, e_)) {                                              \
+			unit_fail(__FILE__, __LINE__, "rules refused: %s", e_);            \
+			return;                                                            \
+		}                                                                          \
+		m_ = model(rs, n, lit, len);                                               \
+		g_ = prog_verdict(lit, len);                                               \
+		if (m_ != g_ || ((want) && g_ != (want))) {                                \
+			unit_fail(__FILE__, __LINE__, "%s: model %s, program %s, want %s", \
+				  unit_quote(q_, sizeof(q_), lit, len), verdict_name(m_),  \
+				  verdict_name(g_), verdict_name(want));                   \
+			return;                                                            \
+		}                                                                          \
 	} while (0)
 
 /* CHECK_CASE(rules, n, payload, len, want); LIT(literal) gives payload and len. */
@@ -279,13 +280,20 @@ static void test_operators_and_globs(void)
 		int neg, env;
 		int want; /* on SUBSYSTEM=block */
 	} c[] = {
-	    {"block", 0, 0, FILTER_DENY},	  {"blo", 0, 0, FILTER_ALLOW},
-	    {"blo*", 0, 0, FILTER_DENY},	  {"*ock", 0, 0, FILTER_DENY},
-	    {"*", 0, 0, FILTER_DENY},		  {"net|*ck", 0, 0, FILTER_DENY},
-	    {"net|tty|usb|b*", 0, 0, FILTER_DENY}, {"block", 1, 0, FILTER_ALLOW},
-	    {"net", 1, 0, FILTER_DENY},		  {"", 0, 0, FILTER_ALLOW},
-	    {"block", 0, 1, FILTER_DENY},	  {"blockx*", 0, 0, FILTER_ALLOW},
-	    {"*xblock", 0, 0, FILTER_ALLOW},	  {"net|", 1, 1, FILTER_DENY},
+	    {"block", 0, 0, FILTER_DENY},
+	    {"blo", 0, 0, FILTER_ALLOW},
+	    {"blo*", 0, 0, FILTER_DENY},
+	    {"*ock", 0, 0, FILTER_DENY},
+	    {"*", 0, 0, FILTER_DENY},
+	    {"net|*ck", 0, 0, FILTER_DENY},
+	    {"net|tty|usb|b*", 0, 0, FILTER_DENY},
+	    {"block", 1, 0, FILTER_ALLOW},
+	    {"net", 1, 0, FILTER_DENY},
+	    {"", 0, 0, FILTER_ALLOW},
+	    {"block", 0, 1, FILTER_DENY},
+	    {"blockx*", 0, 0, FILTER_ALLOW},
+	    {"*xblock", 0, 0, FILTER_ALLOW},
+	    {"net|", 1, 1, FILTER_DENY},
 	};
 
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -459,10 +467,10 @@ static void test_repeated_keys_and_header(void)
 
 /* ---- random payloads and rule sets, model against program ---- */
 
-static const char *const rkeys[] = {"ACTION", "SUBSYSTEM", "DEVNAME", "X",
-				    "DEVPATH", "LONG_KEY_NAME_OF_THIRTY_ONE_CHR"};
-static const char *const rvals[] = {"",	   "add",  "block", "bar", "sda", "sda1", "bar=x",
-				    "/devices/virtual/bar/x", "a@b"};
+static const char *const rkeys[] = {"ACTION", "SUBSYSTEM", "DEVNAME",
+				    "X",      "DEVPATH",   "LONG_KEY_NAME_OF_THIRTY_ONE_CHR"};
+static const char *const rvals[] = {
+    "", "add", "block", "bar", "sda", "sda1", "bar=x", "/devices/virtual/bar/x", "a@b"};
 static unsigned int seed = 14;
 
 static unsigned int rnd(unsigned int n)

@@ -13,10 +13,14 @@
 #include "nsnames.h"
 
 static const char *const counter_names[FILTER_CNT_MAX] = {
-    [FILTER_CNT_SEEN] = "evaluated",	     [FILTER_CNT_DEFAULT_ALLOW] = "default_allow",
-    [FILTER_CNT_NO_FACTS] = "no_facts",	     [FILTER_CNT_LOAD_FAIL] = "load_failed",
-    [FILTER_CNT_NO_STATS] = "stats_missing", [FILTER_CNT_ACK] = "acks",
-    [FILTER_CNT_TOO_LARGE] = "denied_too_large", [FILTER_CNT_UDEV_FORMAT] = "denied_udev_format",
+    [FILTER_CNT_SEEN] = "evaluated",
+    [FILTER_CNT_DEFAULT_ALLOW] = "default_allow",
+    [FILTER_CNT_NO_FACTS] = "no_facts",
+    [FILTER_CNT_LOAD_FAIL] = "load_failed",
+    [FILTER_CNT_NO_STATS] = "stats_missing",
+    [FILTER_CNT_ACK] = "acks",
+    [FILTER_CNT_TOO_LARGE] = "denied_too_large",
+    [FILTER_CNT_UDEV_FORMAT] = "denied_udev_format",
 };
 
 static bool parse_json_flag(int argc, char **argv, const char *what, bool *json)
