@@ -44,7 +44,7 @@ struct eval_ctx {
 	__u32 len;	/* uevent bytes in scratch.buf; buf[len] is a NUL we wrote */
 	__u32 nsegs;	/* entries of scratch.seg_end */
 	__u32 verdict;	/* enum filter_action, 0 = no rule matched */
-	__u32 too_many; /* more segments than MAX_SEGS: not evaluated whole */
+	__u32 extra;	/* position + 1 of a NUL found after MAX_SEGS segments, 0 if none */
 	__u32 header;	/* segment 0 holds an '@': the ACTION@DEVPATH header, not a property */
 };
 
@@ -82,7 +82,11 @@ static __always_inline void count(__u32 idx);
 #define CHUNK	 64  /* bytes one scan_cb call looks at */
 #define MAX_SEGS 128 /* NUL-terminated segments of one uevent we look into */
 
-/* Pass 1, one call per CHUNK bytes: where each segment ends (its NUL). */
+/*
+ * Pass 1, one call per CHUNK bytes: where each segment ends (its NUL). A NUL past MAX_SEGS
+ * segments is noted in ctx->extra (its position + 1) and ends the pass. Kept to one branch per
+ * byte: the verifier walks all CHUNK bytes of each call.
+ */
 static long scan_cb(__u32 i, struct eval_ctx *ctx)
 {
 	struct scratch *s = scratch();
@@ -91,24 +95,36 @@ static long scan_cb(__u32 i, struct eval_ctx *ctx)
 	if (!s)
 		return 1;
 	for (j = 0; j < CHUNK; j++) {
-		char c;
-
 		pos = i * CHUNK + j;
 		if (pos > ctx->len)
 			return 1;
-		c = s->buf[pos & BUF_MASK];
-		if (c == '@' && !ctx->nsegs)
-			ctx->header = 1;
-		if (c)
+		if (s->buf[pos & BUF_MASK])
 			continue;
 		if (ctx->nsegs >= MAX_SEGS) {
-			/* Only the empty "segment" after a final NUL (our terminator) may be left.
-			 */
-			if (pos != ctx->len || s->seg_end[(MAX_SEGS - 1)] + 1 != pos)
-				ctx->too_many = 1;
+			ctx->extra = pos + 1;
 			return 1;
 		}
 		s->seg_end[ctx->nsegs++ & (MAX_SEGS - 1)] = pos;
+	}
+	return 0;
+}
+
+/* Pass 1b, one call per CHUNK bytes of segment 0: whether it holds an '@' (a header). */
+static long hdr_cb(__u32 i, struct eval_ctx *ctx)
+{
+	struct scratch *s = scratch();
+	__u32 j, pos;
+
+	if (!s)
+		return 1;
+	for (j = 0; j < CHUNK; j++) {
+		pos = i * CHUNK + j;
+		if (pos >= s->seg_end[0])
+			return 1;
+		if (s->buf[pos & BUF_MASK] == '@') {
+			ctx->header = 1;
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -322,7 +338,9 @@ static __always_inline __u32 evaluate(struct scratch *s, __u32 len, __u32 full_l
 	 * whenever a deny rule applies to this socket (kernel uevents never get here: at most
 	 * 1 + UEVENT_NUM_ENVP (64) segments and ACTION@DEVPATH plus 2048 bytes).
 	 */
-	if (full_len > len || ctx.too_many)
+	/* More than MAX_SEGS segments, unless the one left is the empty one after a final NUL. */
+	if (full_len > len ||
+	    (ctx.extra && (ctx.extra != len + 1 || s->seg_end[MAX_SEGS - 1] + 1 != len)))
 		why = FILTER_CNT_TOO_LARGE;
 	else if (is_udev_format(s, len))
 		why = FILTER_CNT_UDEV_FORMAT;
@@ -335,8 +353,10 @@ static __always_inline __u32 evaluate(struct scratch *s, __u32 len, __u32 full_l
 		count(FILTER_CNT_DEFAULT_ALLOW);
 		return FILTER_ALLOW;
 	}
-	if (ctx.nkeys)
+	if (ctx.nkeys) {
+		EVAL_LOOP(s->seg_end[0] / CHUNK + 1, hdr_cb, &ctx);
 		EVAL_LOOP(ctx.nsegs & (2 * MAX_SEGS - 1), key_cb, &ctx);
+	}
 	EVAL_LOOP(n, rule_cb, &ctx);
 	if (!ctx.verdict) {
 		count(FILTER_CNT_DEFAULT_ALLOW);

@@ -59,8 +59,16 @@ static struct bpf_object *open_obj(const struct obj_src *o)
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = o->name);
 	size_t sz;
 	const void *data = o->bytes(&sz);
+	struct bpf_object *obj = bpf_object__open_mem(data, sz, &opts);
+	struct bpf_map *m;
 
-	return bpf_object__open_mem(data, sz, &opts);
+	/*
+	 * No pinning: maps pinned by name under the default root (/sys/fs/bpf) would be reused by
+	 * the next run, and refused once their layout changes.
+	 */
+	if (obj)
+		bpf_object__for_each_map(m, obj) bpf_map__set_pin_path(m, NULL);
+	return obj;
 }
 
 /* Loads program idx of o alone; its verified_insns, 0 if not reported, -1 if refused. */
