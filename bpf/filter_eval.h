@@ -41,11 +41,11 @@ struct scratch {
 struct eval_ctx {
 	__u32 set; /* active rule set */
 	__u32 nkeys;
-	__u32 len;	/* uevent bytes in scratch.buf; buf[len] is a NUL we wrote */
-	__u32 nsegs;	/* entries of scratch.seg_end */
-	__u32 verdict;	/* enum filter_action, 0 = no rule matched */
-	__u32 extra;	/* position + 1 of a NUL found after MAX_SEGS segments, 0 if none */
-	__u32 header;	/* segment 0 holds an '@': the ACTION@DEVPATH header, not a property */
+	__u32 len;     /* uevent bytes in scratch.buf; buf[len] is a NUL we wrote */
+	__u32 nsegs;   /* entries of scratch.seg_end */
+	__u32 verdict; /* enum filter_action, 0 = no rule matched */
+	__u32 extra;   /* position + 1 of a NUL found after MAX_SEGS segments, 0 if none */
+	__u32 header;  /* segment 0 holds an '@': the ACTION@DEVPATH header, not a property */
 };
 
 /* What evaluate() is told about where the payload came from. */
