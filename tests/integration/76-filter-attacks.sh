@@ -47,6 +47,7 @@ verdict() {
 		fail "$1" "uevlisten, udevadm got $got uevents of $2, want 0 0"
 }
 
+# shellcheck disable=SC2086 # IN is a command line
 start_listener l $IN -- || fail "setup" "uevlisten in the container"
 UDEV=""
 if command -v udevadm >/dev/null; then
