@@ -48,7 +48,7 @@ fi
 # tracepoint (6.4), so it falls back to fentry on __netlink_sendskb.
 expected_tier() {
 	case $1 in
-	6.1*) echo fentry/__netlink_sendskb ;;
+	6.1 | 6.1-*) echo fentry/__netlink_sendskb ;;
 	*) echo tp_btf/sk_data_ready ;;
 	esac
 }
