@@ -11,10 +11,12 @@ info "filter_tier=${want_filter:-none}"
 	fail "filter: features plans $WANT_FILTER" "planned [$want_filter]: $(why_not lsm/socket_sock_rcv_skb)"
 if [ "$WANT_FILTER" = lsm/socket_sock_rcv_skb ]; then
 	FT=LSM
+	FLATE="from its first uevent"
 	FPIN=lsm_link
 	FNOPIN=sockfilter
 else
 	FT="socket filter"
+	FLATE="once the watcher covered it"
 	FPIN=sockfilter
 	FNOPIN=lsm_link
 fi
@@ -61,11 +63,11 @@ if command -v nsenter >/dev/null; then
 	wait_count "devpath=/devices/virtual/mem/null " "$T/enf_out.out" 5
 	sleep 0.5
 	[ "$(count_lines "devpath=/devices/virtual/mem/null " "$T/enf_late.out")" = 0 ] &&
-		pass "filter: a socket made after the rule is denied from its first uevent" ||
-		fail "filter: a socket made after the rule is denied from its first uevent" "$(cat "$T/enf_late.out")"
+		pass "filter: a socket made after the rule is denied $FLATE" ||
+		fail "filter: a socket made after the rule is denied $FLATE" "$(cat "$T/enf_late.out")"
 	want_denied=7 # 3, then 2 for each of the two sockets
 else
-	skip "filter: a socket made after the rule is denied from its first uevent" "busybox without nsenter"
+	skip "filter: a socket made after the rule is denied $FLATE" "busybox without nsenter"
 	want_denied=3
 fi
 denied=$("$UEVSCOPE" filter status | awk '$1 == "1" && $4 == "netns='"$enf_in_netns"'" { print $3 }')
