@@ -64,7 +64,11 @@ until control c0; do
 	[ $n -gt 5 ] && break
 done
 [ -n "$UDEV" ] && ! grep -q "/devices/virtual/ctl/c0 (ctl)" "$T/udev.out" && UDEV=""
-[ -n "$UDEV" ] || skip "libudev as a listener" "no udevadm, or its monitor heard nothing"
+if [ -n "$UDEV" ]; then
+	pass "libudev as a listener: udevadm monitor hears the container"
+else
+	skip "libudev as a listener: udevadm monitor hears the container" "no udevadm, or it heard nothing"
+fi
 
 NSF=/proc/$K/ns/net
 "$UEVSCOPE" filter add --no-watch --replace --netns "$NSF" 'SUBSYSTEM=="bar"' deny >"$T/add.out" 2>&1 &&
