@@ -57,11 +57,12 @@ if command -v udevadm >/dev/null; then
 	PIDS="$PIDS $!"
 	UDEV=$!
 fi
-# Both listeners hear the container before any rule (waited for, not slept on).
-n=0
+# Both listeners hear the container before any rule (waited for, not slept on;
+# udevadm binds its socket a moment after it starts). wait_for counts in $n.
+tries=0
 until control c0; do
-	n=$((n + 1))
-	[ $n -gt 5 ] && break
+	tries=$((tries + 1))
+	[ $tries -gt 5 ] && break
 done
 [ -n "$UDEV" ] && ! grep -q "/devices/virtual/ctl/c0 (ctl)" "$T/udev.out" && UDEV=""
 if [ -n "$UDEV" ]; then
