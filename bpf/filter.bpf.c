@@ -94,6 +94,13 @@ struct {
 	__type(value, struct scratch);
 } fscratch SEC(".maps");
 
+/*
+ * Set only by tests/unit/test_filter_prog.c, which runs this program with BPF_PROG_TEST_RUN:
+ * the kernel's test socket has a cookie nobody can know, so facts come from cookie 0. Every
+ * loader leaves it 0 and the verifier drops the branch.
+ */
+const volatile __u32 test_facts_cookie0 = 0;
+
 /* The evaluator's accessors (bpf/filter_eval.h): the maps above. */
 static __always_inline struct filter_config *eval_config(void)
 {
@@ -142,31 +149,35 @@ int uev_sock_filter(struct __sk_buff *skb)
 
 	if (!s)
 		return skb->len;
+	if (test_facts_cookie0)
+		cookie = 0;
 	f = bpf_map_lookup_elem(&fsocks, &cookie);
 	if (!f) {
 		count(FILTER_CNT_NO_FACTS);
 		return skb->len;
 	}
 	s->facts = *f;
-	if (len > UEVENT_MAX)
-		len = UEVENT_MAX;
-	/* The mask changes nothing for len in [1, 2048] but proves that range to the verifier. */
+	if (len > EVAL_MAX)
+		len = EVAL_MAX;
+	/* The mask changes nothing for len in [1, EVAL_MAX] but proves the range to the verifier.
+	 */
 	hide_range(len);
-	if (len < 1 || bpf_skb_load_bytes(skb, 0, s->buf, ((len - 1) & (UEVENT_MAX - 1)) + 1)) {
+	if (len < 1 || bpf_skb_load_bytes(skb, 0, s->buf, ((len - 1) & BUF_MASK) + 1)) {
 		count(FILTER_CNT_LOAD_FAIL);
 		return skb->len;
 	}
-	return evaluate(s, len) == FILTER_DENY ? 0 : skb->len;
+	return evaluate(s, len, skb->len, EVAL_MAYBE_ACK) == FILTER_DENY ? 0 : skb->len;
 }
 
 SEC("lsm/socket_sock_rcv_skb")
 int BPF_PROG(uev_lsm_rcv, struct sock *sk, struct sk_buff *skb, int ret)
 {
+	struct netlink_skb_parms cb;
 	struct filter_sock_facts *f;
 	struct cgroup *cg;
 	struct scratch *s;
 	__u64 cookie;
-	__u32 len, lvl;
+	__u32 len, lvl, origin;
 
 	if (ret)
 		return ret;
@@ -190,16 +201,19 @@ int BPF_PROG(uev_lsm_rcv, struct sock *sk, struct sk_buff *skb, int ret)
 	f = bpf_map_lookup_elem(&fsocks, &cookie);
 	if (f)
 		s->facts.tgid = f->tgid;
+	/* NETLINK_CB(skb): a broadcast has dst_group set, the kernel's unicast ack has not. */
+	if (bpf_probe_read_kernel(&cb, sizeof(cb), skb->cb))
+		cb.dst_group = 1;
+	origin = cb.dst_group ? EVAL_BROADCAST : EVAL_MAYBE_ACK;
 	len = skb->len;
-	if (len > UEVENT_MAX)
-		len = UEVENT_MAX;
+	if (len > EVAL_MAX)
+		len = EVAL_MAX;
 	hide_range(len);
-	if (len < 1 ||
-	    bpf_probe_read_kernel(s->buf, ((len - 1) & (UEVENT_MAX - 1)) + 1, skb->data)) {
+	if (len < 1 || bpf_probe_read_kernel(s->buf, ((len - 1) & BUF_MASK) + 1, skb->data)) {
 		count(FILTER_CNT_LOAD_FAIL);
 		return 0;
 	}
-	return evaluate(s, len) == FILTER_DENY ? -EPERM : 0;
+	return evaluate(s, len, skb->len, origin) == FILTER_DENY ? -EPERM : 0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

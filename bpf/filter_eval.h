@@ -23,8 +23,9 @@
 #ifndef FILTER_EVAL_H
 #define FILTER_EVAL_H
 
-#define UEVENT_MAX 2048 /* UEVENT_BUFFER_SIZE, include/linux/kobject.h */
-#define BUF_MASK   (FILTER_BUF_SIZE - 1)
+#define BUF_MASK (FILTER_BUF_SIZE - 1)
+/* Bytes of a payload the programs copy and evaluate; the rest is "too large" (fail closed). */
+#define EVAL_MAX (FILTER_BUF_SIZE - 1)
 
 /* Hides a value's known range from clang, so the masks the verifier needs stay in the code. */
 #define hide_range(v) asm volatile("" : "+r"(v))
@@ -43,7 +44,14 @@ struct eval_ctx {
 	__u32 len;     /* uevent bytes in scratch.buf; buf[len] is a NUL we wrote */
 	__u32 nsegs;   /* entries of scratch.seg_end */
 	__u32 verdict; /* enum filter_action, 0 = no rule matched */
-	__u32 found;   /* bit k: keys[k] seen; the first occurrence counts, as in trace -m */
+	__u32 extra;   /* position + 1 of a NUL found after MAX_SEGS segments, 0 if none */
+	__u32 header;  /* segment 0 holds an '@': the ACTION@DEVPATH header, not a property */
+};
+
+/* What evaluate() is told about where the payload came from. */
+enum eval_origin {
+	EVAL_MAYBE_ACK = 1, /* may be a unicast ack (the socket filter cannot tell) */
+	EVAL_BROADCAST = 2, /* known to be a broadcast (LSM: NETLINK_CB(skb).dst_group != 0) */
 };
 
 /* Whether rule r applies to a socket with facts f (user space attaches by it too). */
@@ -74,7 +82,11 @@ static __always_inline void count(__u32 idx);
 #define CHUNK	 64  /* bytes one scan_cb call looks at */
 #define MAX_SEGS 128 /* NUL-terminated segments of one uevent we look into */
 
-/* Pass 1, one call per CHUNK bytes: where each segment ends (its NUL). */
+/*
+ * Pass 1, one call per CHUNK bytes: where each segment ends (its NUL). A NUL past MAX_SEGS
+ * segments is noted in ctx->extra (its position + 1) and ends the pass. Kept to one branch per
+ * byte: the verifier walks all CHUNK bytes of each call.
+ */
 static long scan_cb(__u32 i, struct eval_ctx *ctx)
 {
 	struct scratch *s = scratch();
@@ -84,15 +96,45 @@ static long scan_cb(__u32 i, struct eval_ctx *ctx)
 		return 1;
 	for (j = 0; j < CHUNK; j++) {
 		pos = i * CHUNK + j;
-		if (pos > ctx->len || ctx->nsegs >= MAX_SEGS)
+		if (pos > ctx->len)
 			return 1;
-		if (!s->buf[pos & BUF_MASK])
-			s->seg_end[ctx->nsegs++ & (MAX_SEGS - 1)] = pos;
+		if (s->buf[pos & BUF_MASK])
+			continue;
+		if (ctx->nsegs >= MAX_SEGS) {
+			ctx->extra = pos + 1;
+			return 1;
+		}
+		s->seg_end[ctx->nsegs++ & (MAX_SEGS - 1)] = pos;
 	}
 	return 0;
 }
 
-/* Pass 2, one call per segment: if it is "KEY=..." for a key the policy uses, note the value. */
+/* Pass 1b, one call per CHUNK bytes of segment 0: whether it holds an '@' (a header). */
+static long hdr_cb(__u32 i, struct eval_ctx *ctx)
+{
+	struct scratch *s = scratch();
+	__u32 j, pos;
+
+	if (!s)
+		return 1;
+	for (j = 0; j < CHUNK; j++) {
+		pos = i * CHUNK + j;
+		if (pos >= s->seg_end[0])
+			return 1;
+		if (s->buf[pos & BUF_MASK] == '@') {
+			ctx->header = 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Pass 2, one call per segment: if it is "KEY=..." for a key the policy uses, note the value.
+ * As libudev (systemd's device_new_from_nulstr() -> device_add_property_internal(), which
+ * replaces an existing key's value), the LAST occurrence of a repeated key wins, and the
+ * ACTION@DEVPATH header (segment 0, when it holds an '@') is not a property.
+ */
 static long key_cb(__u32 i, struct eval_ctx *ctx)
 {
 	struct filter_config *cfg;
@@ -102,6 +144,8 @@ static long key_cb(__u32 i, struct eval_ctx *ctx)
 	cfg = eval_config();
 	if (!s || !cfg)
 		return 1;
+	if (!i && ctx->header)
+		return 0;
 	seg = i ? s->seg_end[(i - 1) & (MAX_SEGS - 1)] + 1 : 0;
 	end = s->seg_end[i & (MAX_SEGS - 1)];
 	for (k = 0; k < FILTER_MAX_KEYS; k++) {
@@ -118,9 +162,8 @@ static long key_cb(__u32 i, struct eval_ctx *ctx)
 				break;
 			}
 		}
-		if (!same || s->buf[(seg + key->len) & BUF_MASK] != '=' || (ctx->found & (1u << k)))
+		if (!same || s->buf[(seg + key->len) & BUF_MASK] != '=')
 			continue;
-		ctx->found |= 1u << k;
 		s->voff[k] = seg + key->len + 1;
 		s->vlen[k] = end - s->voff[k];
 		break;
@@ -201,12 +244,70 @@ static long rule_cb(__u32 i, struct eval_ctx *ctx)
 	return 1;
 }
 
-/* s->facts and the first len bytes of s->buf are filled in. */
-static __always_inline __u32 evaluate(struct scratch *s, __u32 len)
+/* One rule per call: whether any deny rule of the set applies to this socket. */
+static long deny_cb(__u32 i, struct eval_ctx *ctx)
+{
+	__u32 slot = (ctx->set & 1) * FILTER_MAX_RULES + (i & (FILTER_MAX_RULES - 1));
+	struct scratch *s = scratch();
+	struct filter_rule *r;
+
+	r = eval_rule(&slot);
+	if (!s || !r)
+		return 1;
+	if (!r->id || r->action != FILTER_DENY || !in_scope(r, &s->facts))
+		return 0;
+	ctx->verdict = FILTER_DENY;
+	return 1;
+}
+
+static __always_inline __u32 le32_at(const struct scratch *s, __u32 off)
+{
+	return (__u32)(__u8)s->buf[off] | (__u32)(__u8)s->buf[off + 1] << 8 |
+	       (__u32)(__u8)s->buf[off + 2] << 16 | (__u32)(__u8)s->buf[off + 3] << 24;
+}
+
+/*
+ * Whether the payload is the one thing that passes unevaluated: the kernel's positive ack to
+ * an injector (netlink_ack() -> netlink_unicast(), which runs sk_filter() too). The kernel
+ * builds it whole: struct nlmsghdr {len 36, NLMSG_ERROR, seq} then struct nlmsgerr {error 0,
+ * a copy of the request's nlmsghdr} (36 bytes: an error 0 ack never carries the request's
+ * payload, and a uevent request sets no extack message or cookie, so no TLVs either).
+ *
+ * What an injector cannot forge: on the LSM tier the skb's NETLINK_CB, where a broadcast
+ * (kernel or injected uevent, lib/kobject_uevent.c sets dst_group 1) is never an ack. The socket
+ * filter cannot read NETLINK_CB (bpf_prog_run_save_cb() hides skb->cb), so there only the exact
+ * shape decides: a 36-byte payload whose first 20 bytes are this binary header leaves an
+ * injector 16 bytes, of which the kernel takes 9 or more for its own "SEQNUM=N\0", and no
+ * '@' header (bytes 0-1 are 0x24 0x00): no uevent parser reads that as a uevent. Error acks
+ * (which echo the request) and anything else are evaluated as uevents.
+ */
+static __always_inline bool is_ack(const struct scratch *s, __u32 len, __u32 full_len, __u32 origin)
+{
+	if (origin != EVAL_MAYBE_ACK || len != 36 || full_len != 36)
+		return false;
+	return le32_at(s, 0) == 36 && s->buf[4] == 2 && s->buf[5] == 0 && /* NLMSG_ERROR */
+	       le32_at(s, 16) == 0 &&					  /* error 0 */
+	       le32_at(s, 8) == le32_at(s, 28) &&			  /* seq == request's */
+	       le32_at(s, 20) >= 16;					  /* request's nlmsg_len */
+}
+
+/* A udev-format message ("libudev\0" + struct monitor_netlink_header): not a kernel uevent. */
+static __always_inline bool is_udev_format(const struct scratch *s, __u32 len)
+{
+	return len >= 8 && s->buf[0] == 'l' && s->buf[1] == 'i' && s->buf[2] == 'b' &&
+	       s->buf[3] == 'u' && s->buf[4] == 'd' && s->buf[5] == 'e' && s->buf[6] == 'v' &&
+	       !s->buf[7];
+}
+
+/*
+ * s->facts and the first len bytes of s->buf are filled in; the payload is full_len bytes
+ * (len < full_len when it did not fit the scratch). origin: enum eval_origin.
+ */
+static __always_inline __u32 evaluate(struct scratch *s, __u32 len, __u32 full_len, __u32 origin)
 {
 	struct eval_ctx ctx = {};
 	struct filter_config *cfg;
-	__u32 k, n, set;
+	__u32 k, n, set, why = 0;
 
 	cfg = eval_config();
 	if (!cfg)
@@ -218,22 +319,44 @@ static __always_inline __u32 evaluate(struct scratch *s, __u32 len)
 		s->voff[k] = 0;
 		s->vlen[k] = 0; /* an absent key compares as "" (like trace -m) */
 	}
+	if (len > EVAL_MAX)
+		len = EVAL_MAX;
 	hide_range(len);
-	s->buf[len & BUF_MASK] = 0;
-	/*
-	 * An ack to an injector (netlink_unicast() runs sk_filter() too) starts with a struct
-	 * nlmsghdr of type NLMSG_ERROR (2); a uevent's bytes 4-5 are text. Acks always pass.
-	 */
-	if (len >= 16 && s->buf[4] == 2 && s->buf[5] == 0)
+	s->buf[len & BUF_MASK] = 0; /* so a payload without a final NUL ends its last segment */
+	if (is_ack(s, len, full_len, origin)) {
+		count(FILTER_CNT_ACK);
 		return FILTER_ALLOW;
+	}
 	count(FILTER_CNT_SEEN);
-	ctx.len = len;
-	EVAL_LOOP(len / CHUNK + 1, scan_cb, &ctx);
-	if (ctx.nkeys)
-		EVAL_LOOP(ctx.nsegs & (2 * MAX_SEGS - 1), key_cb, &ctx);
 	n = cfg->nrules[set];
 	if (n > FILTER_MAX_RULES)
 		n = FILTER_MAX_RULES;
+	ctx.len = len;
+	EVAL_LOOP(len / CHUNK + 1, scan_cb, &ctx);
+	/*
+	 * Fail closed: what cannot be evaluated whole, as libudev would read it, is denied
+	 * whenever a deny rule applies to this socket (kernel uevents never get here: at most
+	 * 1 + UEVENT_NUM_ENVP (64) segments and ACTION@DEVPATH plus 2048 bytes).
+	 */
+	/* More than MAX_SEGS segments, unless the one left is the empty one after a final NUL. */
+	if (full_len > len ||
+	    (ctx.extra && (ctx.extra != len + 1 || s->seg_end[MAX_SEGS - 1] + 1 != len)))
+		why = FILTER_CNT_TOO_LARGE;
+	else if (is_udev_format(s, len))
+		why = FILTER_CNT_UDEV_FORMAT;
+	if (why) {
+		EVAL_LOOP(n, deny_cb, &ctx);
+		if (ctx.verdict == FILTER_DENY) {
+			count(why);
+			return FILTER_DENY;
+		}
+		count(FILTER_CNT_DEFAULT_ALLOW);
+		return FILTER_ALLOW;
+	}
+	if (ctx.nkeys) {
+		EVAL_LOOP(s->seg_end[0] / CHUNK + 1, hdr_cb, &ctx);
+		EVAL_LOOP(ctx.nsegs & (2 * MAX_SEGS - 1), key_cb, &ctx);
+	}
 	EVAL_LOOP(n, rule_cb, &ctx);
 	if (!ctx.verdict) {
 		count(FILTER_CNT_DEFAULT_ALLOW);

@@ -15,8 +15,13 @@
 #define FILTER_KEY_LEN	 32 /* key names, NUL included */
 #define FILTER_STR_LEN	 60 /* literal part of one alternative, no NUL needed */
 #define FILTER_TEXT_LEN	 256
-#define FILTER_CG_DEPTH	 8    /* cgroup levels a socket's facts keep (root = level 0) */
-#define FILTER_BUF_SIZE	 4096 /* scratch: a uevent is at most 2048 bytes (UEVENT_BUFFER_SIZE) */
+#define FILTER_CG_DEPTH	 8 /* cgroup levels a socket's facts keep (root = level 0) */
+/*
+ * Scratch for one payload (power of two). A kernel uevent is ACTION@DEVPATH\0 plus at most
+ * UEVENT_BUFFER_SIZE (2048) bytes of environment, DEVPATH= among them, so under 4.2 KiB; an
+ * injected one at most 2048 - 16. Longer payloads are denied where a deny rule applies.
+ */
+#define FILTER_BUF_SIZE 8192
 
 enum filter_action {
 	FILTER_ALLOW = 1,
@@ -144,6 +149,9 @@ enum filter_counter {
 	FILTER_CNT_NO_FACTS,	  /* socket filter ran on a socket we hold no facts for: allowed */
 	FILTER_CNT_LOAD_FAIL,	  /* payload could not be copied: allowed */
 	FILTER_CNT_NO_STATS,	  /* matched rule had no stats entry: verdict kept, not counted */
+	FILTER_CNT_ACK,		  /* the kernel's ack to an injector: passed unevaluated */
+	FILTER_CNT_TOO_LARGE,	  /* denied: too large (or too many segments) to evaluate */
+	FILTER_CNT_UDEV_FORMAT,	  /* denied: a "libudev" message where a kernel uevent belongs */
 	FILTER_CNT_MAX,
 };
 

@@ -229,6 +229,8 @@ if [ $unit_only = 0 ]; then
 			'"$0"/vm/run.sh "$BUILD" | grep -v "^[0-9]* passed, [0-9]* failed"' "$here"
 		for s in ${VM_KERNELS:-6.1 6.12}; do
 			count_verdict "vm-$s" "$out.1" "vm-$s: " | tee -a "$log"
+			[ "${VM_NOLSM:-1}" = 1 ] &&
+				count_verdict "vm-$s-nolsm" "$out.1" "vm-$s-nolsm: " | tee -a "$log"
 		done
 		;;
 	esac

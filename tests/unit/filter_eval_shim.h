@@ -75,15 +75,14 @@ static inline int kernel_eval(const struct filter_set *set, const struct filter_
 	shim_cfg.nkeys[act] = set->nkeys;
 	memcpy(shim_cfg.keys[act], set->keys, sizeof(set->keys));
 	memcpy(&shim_rules[act * FILTER_MAX_RULES], set->rules, sizeof(set->rules));
-	if (len > UEVENT_MAX)
-		len = UEVENT_MAX;
-	memcpy(shim_scratch.buf, payload, len);
+	memcpy(shim_scratch.buf, payload, len > EVAL_MAX ? EVAL_MAX : len);
 	shim_scratch.facts = *f;
 	shim_matched_id = 0;
-	verdict = evaluate(&shim_scratch, len);
+	verdict = evaluate(&shim_scratch, len > EVAL_MAX ? EVAL_MAX : len, len, EVAL_MAYBE_ACK);
 	if (rule_id)
 		*rule_id = shim_matched_id;
-	return shim_matched_id ? (int)verdict : 0;
+	/* A deny without a deciding rule: the payload could not be evaluated whole. */
+	return shim_matched_id || verdict == FILTER_DENY ? (int)verdict : 0;
 }
 
 /* A string literal with embedded NULs: its size, not strlen, is the length. */

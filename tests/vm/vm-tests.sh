@@ -6,9 +6,13 @@
 # fallbacks, emission records) against a real Debian kernel. Every check
 # prints PASS/FAIL/SKIP like the host suites; INFO lines feed the host's table.
 # Nothing else listens for uevents in the VM (no udevd), so counts are exact.
-# usage: vm-tests.sh LABEL EXPECTED_DELIVERY_TIER
+# usage: vm-tests.sh LABEL EXPECTED_DELIVERY_TIER [EXPECTED_FILTER_TIER [PARTS]]
+# PARTS (comma-separated vm.d names without .sh): only features, then those.
 SUITE=vm-$1
 WANT_DELIVERY=$2
+# shellcheck disable=SC2034 # read by vm.d/70-enforce.sh and 76-attacks.sh
+WANT_FILTER=${3:-lsm/socket_sock_rcv_skb}
+PARTS=$4
 BUILD=/uev
 # shellcheck source=../integration/lib.sh
 . /uev/lib.sh
@@ -68,6 +72,35 @@ why_not() {
 		on && /^  / { sub(/^ +/, ""); r = r " " $0; next } { on = 0 } END { print r }' \
 		"$T/features.out"
 }
+
+# --- one file per feature (report, enforcement, locks, ...), each sourced in
+# order with this file's helpers and variables in scope; then the kernel log.
+run_parts() {
+	for part in /uev/vm.d/*.sh; do
+		[ -e "$part" ] || continue
+		case ",${PARTS:-$(basename "$part" .sh)}," in
+		*",$(basename "$part" .sh),"*) ;;
+		*) continue ;;
+		esac
+		echo "--- $(basename "$part")"
+		# shellcheck source=/dev/null # each part is checked on its own
+		. "$part"
+	done
+	# The kernel said nothing bad about any of it.
+	dmesg | grep -E 'BUG:|WARNING:|Oops:|general protection fault|Call Trace:' >"$T/dmesg.bad"
+	if [ -s "$T/dmesg.bad" ]; then
+		fail "kernel log clean" "$(head -1 "$T/dmesg.bad")"
+		echo "--- dmesg"
+		dmesg
+		echo "---"
+	else
+		pass "kernel log clean"
+	fi
+}
+if [ -n "$PARTS" ]; then
+	run_parts
+	exit 0
+fi
 
 # --- deliveries: a listener in the initial netns and one in a second netns
 # owned by the initial user namespace; one synthetic kernel uevent reaches both.
@@ -332,23 +365,5 @@ echo "--- trace -v -d 1 (exit $rc)"
 cat "$T/v.err"
 echo "---"
 
-# --- one file per feature (report, enforcement, locks, ...), each sourced in
-# order with this file's helpers and variables in scope.
-for part in /uev/vm.d/*.sh; do
-	[ -e "$part" ] || continue
-	echo "--- $(basename "$part")"
-	# shellcheck source=/dev/null # each part is checked on its own
-	. "$part"
-done
-
-# --- the kernel said nothing bad about any of it.
-dmesg | grep -E 'BUG:|WARNING:|Oops:|general protection fault|Call Trace:' >"$T/dmesg.bad"
-if [ -s "$T/dmesg.bad" ]; then
-	fail "kernel log clean" "$(head -1 "$T/dmesg.bad")"
-	echo "--- dmesg"
-	dmesg
-	echo "---"
-else
-	pass "kernel log clean"
-fi
+run_parts
 exit 0

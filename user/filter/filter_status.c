@@ -14,9 +14,14 @@
 #include "nsnames.h"
 
 static const char *const counter_names[FILTER_CNT_MAX] = {
-    [FILTER_CNT_SEEN] = "evaluated",	     [FILTER_CNT_DEFAULT_ALLOW] = "default_allow",
-    [FILTER_CNT_NO_FACTS] = "no_facts",	     [FILTER_CNT_LOAD_FAIL] = "load_failed",
+    [FILTER_CNT_SEEN] = "evaluated",
+    [FILTER_CNT_DEFAULT_ALLOW] = "default_allow",
+    [FILTER_CNT_NO_FACTS] = "no_facts",
+    [FILTER_CNT_LOAD_FAIL] = "load_failed",
     [FILTER_CNT_NO_STATS] = "stats_missing",
+    [FILTER_CNT_ACK] = "acks",
+    [FILTER_CNT_TOO_LARGE] = "denied_too_large",
+    [FILTER_CNT_UDEV_FORMAT] = "denied_udev_format",
 };
 
 static bool parse_json_flag(int argc, char **argv, const char *what, bool *json)
@@ -209,7 +214,12 @@ static int status_once(bool json)
 		printf("counters:");
 		for (i = 0; i < FILTER_CNT_MAX; i++)
 			printf(" %s=%llu", counter_names[i], (unsigned long long)cnt[i]);
-		printf("\n\n");
+		printf("\n");
+		if (cnt[FILTER_CNT_TOO_LARGE] || cnt[FILTER_CNT_UDEV_FORMAT])
+			printf("denied: %llu too large to evaluate, %llu in udev format\n",
+			       (unsigned long long)cnt[FILTER_CNT_TOO_LARGE],
+			       (unsigned long long)cnt[FILTER_CNT_UDEV_FORMAT]);
+		printf("\n");
 		print_rules(&st, &set, NULL);
 		print_socks(&st, NULL);
 	} else {

@@ -1,13 +1,34 @@
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck disable=SC2154 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter
-# Enforcement on Debian's kernels, booted with BPF LSM on: `filter` must pick
-# lsm/socket_sock_rcv_skb and deny with it (no socket filter, no window), for
-# sockets made before and after the rule; flush removes it. Sourced by
-# vm-tests.sh (busybox sh, no jq).
+# shellcheck disable=SC2154,SC2153 # NAME_pid, NAME_port...: set by eval in start_listener, start_exporter; WANT_FILTER: set by vm-tests.sh
+# Enforcement on Debian's kernels, on the tier the boot expects ($WANT_FILTER):
+# booted with BPF LSM on, `filter` must pick lsm/socket_sock_rcv_skb (no socket
+# filter, no window); booted without it, socket filters and the watcher. Both
+# deny for sockets made before and after the rule; flush removes it. Sourced
+# by vm-tests.sh (busybox sh, no jq).
 want_filter=$(awk '$1 == "filter" && $2 == "enforce" { print $3 }' "$T/features.out")
 info "filter_tier=${want_filter:-none}"
-[ "$want_filter" = "lsm/socket_sock_rcv_skb" ] && pass "filter: features plans lsm/socket_sock_rcv_skb" ||
-	fail "filter: features plans lsm/socket_sock_rcv_skb" "planned [$want_filter]: $(why_not lsm/socket_sock_rcv_skb)"
+[ "$want_filter" = "$WANT_FILTER" ] && pass "filter: features plans $WANT_FILTER" ||
+	fail "filter: features plans $WANT_FILTER" "planned [$want_filter]: $(why_not lsm/socket_sock_rcv_skb)"
+if [ "$WANT_FILTER" = lsm/socket_sock_rcv_skb ]; then
+	FT=LSM
+	FLATE="from its first uevent"
+	FPIN=lsm_link
+	FNOPIN=sockfilter
+else
+	FT="socket filter"
+	FLATE="once the watcher covered it"
+	FPIN=sockfilter
+	FNOPIN=lsm_link
+fi
+# enf_covered PID: the watcher (socket filter tier) lists a socket of PID; at once under LSM.
+enf_covered() {
+	n=0
+	while [ "$FT" != LSM ] && [ $n -lt 100 ] &&
+		! "$UEVSCOPE" filter status | awk -v p="$1" '$2 == p && /filtered/ { f = 1 } END { exit !f }'; do
+		n=$((n + 1))
+		sleep 0.1
+	done
+}
 
 enf_fire() {
 	i=0
@@ -17,39 +38,41 @@ start_listener enf_in unshare -n -- || fail "setup" "filter: netns listener"
 start_listener enf_out -- || fail "setup" "filter: host listener"
 timeout 120 "$UEVSCOPE" filter add --netns "$enf_in_netns" 'SUBSYSTEM=="mem"' deny >"$T/enf-add.out" 2>&1
 rc=$?
-if [ $rc = 0 ] && grep -q "enforced by lsm/socket_sock_rcv_skb on every uevent socket" "$T/enf-add.out"; then
-	pass "filter: add chooses the LSM tier"
+if [ $rc = 0 ] && grep -q "enforced by ${WANT_FILTER%%/*}" "$T/enf-add.out"; then
+	pass "filter: add chooses the $FT tier"
 else
-	fail "filter: add chooses the LSM tier" "exit $rc: $(cat "$T/enf-add.out")"
+	fail "filter: add chooses the $FT tier" "exit $rc: $(cat "$T/enf-add.out")"
 fi
-[ -e /sys/fs/bpf/uevscope/filter/lsm_link ] && [ ! -e /sys/fs/bpf/uevscope/filter/sockfilter ] &&
-	pass "filter: the LSM program stays attached by a pinned link" ||
-	fail "filter: the LSM program stays attached by a pinned link" "$(ls /sys/fs/bpf/uevscope/filter)"
+[ -e "/sys/fs/bpf/uevscope/filter/$FPIN" ] && [ ! -e "/sys/fs/bpf/uevscope/filter/$FNOPIN" ] &&
+	pass "filter: the $FT program stays pinned ($FPIN)" ||
+	fail "filter: the $FT program stays pinned ($FPIN)" "$(ls /sys/fs/bpf/uevscope/filter)"
 
 enf_fire 3
 wait_count "devpath=/devices/virtual/mem/null " "$T/enf_out.out" 3
 sleep 0.5
 got="$(count_lines "devpath=/devices/virtual/mem/null " "$T/enf_in.out") $(count_lines "devpath=/devices/virtual/mem/null " "$T/enf_out.out")"
-[ "$got" = "0 3" ] && pass "filter: LSM denies in the scoped netns only" ||
-	fail "filter: LSM denies in the scoped netns only" "in/out got $got, want 0 3"
+[ "$got" = "0 3" ] && pass "filter: $FT denies in the scoped netns only" ||
+	fail "filter: $FT denies in the scoped netns only" "in/out got $got, want 0 3"
 
-# A socket made after the rule, in the same netns: covered with no watcher involved.
+# A socket made after the rule, in the same netns: covered with no watcher
+# involved under LSM, once the watcher attached under socket filters.
 if command -v nsenter >/dev/null; then
 	start_listener enf_late nsenter -t "$enf_in_pid" -n -- || fail "setup" "filter: late listener"
+	enf_covered "$enf_late_pid"
 	enf_fire 2
 	wait_count "devpath=/devices/virtual/mem/null " "$T/enf_out.out" 5
 	sleep 0.5
 	[ "$(count_lines "devpath=/devices/virtual/mem/null " "$T/enf_late.out")" = 0 ] &&
-		pass "filter: a socket made after the rule is denied from its first uevent" ||
-		fail "filter: a socket made after the rule is denied from its first uevent" "$(cat "$T/enf_late.out")"
+		pass "filter: a socket made after the rule is denied $FLATE" ||
+		fail "filter: a socket made after the rule is denied $FLATE" "$(cat "$T/enf_late.out")"
 	want_denied=7 # 3, then 2 for each of the two sockets
 else
-	skip "filter: a socket made after the rule is denied from its first uevent" "busybox without nsenter"
+	skip "filter: a socket made after the rule is denied $FLATE" "busybox without nsenter"
 	want_denied=3
 fi
 denied=$("$UEVSCOPE" filter status | awk '$1 == "1" && $4 == "netns='"$enf_in_netns"'" { print $3 }')
-[ "$denied" = "$want_denied" ] && pass "filter: status counts what the LSM denied" ||
-	fail "filter: status counts what the LSM denied" "denied [$denied], want $want_denied: $("$UEVSCOPE" filter status)"
+[ "$denied" = "$want_denied" ] && pass "filter: status counts what the $FT denied" ||
+	fail "filter: status counts what the $FT denied" "denied [$denied], want $want_denied: $("$UEVSCOPE" filter status)"
 
 # Deny everything in that netns: the LSM hook sees every socket, the injector's own
 # too, whose ack (a unicast, through the same hook) must still arrive.
@@ -87,12 +110,12 @@ if [ -n "$enf_root" ]; then
 	sleep 0.5
 	n=/devices/virtual/mem/null
 	got="$(count_lines "devpath=$n " "$T/enf_cg.out") $(count_lines "devpath=$n " "$T/enf_pid.out") $(count_lines "devpath=$n " "$T/enf_free.out")"
-	[ "$got" = "0 0 2" ] && pass "filter: LSM denies by cgroup scope and by pid scope, nowhere else" ||
-		fail "filter: LSM denies by cgroup scope and by pid scope, nowhere else" "cgroup/pid/free got $got, want 0 0 2"
+	[ "$got" = "0 0 2" ] && pass "filter: $FT denies by cgroup scope and by pid scope, nowhere else" ||
+		fail "filter: $FT denies by cgroup scope and by pid scope, nowhere else" "cgroup/pid/free got $got, want 0 0 2"
 	"$UEVSCOPE" filter flush >/dev/null 2>&1
 	kill "$enf_cg_pid" "$enf_pid_pid" "$enf_free_pid" 2>/dev/null
 else
-	skip "filter: LSM denies by cgroup scope and by pid scope, nowhere else" "no cgroup v2 mounted in the VM"
+	skip "filter: $FT denies by cgroup scope and by pid scope, nowhere else" "no cgroup v2 mounted in the VM"
 fi
 # shellcheck disable=SC2086 # no late listener: no word
 kill "$enf_in_pid" "$enf_out_pid" ${enf_late_pid:-} 2>/dev/null
