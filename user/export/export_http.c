@@ -21,8 +21,9 @@ const bool export_http_available = true;
 #define SCRAPE_WAIT_NS (2 * 1000000000ull)
 /*
  * Connections served at once (each has a thread), well below the library's
- * default of FD_SETSIZE - 4 = 1020. More wait in the listen backlog, not
- * refused: the library stops accepting at the limit.
+ * default of FD_SETSIZE - 4 = 1020. More wait in the listen backlog: with
+ * MHD_USE_ITC the library stops accepting at the limit, where without it
+ * it would accept and close every new connection, a scraper's too.
  */
 #define MAX_CONNECTIONS 128
 /*
@@ -332,7 +333,7 @@ int export_server_start(struct export_server *srv, const struct listen_addr *add
 	/* The TLS options last: without TLS, MHD_OPTION_END comes first and they are not read. */
 	srv->daemon = MHD_start_daemon(
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-		(tls ? MHD_USE_TLS : 0),
+		MHD_USE_ITC | (tls ? MHD_USE_TLS : 0),
 	    0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)MAX_PER_IP,
