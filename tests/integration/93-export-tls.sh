@@ -57,7 +57,11 @@ after=$(bpftool prog show | grep -c 'name report_')
 
 new_netns uevtls
 NSA=$NS
-start_listener a ip netns exec "$NSA" -- -q || fail "setup" "listener a"
+# A loaded machine may take longer than start_listener waits: wait on, up to 30 s.
+if ! start_listener a ip netns exec "$NSA" -- -q; then
+	wait_for "^ready" "$T/a.out" 300 || fail "setup" "listener a: $(cat "$T/a.out")"
+	a_netns=$(sed -n 's/^ready.* netns=\([0-9]*\).*/\1/p' "$T/a.out")
+fi
 "$UEVSCOPE" export --listen 127.0.0.1:0 --interval 0.5 --web-config "$T/web.yml" >"$T/x.out" 2>"$T/x.err" &
 X=$!
 PIDS="$PIDS $X"
