@@ -19,9 +19,9 @@ CFLAGS	?= -g -O2
 UEV_CPPFLAGS := -std=gnu11 -Wall -Wextra -Iinclude -Iuser/lib -Iuser -Ibpf -I$(OUTPUT) -D_GNU_SOURCE \
 		$(CPPFLAGS)
 DEPFLAGS = -MMD -MP
-LDLIBS	+= -lbpf -lelf -lz -lncurses -ltinfo -lpthread
+LDLIBS	+= -lbpf -lelf -lz -lncurses -ltinfo -lpthread -lyaml -lcrypt
 # export's HTTP server; the static VM build links export_http_none.c instead.
-HTTP_LIBS := -lmicrohttpd
+HTTP_LIBS := -lmicrohttpd -lgnutls
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Iinclude -Ibpf \
 	      -Wall -Wextra -Wno-unused-parameter
 
@@ -146,8 +146,8 @@ endef
 # in without their recommendations: qemu would pull in a desktop's worth of
 # packages a headless test never uses.
 DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux libncurses-dev \
-	libmicrohttpd-dev
-TEST_DEPS := jq tmux curl python3-yaml scdoc bash-completion zsh debhelper lintian fakeroot strace
+	libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev
+TEST_DEPS := jq tmux curl openssl python3-yaml scdoc bash-completion zsh debhelper lintian fakeroot strace
 # promtool comes with Debian's prometheus; its recommended node exporter is not needed.
 TEST_NORECOMMENDS := prometheus
 VM_DEPS := qemu-system-x86 busybox-static

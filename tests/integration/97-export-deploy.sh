@@ -96,14 +96,21 @@ mount("/sys/fs/bpf", "Bidirectional")
 mount("/sys/kernel/btf", ro=True)
 mount("/run/netns", "HostToContainer", ro=True)
 argv = " ".join(c.get("command", []) + c.get("args", []))
-check(re.search(r"uevscope export --listen 0\.0\.0\.0:9464 --locks$", argv) is not None,
-      "daemonset: runs uevscope export --listen 0.0.0.0:9464 --locks", argv)
+check(re.search(r"uevscope export --listen 0\.0\.0\.0:9464 --web-config (\S+) --locks$", argv) is not None,
+      "daemonset: runs uevscope export --listen 0.0.0.0:9464 --web-config FILE --locks", argv)
+# --web-config's file comes from the Secret the header comment says how to make.
+wc = re.search(r"--web-config (\S+)", argv)
+secrets = {v["name"]: v["secret"].get("secretName") for v in pod.get("volumes", []) if "secret" in v}
+wm = [m for m in c.get("volumeMounts", []) if m["name"] in secrets and wc and
+      wc.group(1).startswith(m["mountPath"].rstrip("/") + "/")]
+check(len(wm) == 1 and wm[0].get("readOnly") is True, "daemonset: --web-config read from a Secret, read-only",
+      f"{secrets} {wm}")
 ports = {p.get("name"): p.get("containerPort") for p in c.get("ports", [])}
 check(ports.get("metrics") == 9464, "daemonset: port named metrics is 9464", ports)
 for probe in ("readinessProbe", "livenessProbe"):
     h = c.get(probe, {}).get("httpGet", {})
-    check(h.get("path") == "/healthz" and h.get("port") in ("metrics", 9464),
-          f"daemonset: {probe} on /healthz", h)
+    check(h.get("path") == "/healthz" and h.get("port") in ("metrics", 9464) and h.get("scheme") == "HTTPS",
+          f"daemonset: {probe} on /healthz over HTTPS", h)
 tol = pod.get("tolerations", [])
 check(any(t.get("operator") == "Exists" and "key" not in t and "effect" not in t for t in tol),
       "daemonset: tolerates every taint (runs on every node)", tol)
@@ -130,6 +137,10 @@ check(len(jobs) == 1 and jobs[0]["kubernetes_sd_configs"][0].get("role") == "pod
 if len(jobs) != 1:
     sys.exit(0)
 job = jobs[0]
+check(job.get("scheme") == "https" and job.get("tls_config", {}).get("ca_file") and
+      job.get("basic_auth", {}).get("password_file"),
+      "scrape config: the pod job scrapes over https, verifying the certificate, with basic auth",
+      {k: job.get(k) for k in ("scheme", "tls_config", "basic_auth")})
 sd_ns = job["kubernetes_sd_configs"][0].get("namespaces", {}).get("names")
 check(sd_ns in (None, [ds["metadata"]["namespace"]]), "scrape config: discovers the DaemonSet's namespace",
       f"{sd_ns} vs {ds['metadata']['namespace']}")

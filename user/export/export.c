@@ -5,6 +5,7 @@
  * as Prometheus metrics (export_metrics.c) every interval and served over
  * HTTP (export_http.c) and/or written to a textfile (export_textfile.c).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "export_metrics.h"
 #include "export_sources.h"
 #include "export_textfile.h"
+#include "web_config.h"
 #include "idmap.h"
 #include "nsnames.h"
 #include "report/report_session.h"
@@ -63,6 +65,7 @@ struct exporter {
 	struct report_session session;
 	struct export_sources sources;
 	struct export_server http;
+	struct web_config web;
 	bool serving;
 	struct prom_cap cap;
 	struct idmap containers;
@@ -182,6 +185,11 @@ static int start(struct exporter *x)
 		return cmd_usage_error("export", "%s", err);
 	if (!require_root("export") || !require_btf())
 		return EXIT_ENV;
+	/* Before binding: a bad file is one line and nothing listening, nothing loaded. */
+	if (a->web_config && web_config_load(a->web_config, &x->web, err, sizeof(err))) {
+		uev_err("export: %s", err);
+		return EXIT_USAGE;
+	}
 	/* Listen before loading anything: a port in use fails fast, with nothing to undo. */
 	if (a->listen) {
 		/*
@@ -189,12 +197,13 @@ static int start(struct exporter *x)
 		 * one: under a uevent flood on a small host a readout takes tens of
 		 * milliseconds, and scrapes should not.
 		 */
-		if (export_server_start(&x->http, &addr,
-					(uint64_t)(a->interval_s * 1e9) + 250000000ull,
-					(uint64_t)(3 * a->interval_s * 1e9) + 2000000000ull, bound,
-					sizeof(bound), err, sizeof(err))) {
+		rc = export_server_start(&x->http, &addr, a->web_config ? &x->web : NULL,
+					 (uint64_t)(a->interval_s * 1e9) + 250000000ull,
+					 (uint64_t)(3 * a->interval_s * 1e9) + 2000000000ull, bound,
+					 sizeof(bound), err, sizeof(err));
+		if (rc) {
 			uev_err("export: %s", err);
-			return EXIT_ENV;
+			return rc == -EINVAL ? EXIT_USAGE : EXIT_ENV;
 		}
 		x->serving = true;
 	}
@@ -208,7 +217,9 @@ static int start(struct exporter *x)
 		fprintf(stderr, "uevscope: export: timing uevent_sock_mutex contention via %s\n",
 			x->sources.lk.la.tier);
 	if (x->serving)
-		fprintf(stderr, "uevscope: export: serving http://%s/metrics\n", bound);
+		fprintf(stderr, "uevscope: export: serving %s://%s/metrics%s\n",
+			x->web.cert_pem ? "https" : "http", bound,
+			x->web.nusers ? " (basic auth)" : "");
 	if (a->textfile)
 		fprintf(stderr, "uevscope: export: writing %s/%s every %g s\n", a->textfile,
 			EXPORT_TEXTFILE_NAME, a->interval_s);
@@ -253,5 +264,6 @@ int cmd_export(int argc, char **argv)
 	sb_free(&x.body);
 	prom_cap_free(&x.cap);
 	idmap_free(&x.containers, free);
+	web_config_free(&x.web);
 	return rc;
 }

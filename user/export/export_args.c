@@ -25,6 +25,9 @@ static const char export_usage[] =
     "  -l, --listen ADDR:PORT  serve /metrics and /healthz there (default " LISTEN_DEFAULT ",\n"
     "                          this host only; any other address only when given:\n"
     "                          0.0.0.0:9464 for every interface; port 0 picks one)\n"
+    "      --web-config FILE   TLS and basic auth, in the Prometheus exporter-toolkit's\n"
+    "                          format: tls_server_config: cert_file, key_file;\n"
+    "                          basic_auth_users: NAME: BCRYPT-HASH (/healthz stays open)\n"
     "      --textfile DIR      also write DIR/" EXPORT_TEXTFILE_NAME " every interval, for\n"
     "                          node_exporter's textfile collector (replaced atomically;\n"
     "                          removed on exit); alone, without --listen: no HTTP\n"
@@ -50,17 +53,20 @@ static const char export_usage[] =
     "EXAMPLES:\n"
     "  uevscope export                             # http://127.0.0.1:9464/metrics\n"
     "  uevscope export --listen 0.0.0.0:9464 --locks   # for a Prometheus elsewhere\n"
+    "  uevscope export --listen 0.0.0.0:9464 --web-config /etc/uevscope/web.yml\n"
     "  uevscope export --textfile /var/lib/node_exporter/textfile_collector\n"
     "  curl -s 127.0.0.1:9464/metrics | promtool check metrics\n"
     "\n"
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF,\n"
-    "cannot listen: port in use, ...), 2 bad usage.\n";
+    "cannot listen: port in use, ...), 2 bad usage (also a --web-config that cannot\n"
+    "be read or used: checked before anything listens or loads).\n";
 
-enum { OPT_TEXTFILE = REPORT_OPT_NEXT, OPT_MAX_SERIES, OPT_LOCKS };
+enum { OPT_TEXTFILE = REPORT_OPT_NEXT, OPT_MAX_SERIES, OPT_LOCKS, OPT_WEB_CONFIG };
 
 static const struct option export_options[] = {
     {"listen", required_argument, NULL, 'l'},
     {"textfile", required_argument, NULL, OPT_TEXTFILE},
+    {"web-config", required_argument, NULL, OPT_WEB_CONFIG},
     {"max-series", required_argument, NULL, OPT_MAX_SERIES},
     {"locks", no_argument, NULL, OPT_LOCKS},
     {"interval", required_argument, NULL, 'i'},
@@ -97,6 +103,9 @@ int export_parse_args(int argc, char **argv, struct export_args *a)
 		case OPT_TEXTFILE:
 			a->textfile = optarg;
 			break;
+		case OPT_WEB_CONFIG:
+			a->web_config = optarg;
+			break;
 		case OPT_MAX_SERIES:
 			if (!parse_u64(optarg, &a->max_series) || a->max_series > 1000000)
 				return cmd_usage_error(
@@ -132,6 +141,8 @@ int export_parse_args(int argc, char **argv, struct export_args *a)
 	}
 	if (optind < argc)
 		return cmd_usage_error("export", "unexpected argument '%s'", argv[optind]);
+	if (a->web_config && !a->listen && a->textfile)
+		return cmd_usage_error("export", "--web-config is for HTTP: give --listen too");
 	if (!a->listen && !a->textfile)
 		a->listen = LISTEN_DEFAULT;
 	return -1;

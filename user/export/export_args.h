@@ -9,6 +9,7 @@
 struct export_args {
 	const char *listen; /* NULL: the default, unless only --textfile was given */
 	const char *textfile;
+	const char *web_config; /* --web-config FILE, or NULL */
 	uint64_t max_series;
 	bool locks;
 	double interval_s;

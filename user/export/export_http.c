@@ -7,20 +7,39 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include "common.h"
 #include "export_http.h"
 #include "gzip.h"
 #include "prom.h"
+#include "web_config.h"
 
 const bool export_http_available = true;
 
 /* How long a scrape waits for the readout it asked for before taking the latest one. */
 #define SCRAPE_WAIT_NS (2 * 1000000000ull)
-/* More connections than this are refused by the library (each has a thread). */
-#define MAX_CONNECTIONS 512
+/*
+ * Connections served at once (each has a thread), well below the library's
+ * default of FD_SETSIZE - 4 = 1020. More wait in the listen backlog: with
+ * MHD_USE_ITC the library stops accepting at the limit, where without it
+ * it would accept and close every new connection, a scraper's too.
+ */
+#define MAX_CONNECTIONS 128
+/*
+ * Connections from one source address: more are closed at once. A hostile
+ * client holding idle sockets cannot take the slots a scraper or a probe
+ * from another address needs.
+ */
+#define MAX_PER_IP 32
 /* A client silent this long is dropped: it holds a thread, never the exporter. */
 #define IDLE_TIMEOUT_S 10
+/*
+ * Each connection's memory for the request line and headers: more headers
+ * than fit are answered 431 (Request Header Fields Too Large) and closed.
+ */
+#define CONNECTION_MEMORY (32 * 1024)
+#define AUTH_REALM	  "uevscope"
 
 struct export_snapshot {
 	unsigned int refs; /* under srv->lock */
@@ -65,13 +84,11 @@ static ssize_t read_body(void *cls, uint64_t pos, char *buf, size_t max)
 	return (ssize_t)n;
 }
 
-/* The client's Accept-Encoding names gzip (Prometheus always sends it). */
+/* The client's Accept-Encoding accepts gzip (Prometheus always does); gzip;q=0 does not. */
 static bool accepts_gzip(struct MHD_Connection *conn)
 {
-	const char *ae =
-	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-
-	return ae && strstr(ae, "gzip");
+	return gzip_accepted(
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 }
 
 static void free_body(void *cls)
@@ -174,6 +191,35 @@ static enum MHD_Result serve_health(struct export_server *srv, struct MHD_Connec
 	return reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
 }
 
+static bool authorized(struct export_server *srv, struct MHD_Connection *conn)
+{
+	char *pass = NULL, *user = MHD_basic_auth_get_username_password(conn, &pass);
+	bool ok = web_config_auth(srv->web, user, pass);
+
+	if (pass) {
+		explicit_bzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user)
+		MHD_free(user);
+	return ok;
+}
+
+static enum MHD_Result reply_unauthorized(struct MHD_Connection *conn)
+{
+	static const char text[] = "unauthorized\n";
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	ret = MHD_queue_basic_auth_fail_response(conn, AUTH_REALM, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **req_cls)
@@ -186,6 +232,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)req_cls;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
+	/* /healthz says ok or stale and nothing else: probes need no password. */
+	if (srv->web && srv->web->nusers && strcmp(url, "/healthz") && !authorized(srv, conn))
+		return reply_unauthorized(conn);
 	if (!strcmp(url, "/metrics"))
 		return serve_metrics(srv, conn);
 	if (!strcmp(url, "/healthz"))
@@ -225,17 +274,49 @@ static int bind_socket(const struct listen_addr *addr, char *err, size_t errlen)
 	return -e;
 }
 
+/* GnuTLS takes the certificate and the key, and they belong together: checked before binding. */
+static int check_tls(const struct web_config *wc, char *err, size_t errlen)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_datum_t cert = {(unsigned char *)wc->cert_pem, (unsigned int)strlen(wc->cert_pem)};
+	gnutls_datum_t key = {(unsigned char *)wc->key_pem, (unsigned int)strlen(wc->key_pem)};
+	int rc;
+
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		snprintf(err, errlen, "this libmicrohttpd has no TLS; drop tls_server_config");
+		return -ENOTSUP;
+	}
+	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+		snprintf(err, errlen, "GnuTLS: out of memory");
+		return -ENOMEM;
+	}
+	rc = gnutls_certificate_set_x509_key_mem(cred, &cert, &key, GNUTLS_X509_FMT_PEM);
+	gnutls_certificate_free_credentials(cred);
+	if (rc < 0) {
+		snprintf(err, errlen,
+			 "--web-config: the certificate %s and key %s are not a usable pair: %s",
+			 wc->cert_file, wc->key_file, gnutls_strerror(rc));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int export_server_start(struct export_server *srv, const struct listen_addr *addr,
-			uint64_t fresh_ns, uint64_t stale_ns, char *bound, size_t boundlen,
-			char *err, size_t errlen)
+			const struct web_config *web, uint64_t fresh_ns, uint64_t stale_ns,
+			char *bound, size_t boundlen, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	pthread_condattr_t ca;
+	bool tls = web && web->cert_pem;
+	int rc;
 
 	memset(srv, 0, sizeof(*srv));
 	srv->fresh_ns = fresh_ns;
 	srv->stale_ns = stale_ns;
+	srv->web = web;
+	if (tls && (rc = check_tls(web, err, errlen)))
+		return rc;
 	srv->listen_fd = bind_socket(addr, err, errlen);
 	if (srv->listen_fd < 0)
 		return srv->listen_fd;
@@ -249,11 +330,17 @@ int export_server_start(struct export_server *srv, const struct listen_addr *add
 	pthread_cond_init(&srv->wanted, &ca);
 	pthread_cond_init(&srv->published, &ca);
 	pthread_condattr_destroy(&ca);
+	/* The TLS options last: without TLS, MHD_OPTION_END comes first and they are not read. */
 	srv->daemon = MHD_start_daemon(
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
-	    NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+		MHD_USE_ITC | (tls ? MHD_USE_TLS : 0),
+	    0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S, MHD_OPTION_END);
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)MAX_PER_IP,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+	    tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, tls ? web->key_pem : NULL,
+	    MHD_OPTION_HTTPS_MEM_CERT, tls ? web->cert_pem : NULL, MHD_OPTION_END);
 	if (!srv->daemon) {
 		snprintf(err, errlen, "cannot start the HTTP server on %s (libmicrohttpd refused)",
 			 bound);

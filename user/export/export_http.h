@@ -19,6 +19,7 @@
 
 struct export_snapshot;
 struct MHD_Daemon;
+struct web_config;
 
 struct export_server {
 	struct MHD_Daemon *daemon;
@@ -29,19 +30,23 @@ struct export_server {
 	struct export_snapshot *latest;
 	uint64_t generation; /* readouts published */
 	bool want_fresh;
-	uint64_t fresh_ns; /* a scrape accepts a readout this old */
-	uint64_t stale_ns; /* /healthz fails when the latest readout is older */
-	uint64_t scrapes;  /* /metrics requests answered */
+	uint64_t fresh_ns;	      /* a scrape accepts a readout this old */
+	uint64_t stale_ns;	      /* /healthz fails when the latest readout is older */
+	uint64_t scrapes;	      /* /metrics requests answered */
+	const struct web_config *web; /* TLS and users (--web-config), or NULL; the caller's */
 };
 
 /*
  * Binds addr (one clear line in err when it cannot: port in use, no such
  * address, ...) and serves from its own threads. bound gets the address
- * actually bound (port 0 picks one). 0 or -errno.
+ * actually bound (port 0 picks one). web (kept, not copied), when not NULL:
+ * TLS with its certificate and key, checked before binding (-EINVAL when
+ * they are not a pair), and basic auth for every path but /healthz.
+ * 0 or -errno.
  */
 int export_server_start(struct export_server *srv, const struct listen_addr *addr,
-			uint64_t fresh_ns, uint64_t stale_ns, char *bound, size_t boundlen,
-			char *err, size_t errlen);
+			const struct web_config *web, uint64_t fresh_ns, uint64_t stale_ns,
+			char *bound, size_t boundlen, char *err, size_t errlen);
 /* Publishes a rendered readout (copied) taken at ts_ns (CLOCK_MONOTONIC). */
 void export_server_publish(struct export_server *srv, const char *body, size_t len, uint64_t ts_ns);
 /* Waits until deadline_ns or until a scrape asks for a fresh readout; true if one asked. */

@@ -11,11 +11,12 @@
 const bool export_http_available = false;
 
 int export_server_start(struct export_server *srv, const struct listen_addr *addr,
-			uint64_t fresh_ns, uint64_t stale_ns, char *bound, size_t boundlen,
-			char *err, size_t errlen)
+			const struct web_config *web, uint64_t fresh_ns, uint64_t stale_ns,
+			char *bound, size_t boundlen, char *err, size_t errlen)
 {
 	(void)srv;
 	(void)addr;
+	(void)web;
 	(void)fresh_ns;
 	(void)stale_ns;
 	(void)bound;
