@@ -145,7 +145,8 @@ static int parse_args(int argc, char **argv, struct lk_args *a)
 		case OPT_STACK_ENTRIES:
 			if (!parse_u64(optarg, &v) || !v || v > LOCKS_MAX_STACKS)
 				return cmd_usage_error(
-				    "locks", "--stack-map-entries wants a count from 1 to %d, not '%s'",
+				    "locks",
+				    "--stack-map-entries wants a count from 1 to %d, not '%s'",
 				    LOCKS_MAX_STACKS, optarg);
 			a->stack_entries = (uint32_t)v;
 			break;

@@ -43,7 +43,7 @@ struct lk_walk_size {
 
 /* Broadcast walks, first to last delivery of one uevent by its sender (sk_data_ready). */
 struct lk_walk_view {
-	const char *tier; /* NULL: not timed here */
+	const char *tier;   /* NULL: not timed here */
 	struct lk_stat all; /* every walk, whatever its size */
 	uint64_t nets_sum;  /* namespaces reached, summed over walks */
 	uint32_t nets_max;
