@@ -24,6 +24,7 @@ perf one of the same task and lock whose begin and end lie within the match
 tolerance; what is left unmatched on either side is listed with the reason
 that the other tool's event stream shows.
 """
+import bisect
 import json
 import re
 import sys
@@ -139,11 +140,19 @@ def match(a, b):
     by = {}
     for i, e in enumerate(b):
         by.setdefault((e["tid"], e["lock"]), []).append(i)
+    starts = {k: [b[i]["begin"] for i in v] for k, v in by.items()}  # b is in end order: sort
+    for k in by:
+        order = sorted(range(len(by[k])), key=lambda j: starts[k][j])
+        by[k] = [by[k][j] for j in order]
+        starts[k] = [starts[k][j] for j in order]
     used = set()
     pairs, only_a = [], []
     for e in a:
         best = None
-        for i in by.get((e["tid"], e["lock"]), []):
+        k = (e["tid"], e["lock"])
+        lo = bisect.bisect_left(starts.get(k, []), e["begin"] - TOL_NS)
+        hi = bisect.bisect_right(starts.get(k, []), e["begin"] + TOL_NS)
+        for i in by.get(k, [])[lo:hi]:
             if i in used:
                 continue
             o = b[i]
@@ -162,7 +171,9 @@ def match(a, b):
 
 def explain(e, perf, other):
     """Why an event of one tool has no twin in the other's: what perf's stream shows."""
-    seen = [p for p in perf if p[1] == e["tid"] and e["begin"] - TOL_NS <= p[0] <= e["end"] + TOL_NS]
+    lo = bisect.bisect_left(perf, [e["begin"] - TOL_NS])
+    hi = bisect.bisect_right(perf, [e["end"] + TOL_NS + 1])
+    seen = [p for p in perf[lo:hi] if p[1] == e["tid"]]
     begins = [p for p in seen if p[2] and p[3] == e["lock"]]
     ends = [p for p in seen if not p[2] and p[3] == e["lock"]]
     nested = [p for p in seen if p[3] != e["lock"]]
