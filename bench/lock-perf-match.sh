@@ -50,6 +50,9 @@ STORM=""
 [ $rc = 0 ] || { echo "lock-perf-match: uevscope locks failed: $(tail -1 "$OUT/locks.err")" >&2; exit 1; }
 [ $prc = 0 ] || { echo "lock-perf-match: perf lock record failed: $(tail -1 "$OUT/perf.rec")" >&2; exit 1; }
 perf script -i "$OUT/perf.data" --ns >"$OUT/perf.txt" 2>"$OUT/perf.script.err"
+# perf's own report of the same data: every row (-E), and as bench/lock-storm.sh read it (-E 8).
+perf lock contention -i "$OUT/perf.data" -E 100000 >"$OUT/perf-report.txt" 2>&1
+perf lock contention -i "$OUT/perf.data" -E 8 >"$OUT/perf-report8.txt" 2>&1
 perf report -i "$OUT/perf.data" --stats 2>/dev/null | grep -i lost >"$OUT/perf.lost"
 python3 "$HERE/lock-compare.py" "$OUT/events.txt" "$OUT/perf.txt" --json >"$OUT/compare.json" || exit 1
 python3 "$HERE/lock-compare.py" "$OUT/events.txt" "$OUT/perf.txt" | tee "$OUT/compare.txt"
