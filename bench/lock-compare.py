@@ -169,32 +169,48 @@ def match(a, b):
     return pairs, only_a, only_b
 
 
-def explain(e, perf, other):
-    """Why an event of one tool has no twin in the other's: what perf's stream shows."""
+def explain(e, perf, other, twins):
+    """Why an event of one tool has no twin in the other's: what the streams show."""
     lo = bisect.bisect_left(perf, [e["begin"] - TOL_NS])
     hi = bisect.bisect_right(perf, [e["end"] + TOL_NS + 1])
     seen = [p for p in perf[lo:hi] if p[1] == e["tid"]]
     begins = [p for p in seen if p[2] and p[3] == e["lock"]]
     ends = [p for p in seen if not p[2] and p[3] == e["lock"]]
     nested = [p for p in seen if p[3] != e["lock"]]
-    if not seen:
-        return "perf recorded no event of this task then (perf lost it)"
-    if not ends:
-        return "perf has no contention_end of this lock for it (lost)"
-    if other == "perf" and nested:
-        return "the task was waiting for another lock (nested), which uevscope does not restart"
+    same = [t for t in twins if t["tid"] == e["tid"] and t["lock"] == e["lock"]]
+    if other == "uevscope":
+        longer = [t for t in same if t["begin"] < e["begin"] - TOL_NS and abs(t["end"] - e["end"]) <= TOL_NS]
+        if longer:
+            return "perf timed it from an earlier begin (%.1f us before) whose end it lost: one wait where uevscope has two" % (
+                (e["begin"] - longer[0]["begin"]) / 1e3)
+        if not seen:
+            return "perf recorded no event of this task then (perf lost it)"
+        if not ends:
+            return "perf has no contention_end of this lock for it (lost)"
+    else:
+        inside = [t for t in same if e["begin"] - TOL_NS <= t["begin"] and t["end"] <= e["end"] + TOL_NS]
+        if len(inside) > 1:
+            return "uevscope has %d waits inside it: perf lost the contention_end between them" % len(inside)
+        if not inside:
+            if nested:
+                return "the task waited for another lock meanwhile (nested): uevscope does not time a wait begun inside another"
+            return "uevscope has no wait of this task then (its begin or end not run: see missed_runs)"
     if len(begins) > 1:
         return "%d contention_begin before one end (spin then sleep); timed from different begins" % len(begins)
     return "timestamps differ beyond %d us" % (TOL_NS // 1000)
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    as_json = "--json" in sys.argv
-    margin = 500
-    for i, a in enumerate(sys.argv):
-        if a == "--margin-ms" and i + 1 < len(sys.argv):
-            margin = int(sys.argv[i + 1])
+    args, as_json, margin = [], False, 500
+    argv = sys.argv[1:]
+    while argv:
+        a = argv.pop(0)
+        if a == "--json":
+            as_json = True
+        elif a == "--margin-ms" and argv:
+            margin = int(argv.pop(0))
+        else:
+            args.append(a)
     if len(args) != 2:
         sys.exit(__doc__.split("\n\n")[1])
     uev, walks = read_uevscope(args[0])
@@ -216,22 +232,30 @@ def main():
     if t1 <= t0:
         sys.exit("lock-compare: the two recordings do not overlap (clocks differ? perf needs -k CLOCK_MONOTONIC)")
 
-    def cut(evs):
-        return [e for e in evs if e["lock"] == lock and t0 <= e["begin"] and e["end"] <= t1]
+    # Matched over the whole lock, then cut: a pair is in the window when uevscope's begin is,
+    # an event left over when its own begin is; so no pair is split by the window's edges.
+    u_all = [e for e in uev if e["lock"] == lock]
+    p_all = [e for e in replay(perf, per_task=False) if e["lock"] == lock]
+    pairs_all, only_u_all, only_p_all = match(u_all, p_all)
 
-    u = cut(uev)
-    p_perf = cut(replay(perf, per_task=False))
-    p_uev = cut(replay(perf, per_task=True))
+    def inside(e):
+        return t0 <= e["begin"] <= t1
+
+    pairs = [(a, b) for a, b in pairs_all if inside(a)]
+    only_u = [e for e in only_u_all if inside(e)]
+    only_p = [e for e in only_p_all if inside(e)]
+    u = [a for a, _ in pairs] + only_u
+    p_perf = [b for _, b in pairs] + only_p
+    p_uev = [e for e in replay(perf, per_task=True) if e["lock"] == lock and inside(e)]
     res = {"lock": "0x%x" % lock, "window_ns": [t0, t1], "window_s": (t1 - t0) / 1e9,
            "uevscope": stats(u), "perf": stats(p_perf), "perf_as_uevscope": stats(p_uev),
            "paths": {}}
-    pairs, only_u, only_p = match(u, p_perf)
     res["matched"] = len(pairs)
     offs = sorted(abs(a["begin"] - b["begin"]) for a, b in pairs)
     res["begin_offset_ns_median"] = offs[len(offs) // 2] if offs else None
     res["begin_offset_ns_max"] = offs[-1] if offs else None
-    res["only_uevscope"] = [dict(e, frames=None, why=explain(e, perf, "uevscope")) for e in only_u]
-    res["only_perf"] = [dict(e, frames=None, why=explain(e, perf, "perf")) for e in only_p]
+    res["only_uevscope"] = [dict(e, frames=None, why=explain(e, perf, "uevscope", p_all)) for e in only_u]
+    res["only_perf"] = [dict(e, frames=None, why=explain(e, perf, "perf", u_all)) for e in only_p]
     for path in sorted(set(res["uevscope"]) | set(res["perf"])):
         a = res["uevscope"].get(path, {"count": 0, "total_ns": 0, "max_ns": 0})
         b = res["perf"].get(path, {"count": 0, "total_ns": 0, "max_ns": 0})

@@ -21,6 +21,50 @@ listening_netns() {
 	done | sort -u | wc -l
 }
 
+# --- The matcher itself, on planted streams of one task: a plain wait, a
+# spin-then-sleep double contention_begin, a nested wait_lock (another lock),
+# and a contention_end perf lost. Three pairs; the lost end leaves two
+# uevscope waits and one perf wait over both, each said why.
+M=0xffffffff80000000
+W=0xffffffff80000100
+FR='__mutex_lock.constprop.0<-kobject_uevent_env<-kobject_synth_uevent<-uevent_store'
+for s in "1000001000 1000101000" "1000999000 1001199000" "1001999000 1002299000" \
+	"1003000500 1003100000" "1004000500 1004100000"; do
+	echo "contention $s 100 $M 5 mutex kobject_uevent_env $FR"
+done >"$T/planted.ev"
+pe() {
+	printf 'uevgen   %s [000]  %s: lock:contention_%s: %s (%s)\n' "$1" "$2" "$3" "$4" "$5"
+	printf '\tffffffff81000000 __mutex_lock.constprop.0+0x1 ([kernel.kallsyms])\n'
+	printf '\tffffffff81000001 kobject_uevent_env+0x2 ([kernel.kallsyms])\n\n'
+}
+{
+	pe 200 0.999000000 begin $W flags=SPIN
+	pe 200 0.999000100 end $W ret=0
+	pe 100 1.000000000 begin $M "flags=SPIN|MUTEX"
+	pe 100 1.000100000 end $M ret=0
+	pe 100 1.001000000 begin $M "flags=SPIN|MUTEX"
+	pe 100 1.001050000 begin $M flags=MUTEX
+	pe 100 1.001200000 end $M ret=0
+	pe 100 1.002000000 begin $M "flags=SPIN|MUTEX"
+	pe 100 1.002010000 begin $W flags=SPIN
+	pe 100 1.002020000 end $W ret=0
+	pe 100 1.002300000 end $M ret=0
+	pe 100 1.003000000 begin $M "flags=SPIN|MUTEX"
+	pe 100 1.004000000 begin $M "flags=SPIN|MUTEX"
+	pe 100 1.004100000 end $M ret=0
+	pe 200 1.010000000 begin $W flags=SPIN
+	pe 200 1.010000100 end $W ret=0
+} >"$T/planted.perf"
+if ! command -v python3 >/dev/null; then
+	skip "lock-compare.py on planted streams" "needs python3"
+else
+	got=$(python3 "$BENCH/lock-compare.py" "$T/planted.ev" "$T/planted.perf" --margin-ms 0 --json |
+		jq -c '[.matched, (.only_uevscope | map(.why | test("lost")) | all), (.only_perf | map(.why | test("2 waits inside")) | all), (.only_uevscope | length), (.only_perf | length), .perf.kobject_uevent_env.count]')
+	[ "$got" = "[3,true,true,2,1,4]" ] &&
+		pass "lock-compare.py on planted streams: 3 pairs (double begin, nested wait_lock), a lost end explained" ||
+		fail "lock-compare.py on planted streams: 3 pairs (double begin, nested wait_lock), a lost end explained" "$got"
+fi
+
 # --- Walks, exact: one shell writes 41 uevents (builtin echo: one task), so
 # 40 walks end (a task's last walk ends at its next delivery), each over every
 # listening namespace.
