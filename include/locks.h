@@ -109,6 +109,8 @@ struct locks_event {
 	__u32 flags;	/* LOCKS_F_* seen at contention_begin */
 	__u16 kind;	/* enum locks_event_kind */
 	__u16 arg;	/* walk: namespaces reached (capped at 65535) */
+	__u32 gen;	/* the report generation it was recorded in (0: before the start) */
+	__u32 pad;
 };
 
 /* Kernel's LCB_F_* (include/trace/events/lock.h), not in vmlinux.h: they are macros. */

@@ -218,6 +218,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(e))
 		return 0;
 	memcpy(&e, data, sizeof(e)); /* ring buffer pages are read-only: copy out */
+	if (!e.gen) /* before the start mark: in no report, so not in the file either */
+		return 0;
 	if (lk_event_line(ev->run, ev->f, &e) < 0)
 		ev->failed = true;
 	return 0;
