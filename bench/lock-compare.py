@@ -254,6 +254,16 @@ def main():
     offs = sorted(abs(a["begin"] - b["begin"]) for a, b in pairs)
     res["begin_offset_ns_median"] = offs[len(offs) // 2] if offs else None
     res["begin_offset_ns_max"] = offs[-1] if offs else None
+    # Signed: uevscope's stamp minus perf's. Both run at the same tracepoint hit, one after the
+    # other in the order they registered (tracepoint_add_func()), so the later one's stamp
+    # includes the earlier one's handler: at contention_begin and at contention_end apart.
+    sb = sorted(a["begin"] - b["begin"] for a, b in pairs)
+    se = sorted(a["end"] - b["end"] for a, b in pairs)
+    res["stamp_begin_ns_median"] = sb[len(sb) // 2] if sb else None
+    res["stamp_end_ns_median"] = se[len(se) // 2] if se else None
+    skew = {}
+    for a, b in pairs:
+        skew[a["path"]] = skew.get(a["path"], 0) + (a["end"] - a["begin"]) - (b["end"] - b["begin"])
     res["only_uevscope"] = [dict(e, frames=None, why=explain(e, perf, "uevscope", p_all)) for e in only_u]
     res["only_perf"] = [dict(e, frames=None, why=explain(e, perf, "perf", u_all)) for e in only_p]
     for path in sorted(set(res["uevscope"]) | set(res["perf"])):
@@ -262,9 +272,14 @@ def main():
 
         def rel(x, y):
             return abs(x - y) / max(x, y) if max(x, y) else 0.0
+        k = skew.get(path, 0)
         res["paths"][path] = {"uevscope": a, "perf": b, "count_diff": rel(a["count"], b["count"]),
                               "total_diff": rel(a["total_ns"], b["total_ns"]),
-                              "max_diff": rel(a["max_ns"], b["max_ns"])}
+                              "max_diff": rel(a["max_ns"], b["max_ns"]),
+                              # The total's difference that the stamping order of the matched
+                              # events does not explain: the leftover events' and nothing else.
+                              "stamp_skew_ns": k,
+                              "total_diff_unexplained": rel(a["total_ns"] - k, b["total_ns"])}
     ww = [w for w in walks if t0 <= w[0] and w[1] <= t1]
     res["walks"] = len(ww)
     if as_json:
@@ -280,6 +295,12 @@ def main():
             b["max_ns"] / 1e6, 100 * d["count_diff"], 100 * d["total_diff"], 100 * d["max_diff"]))
     print("matched %d events (begin offset median %s ns, max %s ns); only uevscope %d, only perf %d" % (
         len(pairs), res["begin_offset_ns_median"], res["begin_offset_ns_max"], len(only_u), len(only_p)))
+    print("uevscope stamps after perf by %s ns at contention_begin, %s ns at contention_end (medians);" % (
+        res["stamp_begin_ns_median"], res["stamp_end_ns_median"]))
+    for path, d in res["paths"].items():
+        print("  %s: total differs by %.3f ms, %.3f ms of it the matched events' stamps; unexplained %.2f%%" % (
+            path, (d["uevscope"]["total_ns"] - d["perf"]["total_ns"]) / 1e6, d["stamp_skew_ns"] / 1e6,
+            100 * d["total_diff_unexplained"]))
     for tag, lst in (("only uevscope", res["only_uevscope"]), ("only perf", res["only_perf"])):
         for e in lst[:20]:
             print("  %s: tid %d %s %d..%d (%.1f us): %s" % (tag, e["tid"], e["path"], e["begin"], e["end"],
