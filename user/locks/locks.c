@@ -92,6 +92,7 @@ static int parse_args(int argc, char **argv, struct lk_args *a)
 	int opt;
 
 	a->top = 5;
+	a->walks = true;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":d:jahv", locks_options, NULL)) != -1) {

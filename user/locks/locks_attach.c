@@ -70,10 +70,11 @@ int locks_attach(struct locks_attached *la, const char *force_tier, const char *
 	/* Contention matters most: each of its tiers with churn, then without. */
 	struct attach_job jobs[3] = {
 	    {.plan = PLAN_LOCKS, .force = force_tier},
-	    {.plan = PLAN_LOCKS_WALK},
+	    {.plan = PLAN_LOCKS_WALK, .off = !la->walks},
 	    {.plan = PLAN_LOCKS_CHURN, .off = !churn},
 	};
 	uint32_t events_bytes = la->events_bytes, stack_entries = la->stack_entries;
+	bool walks = la->walks;
 	const struct attach_obj obj = ATTACH_OBJ("locks", tiers, open_locks, close_locks, la);
 	struct emit_share share[3];
 	struct emit_cfg ecfg = {
@@ -90,6 +91,7 @@ int locks_attach(struct locks_attached *la, const char *force_tier, const char *
 	memset(la, 0, sizeof(*la));
 	la->events_bytes = events_bytes;
 	la->stack_entries = stack_entries;
+	la->walks = walks;
 	err = attach_load(&obj, jobs, ARRAY_SIZE(jobs));
 	if (err) {
 		uev_err("locks: cannot time lock contention on this kernel (%s); "

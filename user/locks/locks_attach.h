@@ -19,6 +19,7 @@ struct locks_attached {
 	/* Set before locks_attach(): */
 	uint32_t events_bytes;	/* --events: ring buffer size, 0 = no event stream */
 	uint32_t stack_entries; /* stack map size; 0 = LOCKS_MAX_STACKS */
+	bool walks;		/* time broadcast walks (sk_data_ready) */
 	char bcast_why[400];	/* why broadcast timing is not available */
 	char churn_why[400];	/* why churn is not counted */
 };

@@ -120,6 +120,7 @@ int lk_run_open(struct lk_run *run, const struct lk_args *args)
 	setup_libbpf_logging();
 	run->la.events_bytes = args->events ? LK_EVENTS_BYTES : 0;
 	run->la.stack_entries = args->stack_entries;
+	run->la.walks = args->walks;
 	if (locks_attach(&run->la, args->tier, args->bcast_tier, !args->no_churn)) {
 		lk_names_free(&run->names);
 		return EXIT_ENV;

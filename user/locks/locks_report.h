@@ -26,6 +26,7 @@ struct lk_args {
 	const char *bcast_tier; /* forced broadcast tier, or NULL */
 	const char *events;	/* --events FILE: every contention and walk, or NULL */
 	uint32_t stack_entries; /* --stack-map-entries (tests): stack map size, 0 = default */
+	bool walks;		/* time broadcast walks (locks does; export --locks does not) */
 };
 
 /*
