@@ -15,8 +15,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
+#include "uevscope.h"
 #include "locks.h"
 #include "locks_gen.bpf.h"
+#include "uev_access.bpf.h"
 
 /* Looks the key up, inserting zeros first if absent; NULL means the map is full. */
 static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero)
@@ -31,6 +33,39 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 
 /* Set by user space at run time once the lock of interest is known; 0 = every lock. */
 __u64 filter_lock = 0;
+
+/* --events: stream every timed contention and walk (struct locks_event). */
+const volatile bool events_on = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096); /* resized by the loader when --events is on */
+} events SEC(".maps");
+
+static __always_inline void emit_event(__u16 kind, __u64 begin, __u64 end, __u64 lock, __u32 tid,
+				       __s32 stack_id, __u32 flags, __u16 arg, __u32 gen)
+{
+	struct locks_event *e;
+
+	if (!events_on)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(LOCKS_CNT_EVENT_LOST);
+		return;
+	}
+	e->begin_ns = begin;
+	e->end_ns = end;
+	e->lock = lock;
+	e->tid = tid;
+	e->stack_id = stack_id;
+	e->flags = flags;
+	e->kind = kind;
+	e->arg = arg;
+	e->gen = gen;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
 
 struct wait_start {
 	__u64 lock;
@@ -100,12 +135,17 @@ static __always_inline int on_begin(void *ctx, __u64 lock, __u32 flags)
 			w->flags |= flags;
 		return 0;
 	}
+	/*
+	 * The clock first: the stack capture takes microseconds (4.4 us a
+	 * contention under the storm), which a wait timed from after it lost;
+	 * perf, stamping the same tracepoint hit, showed it (bench/lock-compare.py).
+	 */
+	ws.ts_ns = bpf_ktime_get_ns();
 	ws.lock = lock;
 	ws.flags = flags;
 	ws.stack_id = bpf_get_stackid(ctx, &stacks, 0);
 	if (ws.stack_id < 0)
 		count(LOCKS_CNT_STACK_FAIL);
-	ws.ts_ns = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&waits, &tid, &ws, BPF_NOEXIST))
 		count(LOCKS_CNT_TASK_FULL);
 	return 0;
@@ -120,22 +160,26 @@ static __always_inline int on_end(__u64 lock)
 	struct locks_stat *st;
 	struct wait_start *w;
 	__s64 *busy_runs;
-	__u64 delta;
+	__u64 delta, now, begin;
 	__u32 flags, gen;
 
 	w = bpf_map_lookup_elem(&waits, &tid);
 	if (!w || w->lock != lock) /* not timed, or a nested lock's end */
 		return 0;
-	delta = bpf_ktime_get_ns() - w->ts_ns;
+	now = bpf_ktime_get_ns();
+	delta = now - w->ts_ns;
 	flags = w->flags;
 	pk.lock = lock;
 	pk.stack_id = w->stack_id;
+	begin = w->ts_ns;
 	bpf_map_delete_elem(&waits, &tid);
 
 	/* One generation for the three updates: a report sees all of them or none. */
 	busy_runs = gen_enter(&gen);
 	if (!busy_runs)
 		return 0;
+	/* Streamed with its generation: user space writes those of the reported spans. */
+	emit_event(LOCKS_EV_CONTENTION, begin, now, lock, tid, pk.stack_id, flags, 0, gen);
 	st = lookup_or_init(&lock_stats, &lock, &zero_stat);
 	if (st)
 		stat_add(st, gen, delta, flags);
@@ -190,6 +234,120 @@ SEC("raw_tp/contention_end")
 int BPF_PROG(contention_end_raw, void *lock, int ret)
 {
 	return on_end((__u64)lock);
+}
+
+/*
+ * The broadcast walk, timed from tracepoints alone (no fentry or kprobes
+ * needed). uevent_net_broadcast_untagged() (lib/kobject_uevent.c) allocates
+ * one skb, then under uevent_sock_mutex calls netlink_broadcast() with it into
+ * every listening netns on uevent_sock_list in turn; each listener's delivery
+ * fires sock:sk_data_ready in the sending task, and every clone shares the
+ * skb's data buffer (skb->head). So a walk is the run of one task's
+ * deliveries of kernel uevents with one head, timed from its first delivery
+ * to its last; it ends at the task's next delivery that shows another head
+ * or comes back to the walk's first socket (a new uevent whose buffer reused
+ * the freed one). The time before the first and after the last delivery (the
+ * skb's allocation, namespaces with no listener) is not in it.
+ */
+struct walk {
+	__u64 head;
+	__u64 first_sk;
+	__u64 first_ns, last_ns;
+	__u32 last_net;
+	__u32 nets;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LOCKS_MAX_TASKS);
+	__type(key, __u32); /* tid of the sending task */
+	__type(value, struct walk);
+} walks SEC(".maps");
+
+/* Walk time per number of namespaces reached (capped at LOCKS_MAX_WALK_NS). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, LOCKS_MAX_WALK_NS + 1);
+	__type(key, __u32);
+	__type(value, struct locks_stat);
+} walk_stats SEC(".maps");
+
+static __always_inline void walk_done(const struct walk *w, __u32 tid)
+{
+	__u32 key = w->nets < LOCKS_MAX_WALK_NS ? w->nets : LOCKS_MAX_WALK_NS;
+	__u64 delta = w->last_ns - w->first_ns;
+	struct locks_stat *st;
+	__s64 *busy_runs;
+	__u32 gen;
+
+	busy_runs = gen_enter(&gen);
+	if (!busy_runs)
+		return;
+	emit_event(LOCKS_EV_WALK, w->first_ns, w->last_ns, 0, tid, -1, 0,
+		   w->nets < 65535 ? w->nets : 65535, gen);
+	st = lookup_or_init(&walk_stats, &key, &zero_stat);
+	if (st)
+		stat_add(st, gen, delta, 0);
+	else
+		count(LOCKS_CNT_WALK_FULL);
+	gen_exit(busy_runs);
+}
+
+static __always_inline int on_delivery(const struct sock *sk, bool direct)
+{
+	const struct sk_buff *skb = uev_queued_skb(sk, direct);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), net;
+	struct walk nw = {}, *w;
+	__u64 head = 0;
+
+	if (skb) {
+		struct uev_skb_cb cb = uev_skb_cb(skb, direct);
+
+		/* An ack to an injector (group 0) or an injected uevent: not a walk. */
+		if (!cb.dst_group || cb.creds_pid)
+			return 0;
+		head = (__u64)UEV_LOAD(direct, skb, head);
+	}
+	net = uev_net_inum(UEV_LOAD(direct, sk, __sk_common.skc_net.net), direct);
+	w = bpf_map_lookup_elem(&walks, &tid);
+	if (w && (!head || !w->head || head == w->head) && (__u64)sk != w->first_sk) {
+		w->last_ns = bpf_ktime_get_ns();
+		if (net != w->last_net) {
+			w->nets++;
+			w->last_net = net;
+		}
+		if (!w->head)
+			w->head = head;
+		return 0;
+	}
+	if (w)
+		walk_done(w, tid);
+	nw.head = head;
+	nw.first_sk = (__u64)sk;
+	nw.first_ns = bpf_ktime_get_ns();
+	nw.last_ns = nw.first_ns;
+	nw.last_net = net;
+	nw.nets = 1;
+	if (bpf_map_update_elem(&walks, &tid, &nw, BPF_ANY))
+		count(LOCKS_CNT_WALK_FULL);
+	return 0;
+}
+
+SEC("tp_btf/sk_data_ready")
+int BPF_PROG(walk_btf, struct sock *sk)
+{
+	if (sk->__sk_common.skc_family != AF_NETLINK || sk->sk_protocol != NETLINK_KOBJECT_UEVENT)
+		return 0;
+	return on_delivery(sk, true);
+}
+
+SEC("raw_tp/sk_data_ready")
+int BPF_PROG(walk_raw, struct sock *sk)
+{
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_NETLINK ||
+	    BPF_CORE_READ(sk, sk_protocol) != NETLINK_KOBJECT_UEVENT)
+		return 0;
+	return on_delivery(sk, false);
 }
 
 /* uevscope locks: network namespaces created and destroyed (included by locks.bpf.c). */

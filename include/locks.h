@@ -19,6 +19,7 @@
 #define LOCKS_MAX_PATHS	  8192 /* (lock, stack) pairs */
 #define LOCKS_MAX_WAITERS 4096 /* (lock, comm, cgroup) triples */
 #define LOCKS_MAX_STACKS  8192
+#define LOCKS_MAX_WALK_NS 1024 /* walks of more namespaces are counted under this many */
 
 /* Counters of what the kernel side could not record (per-CPU array, by index). */
 enum locks_counter {
@@ -31,7 +32,9 @@ enum locks_counter {
 	LOCKS_CNT_NET_FREE,	/* struct net freed: a network namespace destroyed */
 	LOCKS_CNT_FILTERED_OUT, /* contentions on other locks skipped once a lock filter is set */
 	LOCKS_CNT_BCAST_TASK_FULL, /* broadcast start map full: a broadcast was not timed */
-	LOCKS_CNT_GEN_RACE, /* generation changed at every try while recording: wait dropped */
+	LOCKS_CNT_GEN_RACE,   /* generation changed at every try while recording: wait dropped */
+	LOCKS_CNT_EVENT_LOST, /* --events: ring buffer full, one event not streamed */
+	LOCKS_CNT_WALK_FULL,  /* walk map full: a broadcast walk not timed */
 	LOCKS_CNT__COUNT
 };
 
@@ -86,6 +89,28 @@ struct locks_waiter_key {
 	__u64 lock;
 	__u64 cgroup_id;
 	char comm[LOCKS_COMM_LEN];
+};
+
+/*
+ * One event of --events, streamed through a ring buffer with
+ * CLOCK_MONOTONIC (bpf_ktime_get_ns()) times: a contention from its first
+ * contention_begin to its contention_end, or a broadcast walk from the first
+ * to the last sk_data_ready delivery of one uevent by one task (arg = the
+ * number of network namespaces it reached).
+ */
+enum locks_event_kind { LOCKS_EV_CONTENTION = 1, LOCKS_EV_WALK = 2 };
+
+struct locks_event {
+	__u64 begin_ns;
+	__u64 end_ns;
+	__u64 lock; /* the lock's address; 0 for a walk */
+	__u32 tid;
+	__s32 stack_id; /* < 0: capture failed (-errno) */
+	__u32 flags;	/* LOCKS_F_* seen at contention_begin */
+	__u16 kind;	/* enum locks_event_kind */
+	__u16 arg;	/* walk: namespaces reached (capped at 65535) */
+	__u32 gen;	/* the report generation it was recorded in (0: before the start) */
+	__u32 pad;
 };
 
 /* Kernel's LCB_F_* (include/trace/events/lock.h), not in vmlinux.h: they are macros. */

@@ -159,6 +159,16 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .ntiers = 1,
 	    .optional = true,
 	},
+    [PLAN_LOCKS_WALK] =
+	{
+	    .subcommand = "locks",
+	    .job = "walk",
+	    .desc = "broadcast walk time from the first to the last delivery of a uevent",
+	    .tiers = {PROBE_TP_BTF_SK_DATA_READY, PROBE_RAW_TP_SK_DATA_READY},
+	    .requires = {N, N},
+	    .ntiers = 2,
+	    .optional = true,
+	},
 };
 #undef N
 

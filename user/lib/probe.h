@@ -90,6 +90,7 @@ enum plan_id {
 	PLAN_LOCKS,
 	PLAN_LOCKS_BROADCAST, /* locks: netlink_broadcast() timed per uevent and netns */
 	PLAN_LOCKS_CHURN,     /* locks: netns created and destroyed (net_namespace slab) */
+	PLAN_LOCKS_WALK,      /* locks: broadcast walks timed from sk_data_ready deliveries */
 	PLAN__COUNT
 };
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <linux/types.h>
+#include <bpf/libbpf.h>
 
 #include "common.h"
 #include "locks_attach.h"
@@ -52,6 +53,10 @@ static const char locks_usage[] =
     "      --tier NAME       force a tier, once per job: contention (tp_btf/ or\n"
     "                        raw_tp/contention_begin), broadcast (fexit/ or\n"
     "                        kprobe/netlink_broadcast)\n"
+    "      --events FILE     also write every timed contention and broadcast walk to\n"
+    "                        FILE, one line each, CLOCK_MONOTONIC ns (docs/locks.md)\n"
+    "      --stack-map-entries N  (tests) a stack map of N entries: captures that\n"
+    "                        do not fit fail and are counted (stack_capture_failed)\n"
     "  -v, --verbose         which attach tiers were refused and why; libbpf logs\n"
     "  -h, --help            this help\n"
     "\n"
@@ -59,11 +64,12 @@ static const char locks_usage[] =
     "  uevscope locks -d 10           # ten seconds, one report\n"
     "  uevscope locks 1 5             # five one-second reports\n"
     "  uevscope locks -a -j -d 5      # every lock, as JSON\n"
+    "  uevscope locks -d 5 --events ev.txt   # and each event, to match with perf\n"
     "\n"
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
     "2 bad usage.\n";
 
-enum { OPT_TOP = 256, OPT_TIER, OPT_NO_CHURN };
+enum { OPT_TOP = 256, OPT_TIER, OPT_NO_CHURN, OPT_EVENTS, OPT_STACK_ENTRIES };
 
 static const struct option locks_options[] = {
     {"duration", required_argument, NULL, 'd'},
@@ -72,6 +78,8 @@ static const struct option locks_options[] = {
     {"top", required_argument, NULL, OPT_TOP},
     {"tier", required_argument, NULL, OPT_TIER},
     {"no-churn", no_argument, NULL, OPT_NO_CHURN},
+    {"events", required_argument, NULL, OPT_EVENTS},
+    {"stack-map-entries", required_argument, NULL, OPT_STACK_ENTRIES},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {},
@@ -84,6 +92,7 @@ static int parse_args(int argc, char **argv, struct lk_args *a)
 	int opt;
 
 	a->top = 5;
+	a->walks = true;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":d:jahv", locks_options, NULL)) != -1) {
@@ -129,6 +138,19 @@ static int parse_args(int argc, char **argv, struct lk_args *a)
 		case OPT_NO_CHURN:
 			a->no_churn = true;
 			break;
+		case OPT_EVENTS:
+			if (!*optarg)
+				return cmd_usage_error("locks", "--events wants a file name");
+			a->events = optarg;
+			break;
+		case OPT_STACK_ENTRIES:
+			if (!parse_u64(optarg, &v) || !v || v > LOCKS_MAX_STACKS)
+				return cmd_usage_error(
+				    "locks",
+				    "--stack-map-entries wants a count from 1 to %d, not '%s'",
+				    LOCKS_MAX_STACKS, optarg);
+			a->stack_entries = (uint32_t)v;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -165,6 +187,14 @@ static void say_setup(const struct locks_attached *la, bool seqnum_ok)
 	if (!seqnum_ok)
 		fputs("uevscope: locks: /sys/kernel/uevent_seqnum unreadable: no uevent rate\n",
 		      stderr);
+	if (la->walk_tier)
+		fprintf(stderr,
+			"uevscope: locks: timing each broadcast walk via %s (first to last "
+			"delivery of one uevent by its sender)\n",
+			la->walk_tier);
+	else
+		fprintf(stderr, "uevscope: locks: broadcast walks not timed%s%s\n",
+			verbose ? ": " : "; -v says why", verbose ? la->walk_why : "");
 	if (la->bcast_tier)
 		fprintf(stderr, "uevscope: locks: timing each uevent broadcast via %s\n",
 			la->bcast_tier);
@@ -175,8 +205,31 @@ static void say_setup(const struct locks_attached *la, bool seqnum_ok)
 			verbose ? ": " : "; -v says why", verbose ? la->bcast_why : "");
 }
 
+struct lk_events {
+	struct lk_run *run;
+	FILE *f;
+	bool failed;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct lk_events *ev = ctx;
+	struct locks_event e;
+
+	if (size < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e)); /* ring buffer pages are read-only: copy out */
+	if (!e.gen) /* before the start mark: in no report, so not in the file either */
+		return 0;
+	if (lk_event_line(ev->run, ev->f, &e) < 0)
+		ev->failed = true;
+	return 0;
+}
+
 int cmd_locks(int argc, char **argv)
 {
+	struct lk_events ev = {};
+	struct ring_buffer *rb = NULL;
 	struct lk_args args = {};
 	struct lk_run run = {};
 	struct strbuf out;
@@ -188,9 +241,29 @@ int cmd_locks(int argc, char **argv)
 		return rc;
 	if (!require_root("locks") || !require_btf())
 		return EXIT_ENV;
+	if (args.events && !(ev.f = fopen(args.events, "w"))) {
+		uev_err("locks: cannot write %s (%s); give a writable --events file", args.events,
+			strerror(errno));
+		return EXIT_ENV;
+	}
 	rc = lk_run_open(&run, &args);
-	if (rc)
+	if (rc) {
+		if (ev.f)
+			fclose(ev.f);
 		return rc;
+	}
+	ev.run = &run;
+	if (ev.f) {
+		rb = ring_buffer__new(locks_events_fd(&run.la), on_event, &ev, NULL);
+		if (!rb) {
+			uev_err("locks: cannot read the event ring buffer (%s)", strerror(errno));
+			fclose(ev.f);
+			lk_run_free(&run);
+			locks_detach(&run.la);
+			lk_names_free(&run.names);
+			return EXIT_ENV;
+		}
+	}
 	say_setup(&run.la, run.seqnum_ok);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -221,7 +294,10 @@ int cmd_locks(int argc, char **argv)
 			wake = end;
 		ts.tv_sec = (time_t)((wake - now) / 1000000000ull);
 		ts.tv_nsec = (long)((wake - now) % 1000000000ull);
-		nanosleep(&ts, NULL);
+		if (rb)
+			ring_buffer__poll(rb, (int)((wake - now) / 1000000ull) + 1);
+		else
+			nanosleep(&ts, NULL);
 		if (out.len && fwrite(out.buf, 1, out.len, stdout) != out.len)
 			exiting = 1;
 		fflush(stdout);
@@ -232,6 +308,13 @@ int cmd_locks(int argc, char **argv)
 	 * intervals, read once the programs are detached.
 	 */
 	locks_stop(&run.la);
+	if (rb) {
+		ring_buffer__consume(rb); /* what the programs wrote before they stopped */
+		ring_buffer__free(rb);
+		if (fclose(ev.f) || ev.failed)
+			uev_err("locks: writing %s failed (%s); events are missing from it",
+				args.events, strerror(errno));
+	}
 	if (!args.interval || (!(args.count && run.reports >= args.count) &&
 			       now_monotonic_ns() - run.last_report_ns > POLL_NS))
 		lk_run_report(&run, &out, !args.interval);

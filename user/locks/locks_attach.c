@@ -25,6 +25,8 @@ static const struct tier_progs tiers[] = {
     {PROBE_TP_BTF_CONTENTION_BEGIN, {"contention_begin_btf", "contention_end_btf"}},
     {PROBE_RAW_TP_CONTENTION_BEGIN, {"contention_begin_raw", "contention_end_raw"}},
     {PROBE_TP_BTF_KMEM_CACHE_ALLOC, {"net_alloc_btf", "net_free_btf"}},
+    {PROBE_TP_BTF_SK_DATA_READY, {"walk_btf"}},
+    {PROBE_RAW_TP_SK_DATA_READY, {"walk_raw"}},
 };
 
 static struct bpf_object_skeleton *open_locks(void *ctx)
@@ -32,7 +34,15 @@ static struct bpf_object_skeleton *open_locks(void *ctx)
 	struct locks_attached *la = ctx;
 
 	la->skel = locks_bpf__open();
-	return la->skel ? la->skel->skeleton : NULL;
+	if (!la->skel)
+		return NULL;
+	if (la->events_bytes) {
+		la->skel->rodata->events_on = true;
+		bpf_map__set_max_entries(la->skel->maps.events, la->events_bytes);
+	}
+	if (la->stack_entries)
+		bpf_map__set_max_entries(la->skel->maps.stacks, la->stack_entries);
+	return la->skel->skeleton;
 }
 
 static void close_locks(void *ctx)
@@ -58,10 +68,13 @@ int locks_attach(struct locks_attached *la, const char *force_tier, const char *
 		 bool churn)
 {
 	/* Contention matters most: each of its tiers with churn, then without. */
-	struct attach_job jobs[2] = {
+	struct attach_job jobs[3] = {
 	    {.plan = PLAN_LOCKS, .force = force_tier},
+	    {.plan = PLAN_LOCKS_WALK, .off = !la->walks},
 	    {.plan = PLAN_LOCKS_CHURN, .off = !churn},
 	};
+	uint32_t events_bytes = la->events_bytes, stack_entries = la->stack_entries;
+	bool walks = la->walks;
 	const struct attach_obj obj = ATTACH_OBJ("locks", tiers, open_locks, close_locks, la);
 	struct emit_share share[3];
 	struct emit_cfg ecfg = {
@@ -76,6 +89,9 @@ int locks_attach(struct locks_attached *la, const char *force_tier, const char *
 	int err;
 
 	memset(la, 0, sizeof(*la));
+	la->events_bytes = events_bytes;
+	la->stack_entries = stack_entries;
+	la->walks = walks;
 	err = attach_load(&obj, jobs, ARRAY_SIZE(jobs));
 	if (err) {
 		uev_err("locks: cannot time lock contention on this kernel (%s); "
@@ -84,11 +100,13 @@ int locks_attach(struct locks_attached *la, const char *force_tier, const char *
 		return err;
 	}
 	la->tier = jobs[0].tier;
-	la->churn = jobs[1].tier != NULL;
+	la->churn = jobs[2].tier != NULL;
+	la->walk_tier = jobs[1].tier;
+	snprintf(la->walk_why, sizeof(la->walk_why), "%s", jobs[1].why);
 	if (!churn)
 		snprintf(la->churn_why, sizeof(la->churn_why), "--no-churn");
 	else if (!la->churn)
-		snprintf(la->churn_why, sizeof(la->churn_why), "%s", jobs[1].why);
+		snprintf(la->churn_why, sizeof(la->churn_why), "%s", jobs[2].why);
 	/* The generations user space reads by, the counters and the stats it reads. */
 	share[0] = (struct emit_share){"busy", bpf_map__fd(la->skel->maps.busy)};
 	share[1] =
@@ -98,6 +116,11 @@ int locks_attach(struct locks_attached *la, const char *force_tier, const char *
 	la->bcast_tier = la->emit.tier;
 	snprintf(la->bcast_why, sizeof(la->bcast_why), "%s", la->emit.why);
 	return 0;
+}
+
+int locks_events_fd(const struct locks_attached *la)
+{
+	return la->skel && la->events_bytes ? bpf_map__fd(la->skel->maps.events) : -1;
 }
 
 void locks_set_gen(struct locks_attached *la, uint32_t gen)

@@ -14,6 +14,12 @@ struct locks_attached {
 	const char *tier;	   /* "tp_btf/contention_begin" or "raw_tp/contention_begin" */
 	const char *bcast_tier; /* "fexit/netlink_broadcast", "kprobe/netlink_broadcast" or NULL */
 	bool churn;		/* netns churn counted */
+	const char *walk_tier;	/* "tp_btf/sk_data_ready", "raw_tp/sk_data_ready" or NULL */
+	char walk_why[400];	/* why broadcast walks are not timed */
+	/* Set before locks_attach(): */
+	uint32_t events_bytes;	/* --events: ring buffer size, 0 = no event stream */
+	uint32_t stack_entries; /* stack map size; 0 = LOCKS_MAX_STACKS */
+	bool walks;		/* time broadcast walks (sk_data_ready) */
 	char bcast_why[400];	/* why broadcast timing is not available */
 	char churn_why[400];	/* why churn is not counted */
 };
@@ -26,6 +32,8 @@ struct locks_attached {
  */
 int locks_attach(struct locks_attached *la, const char *force_tier, const char *force_bcast,
 		 bool churn);
+/* The event stream's ring buffer (--events), or -1. */
+int locks_events_fd(const struct locks_attached *la);
 /* Detaches the programs, keeping the maps readable: nothing moves under a last read. */
 /* The report generation, for the programs of both objects (include/locks.h). */
 void locks_set_gen(struct locks_attached *la, uint32_t gen);

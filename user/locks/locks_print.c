@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common.h"
 #include "json.h"
 #include "locks_print.h"
 
@@ -16,6 +17,8 @@ static const char *const counter_names[LOCKS_CNT__COUNT] = {
     [LOCKS_CNT_PATH_FULL] = "path_map_full",
     [LOCKS_CNT_WAITER_FULL] = "task_name_map_full",
     [LOCKS_CNT_GEN_RACE] = "generation_raced",
+    [LOCKS_CNT_EVENT_LOST] = "event_lost",
+    [LOCKS_CNT_WALK_FULL] = "walk_map_full",
 };
 
 /* "870 ns", "4.61 us", "12.3 ms", "1.234 s": three or four significant digits. */
@@ -142,6 +145,61 @@ static void text_stat(struct strbuf *out, const struct lk_stat *st)
 	put_col_ns(out, mean_ns(st), 11);
 }
 
+/* Namespaces now, and 2x and 4x as many (what-if). */
+static const double whatif_scale[] = {1, 2, 4};
+
+static double walk_nets_mean(const struct lk_walk_view *w)
+{
+	return w->all.count ? (double)w->nets_sum / w->all.count : 0;
+}
+
+static void text_walk(struct strbuf *out, const struct lk_report *r)
+{
+	const struct lk_walk_view *w = &r->walk;
+	double nets = walk_nets_mean(w);
+
+	if (!w->tier) {
+		sb_puts(out, "walk: not timed (no sk_data_ready tracepoint here)\n");
+		return;
+	}
+	sb_printf(out,
+		  "walk (%s, first to last delivery of one kernel uevent by its sender): "
+		  "%llu walks, %.1f namespaces each (max %u)",
+		  w->tier, (unsigned long long)w->all.count, nets, w->nets_max);
+	if (!w->all.count) {
+		sb_putc(out, '\n');
+		return;
+	}
+	sb_puts(out, ", total ");
+	put_ns(out, w->all.total_ns);
+	sb_puts(out, ", max ");
+	put_ns(out, w->all.max_ns);
+	sb_puts(out, ", mean ");
+	put_ns(out, mean_ns(&w->all));
+	if (w->step_ns > 0) {
+		sb_puts(out, "; per namespace ");
+		put_ns(out, (uint64_t)(w->step_ns + 0.5));
+	}
+	sb_puts(out, "\n    walk time histogram:\n");
+	text_hist(out, &w->all);
+	if (w->step_ns <= 0)
+		return;
+	sb_puts(out, "    what-if, uevent_sock_mutex held per uevent for its walk:");
+	for (size_t i = 0; i < ARRAY_SIZE(whatif_scale); i++) {
+		double n = nets * whatif_scale[i], hold = lk_walk_predict_ns(w, n);
+
+		sb_printf(out, "%s %.0f namespaces ", i ? ";" : "", n);
+		put_ns(out, (uint64_t)(hold + 0.5));
+		if (r->seqnum_ok && r->seconds > 0)
+			sb_printf(out, " (%.1f%% of the time at %.0f uevents/s)",
+				  100.0 * hold * 1e-9 * r->uevents / r->seconds,
+				  r->uevents / r->seconds);
+		if (!i)
+			sb_puts(out, " now");
+	}
+	sb_putc(out, '\n');
+}
+
 static void text_lock(struct strbuf *out, const struct lk_lock_view *l)
 {
 	sb_printf(out, "\nlock 0x%llx %s", (unsigned long long)l->addr, lk_kind(l->st->flags));
@@ -195,6 +253,7 @@ void lk_print_text(struct strbuf *out, const struct lk_report *r)
 	bool any = false;
 
 	text_header(out, r);
+	text_walk(out, r);
 	for (size_t i = 0; i < r->locks_shown; i++)
 		text_lock(out, &r->locks[i]);
 	if (r->nlocks > r->locks_shown)
@@ -226,6 +285,21 @@ static void json_stat(struct json_writer *w, const struct lk_stat *st)
 	jw_u64(w, "mean_ns", mean_ns(st));
 }
 
+static void json_hist(struct json_writer *w, const struct lk_stat *st)
+{
+	jw_array(w, "hist");
+	for (int i = 0; i < LOCKS_HIST_SLOTS; i++) {
+		if (!st->hist[i])
+			continue;
+		jw_object(w, NULL);
+		jw_u64(w, "ge_ns", i ? 1ull << i : 0ull);
+		jw_u64(w, "lt_ns", 1ull << (i + 1));
+		jw_u64(w, "count", st->hist[i]);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
 static void json_hex(struct json_writer *w, const char *key, unsigned long long v)
 {
 	char buf[24];
@@ -249,17 +323,7 @@ static void json_lock(struct json_writer *w, const struct lk_lock_view *l)
 	jw_str(w, "identified_by", l->identified ? by : NULL);
 	jw_bool(w, "uevent_path", l->uevent_path);
 	json_stat(w, l->st);
-	jw_array(w, "hist");
-	for (int i = 0; i < LOCKS_HIST_SLOTS; i++) {
-		if (!l->st->hist[i])
-			continue;
-		jw_object(w, NULL);
-		jw_u64(w, "ge_ns", i ? 1ull << i : 0ull);
-		jw_u64(w, "lt_ns", 1ull << (i + 1));
-		jw_u64(w, "count", l->st->hist[i]);
-		jw_object_end(w);
-	}
-	jw_array_end(w);
+	json_hist(w, l->st);
 	jw_u64(w, "paths_total", l->npaths);
 	jw_array(w, "paths");
 	sb_init(&frame, 128);
@@ -306,6 +370,47 @@ static void json_rate(struct json_writer *w, const char *key, uint64_t n, double
 	jw_numf(w, key, "%.1f", seconds > 0 ? n / seconds : 0.0);
 }
 
+static void json_walk(struct json_writer *w, const struct lk_report *r)
+{
+	const struct lk_walk_view *v = &r->walk;
+	double nets = walk_nets_mean(v);
+
+	if (!v->tier) {
+		jw_null(w, "walk");
+		return;
+	}
+	jw_object(w, "walk");
+	jw_str(w, "tier", v->tier);
+	json_stat(w, &v->all);
+	jw_numf(w, "namespaces_mean", "%.2f", nets);
+	jw_u64(w, "namespaces_max", v->nets_max);
+	jw_numf(w, "per_namespace_ns", "%.1f", v->step_ns);
+	json_hist(w, &v->all);
+	jw_array(w, "by_namespaces");
+	for (size_t i = 0; i < v->nsizes; i++) {
+		jw_object(w, NULL);
+		jw_u64(w, "namespaces", v->sizes[i].nets);
+		json_stat(w, v->sizes[i].st);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	jw_array(w, "what_if");
+	for (size_t i = 0; v->step_ns > 0 && i < ARRAY_SIZE(whatif_scale); i++) {
+		double n = nets * whatif_scale[i], hold = lk_walk_predict_ns(v, n);
+
+		jw_object(w, NULL);
+		jw_numf(w, "namespaces", "%.1f", n);
+		jw_numf(w, "hold_ns", "%.0f", hold);
+		if (r->seqnum_ok && r->seconds > 0)
+			jw_numf(w, "busy_fraction", "%.4f", hold * 1e-9 * r->uevents / r->seconds);
+		else
+			jw_null(w, "busy_fraction");
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	jw_object_end(w);
+}
+
 void lk_print_json(struct strbuf *out, const struct lk_report *r)
 {
 	struct json_writer w;
@@ -346,6 +451,7 @@ void lk_print_json(struct strbuf *out, const struct lk_report *r)
 	} else {
 		jw_null(&w, "broadcast");
 	}
+	json_walk(&w, r);
 	if (r->filter_lock) {
 		jw_object(&w, "filter");
 		json_hex(&w, "lock", r->filter_lock);

@@ -35,6 +35,29 @@ struct lk_lock_view {
 	size_t ntasks, tasks_shown;
 };
 
+/* Broadcast walks of one size: how many namespaces one uevent reached. */
+struct lk_walk_size {
+	uint32_t nets;
+	const struct lk_stat *st;
+};
+
+/* Broadcast walks, first to last delivery of one uevent by its sender (sk_data_ready). */
+struct lk_walk_view {
+	const char *tier;   /* NULL: not timed here */
+	struct lk_stat all; /* every walk, whatever its size */
+	uint64_t nets_sum;  /* namespaces reached, summed over walks */
+	uint32_t nets_max;
+	double step_ns; /* time from one namespace's delivery to the next's, mean; 0: unknown */
+	struct lk_walk_size *sizes; /* by nets, ascending */
+	size_t nsizes;
+};
+
+/* What-if: the mutex held per uevent with nets listening namespaces, at the same step. */
+static inline double lk_walk_predict_ns(const struct lk_walk_view *w, double nets)
+{
+	return nets > 1 ? w->step_ns * (nets - 1) : 0;
+}
+
 struct lk_report {
 	uint64_t wall_ns;
 	double seconds;
@@ -46,6 +69,7 @@ struct lk_report {
 	uint64_t contentions;	/* every lock, this report's span */
 	const char *bcast_tier; /* NULL: broadcast not timed here */
 	struct lk_stat bcast;	/* netlink_broadcast() calls on uevent sockets */
+	struct lk_walk_view walk;
 	struct lk_lock_view *locks;
 	size_t nlocks, locks_shown;
 	uint64_t counters[LOCKS_CNT__COUNT]; /* this report's span */

@@ -14,6 +14,8 @@
 #include "locks_report.h"
 #include "locks.skel.h"
 
+#define LK_EVENTS_BYTES (16u << 20) /* --events ring buffer: ~400,000 events */
+
 static void read_counters(struct lk_run *run, uint64_t *out)
 {
 	int ncpus = libbpf_num_possible_cpus(), fd = bpf_map__fd(run->la.skel->maps.locks_counters);
@@ -99,6 +101,9 @@ static void take_mark(struct lk_run *run, struct lk_mark *m)
 	lk_table_read(&m->waiters, bpf_map__fd(skel->maps.waiter_stats),
 		      sizeof(struct locks_waiter_key), true, g);
 	read_bcast(run, &m->bcast, g);
+	if (run->la.walk_tier)
+		lk_table_read(&m->walks, bpf_map__fd(skel->maps.walk_stats), sizeof(__u32), false,
+			      g);
 }
 
 int lk_run_open(struct lk_run *run, const struct lk_args *args)
@@ -113,6 +118,9 @@ int lk_run_open(struct lk_run *run, const struct lk_args *args)
 		return EXIT_ENV;
 	}
 	setup_libbpf_logging();
+	run->la.events_bytes = args->events ? LK_EVENTS_BYTES : 0;
+	run->la.stack_entries = args->stack_entries;
+	run->la.walks = args->walks;
 	if (locks_attach(&run->la, args->tier, args->bcast_tier, !args->no_churn)) {
 		lk_names_free(&run->names);
 		return EXIT_ENV;
@@ -278,8 +286,52 @@ static void build_views(struct lk_run *run, struct lk_report *r)
 	r->locks_shown = r->nlocks < top ? r->nlocks : top;
 }
 
+/*
+ * The walks by size, and the step from one namespace's delivery to the
+ * next: the walk time over the namespaces after the first, summed over
+ * walks of two namespaces or more.
+ */
+static void build_walk(struct lk_run *run, struct lk_report *r)
+{
+	struct lk_walk_view *w = &r->walk;
+	const struct lk_table *t = &run->cur.walks;
+	uint64_t steps = 0, step_total = 0;
+
+	w->tier = run->la.walk_tier;
+	if (!w->tier || !t->n || !(w->sizes = calloc(t->n, sizeof(*w->sizes))))
+		return;
+	for (size_t i = 0; i < t->n; i++) { /* the table is sorted by key bytes, not by value */
+		uint32_t nets;
+		size_t j;
+
+		memcpy(&nets, t->e[i].key, sizeof(nets));
+		for (j = w->nsizes; j > 0 && w->sizes[j - 1].nets > nets; j--)
+			w->sizes[j] = w->sizes[j - 1];
+		w->sizes[j].nets = nets;
+		w->sizes[j].st = &t->e[i].st;
+		w->nsizes++;
+	}
+	for (size_t i = 0; i < w->nsizes; i++) {
+		const struct lk_stat *st = w->sizes[i].st;
+
+		w->all.count += st->count;
+		w->all.total_ns += st->total_ns;
+		w->all.max_ns = st->max_ns > w->all.max_ns ? st->max_ns : w->all.max_ns;
+		for (int h = 0; h < LOCKS_HIST_SLOTS; h++)
+			w->all.hist[h] += st->hist[h];
+		w->nets_sum += (uint64_t)w->sizes[i].nets * st->count;
+		w->nets_max = w->sizes[i].nets;
+		if (w->sizes[i].nets > 1) {
+			steps += (uint64_t)(w->sizes[i].nets - 1) * st->count;
+			step_total += st->total_ns;
+		}
+	}
+	w->step_ns = steps ? (double)step_total / steps : 0;
+}
+
 static void free_views(struct lk_report *r)
 {
+	free(r->walk.sizes);
 	for (size_t i = 0; i < r->nlocks; i++) {
 		free(r->locks[i].paths);
 		free(r->locks[i].tasks);
@@ -311,6 +363,7 @@ void lk_run_collect(struct lk_run *run, struct lk_report *r, bool final)
 	r->filter_lock = run->filter_lock;
 	r->filter_since = run->filter_since;
 	build_views(run, r);
+	build_walk(run, r);
 }
 
 void lk_run_release(struct lk_run *run, struct lk_report *r)
@@ -320,6 +373,7 @@ void lk_run_release(struct lk_run *run, struct lk_report *r)
 	lk_table_free(&run->prev.locks);
 	lk_table_free(&run->prev.paths);
 	lk_table_free(&run->prev.waiters);
+	lk_table_free(&run->prev.walks);
 	run->prev = run->cur;
 	memset(&run->cur, 0, sizeof(run->cur));
 	run->last_report_ns = run->prev.ns;
@@ -346,5 +400,29 @@ void lk_run_free(struct lk_run *run)
 		lk_table_free(&marks[i]->locks);
 		lk_table_free(&marks[i]->paths);
 		lk_table_free(&marks[i]->waiters);
+		lk_table_free(&marks[i]->walks);
 	}
+}
+
+int lk_event_line(struct lk_run *run, FILE *f, const struct locks_event *e)
+{
+	const struct lk_stack *s;
+
+	if (e->kind == LOCKS_EV_WALK)
+		return fprintf(f, "walk %llu %llu %u %u\n", (unsigned long long)e->begin_ns,
+			       (unsigned long long)e->end_ns, e->tid, e->arg);
+	s = lk_stack_get(&run->names, bpf_map__fd(run->la.skel->maps.stacks), e->stack_id);
+	fprintf(f, "contention %llu %llu %u 0x%llx %d %s %s ", (unsigned long long)e->begin_ns,
+		(unsigned long long)e->end_ns, e->tid, (unsigned long long)e->lock, e->stack_id,
+		lk_kind(e->flags), s && s->pc.uevent_fn ? s->pc.uevent_fn : "-");
+	for (size_t i = s ? s->pc.first : 0, k = 0; s && i < s->n && k < LK_EVENT_FRAMES;
+	     i++, k++) {
+		if (k)
+			fputs("<-", f);
+		if (s->name[i])
+			fputs(s->name[i], f);
+		else
+			fprintf(f, "0x%llx", (unsigned long long)s->addr[i]);
+	}
+	return fputs(s ? "\n" : "-\n", f);
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "locks_attach.h"
 #include "locks_snap.h"
@@ -23,6 +24,9 @@ struct lk_args {
 	bool json, all_locks, no_churn;
 	const char *tier;	/* forced contention tier, or NULL */
 	const char *bcast_tier; /* forced broadcast tier, or NULL */
+	const char *events;	/* --events FILE: every contention and walk, or NULL */
+	uint32_t stack_entries; /* --stack-map-entries (tests): stack map size, 0 = default */
+	bool walks;		/* time broadcast walks (locks does; export --locks does not) */
 };
 
 /*
@@ -32,7 +36,7 @@ struct lk_args {
 struct lk_mark {
 	uint64_t ns, seqnum;
 	uint64_t counters[LOCKS_CNT__COUNT];
-	struct lk_table locks, paths, waiters;
+	struct lk_table locks, paths, waiters, walks;
 	struct lk_stat bcast;
 };
 
@@ -68,5 +72,13 @@ void lk_run_release(struct lk_run *run, struct lk_report *r);
 /* Appends one report to out: since the last one, or since the start when final. */
 void lk_run_report(struct lk_run *run, struct strbuf *out, bool final);
 void lk_run_free(struct lk_run *run);
+
+#define LK_EVENT_FRAMES 6 /* frames of a contention's call path in an event line */
+/*
+ * One --events line (docs/locks.md): "contention BEGIN END TID LOCK
+ * STACK_ID KIND UEVENT_FN FRAMES" or "walk FIRST LAST TID NAMESPACES", times
+ * in CLOCK_MONOTONIC ns. Returns what fprintf() does.
+ */
+int lk_event_line(struct lk_run *run, FILE *f, const struct locks_event *e);
 
 #endif /* UEVSCOPE_LOCKS_REPORT_H */
