@@ -168,10 +168,8 @@ static int send_fd(int via, int fd)
 {
 	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = &c, .iov_len = 1};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 
 	memset(cbuf, 0, sizeof(cbuf));
@@ -186,10 +184,8 @@ static int recv_fd(int via)
 {
 	char c, cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {.iov_base = &c, .iov_len = 1};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm;
 	int fd;
 

@@ -16,7 +16,7 @@ static void usage(FILE *f)
 {
 	fputs(
 	    "usage: uevscope filter add (--netns NS|--cgroup PATH|--pid PID) [--lock] [--replace]\n"
-	    "                           [--no-watch] [MATCH...] allow|deny\n"
+	    "                           [--no-watch] [--strict] [MATCH...] allow|deny\n"
 	    "       uevscope filter del ID\n"
 	    "       uevscope filter list [-j]\n"
 	    "       uevscope filter status [-j] [INTERVAL [COUNT]]\n"
@@ -35,6 +35,8 @@ static void usage(FILE *f)
 	    "  --lock         SO_LOCK_FILTER: the holder cannot detach the filter\n"
 	    "  --replace      replace a socket's own filter (refused and reported otherwise)\n"
 	    "  --no-watch     do not start the watcher that covers sockets created later\n"
+	    "  --strict       refuse (exit 1, nothing changed) where a new socket could see a\n"
+	    "                 uevent before its filter (see 'filter status': best effort)\n"
 	    "\n"
 	    "EXAMPLES:\n"
 	    "  uevscope filter add --netns c1 'SUBSYSTEM==\"block\"' deny\n"
@@ -82,7 +84,15 @@ int filter_install(struct filter_state *st, const struct filter_set *set, bool n
 static int filter_add(int argc, char **argv)
 {
 	/* Long-only options take values >= 256, so getopt errors name them as typed. */
-	enum { OPT_NETNS = 256, OPT_CGROUP, OPT_PID, OPT_LOCK, OPT_REPLACE, OPT_NO_WATCH };
+	enum {
+		OPT_NETNS = 256,
+		OPT_CGROUP,
+		OPT_PID,
+		OPT_LOCK,
+		OPT_REPLACE,
+		OPT_NO_WATCH,
+		OPT_STRICT
+	};
 	static const struct option opts[] = {
 	    {"netns", required_argument, NULL, OPT_NETNS},
 	    {"cgroup", required_argument, NULL, OPT_CGROUP},
@@ -90,6 +100,7 @@ static int filter_add(int argc, char **argv)
 	    {"lock", no_argument, NULL, OPT_LOCK},
 	    {"replace", no_argument, NULL, OPT_REPLACE},
 	    {"no-watch", no_argument, NULL, OPT_NO_WATCH},
+	    {"strict", no_argument, NULL, OPT_STRICT},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
@@ -99,7 +110,7 @@ static int filter_add(int argc, char **argv)
 	struct strbuf expr;
 	const char *arg = NULL;
 	unsigned int flags = 0;
-	bool no_watch = false;
+	bool no_watch = false, strict = false, fresh;
 	int scope = 0, opt, i, ret;
 	char err[256];
 
@@ -126,6 +137,9 @@ static int filter_add(int argc, char **argv)
 			break;
 		case OPT_NO_WATCH:
 			no_watch = true;
+			break;
+		case OPT_STRICT:
+			strict = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -161,12 +175,21 @@ static int filter_add(int argc, char **argv)
 		sb_free(&expr);
 		return EXIT_ENV;
 	}
+	fresh = !filter_state_exists();
 	if (filter_state_open(&st, true, err, sizeof(err))) {
 		uev_err("%s", err);
 		sb_free(&expr);
 		return EXIT_ENV;
 	}
 	filter_state_read_set(&st, &set);
+	if (strict && filter_strict_check(&st, no_watch, err, sizeof(err))) {
+		uev_err("%s", err);
+		if (fresh)
+			filter_state_unpin(); /* made by this open: nothing stays behind */
+		filter_state_close(&st);
+		sb_free(&expr);
+		return EXIT_ENV;
+	}
 	ret = filter_rule_make(&set, &r, scope, arg, argv[argc - 1], expr.buf, flags, err,
 			       sizeof(err));
 	sb_free(&expr);
