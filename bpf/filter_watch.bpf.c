@@ -73,6 +73,18 @@ struct {
 	__type(value, struct filter_held);
 } held SEC(".maps");
 
+/*
+ * The scopes of the active rules, kept by the watcher: only a task in one of them is held (a
+ * socket out of every scope needs no filter). Netns: the creator's, which is the socket's;
+ * cgroup: the creator's v2 cgroup or an ancestor at the rule's level; pid: the creator.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct filter_hold_scope);
+	__type(value, __u8);
+} hold_scope SEC(".maps");
+
 /* Tasks held; holds refused (no room, signal refused); binders killed. */
 __u64 holds = 0;
 __u64 hold_failed = 0;
@@ -123,6 +135,30 @@ static __always_inline int notify(__u32 fd)
 	return 0;
 }
 
+static __always_inline bool in_hold_scope(struct task_struct *task)
+{
+	struct filter_hold_scope k = {.kind = FILTER_SCOPE_NETNS};
+	int level;
+
+	k.id = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	if (bpf_map_lookup_elem(&hold_scope, &k))
+		return true;
+	k.kind = FILTER_SCOPE_PID;
+	k.id = bpf_get_current_pid_tgid() >> 32;
+	if (bpf_map_lookup_elem(&hold_scope, &k))
+		return true;
+	k.kind = FILTER_SCOPE_CGROUP;
+	for (level = 0; level < FILTER_CG_DEPTH; level++) {
+		k.level = level;
+		k.id = bpf_get_current_ancestor_cgroup_id(level);
+		if (!k.id)
+			break;
+		if (bpf_map_lookup_elem(&hold_scope, &k))
+			return true;
+	}
+	return false;
+}
+
 /*
  * socket() has returned fd, a new uevent socket: hold the task until the watcher has covered
  * it. The notice is reserved first: a task stopped with no notice would never be continued.
@@ -133,7 +169,8 @@ static __always_inline int hold(__u32 fd, __u64 ino)
 	struct filter_held h = {.tgid = tgid};
 	struct filter_new_sock *ev;
 
-	if (!ino || tgid == self_tgid)
+	if (!ino || tgid == self_tgid ||
+	    !in_hold_scope((struct task_struct *)bpf_get_current_task()))
 		return 0;
 	ev = bpf_ringbuf_reserve(&new_socks, sizeof(*ev), 0);
 	if (!ev) {

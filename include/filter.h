@@ -160,6 +160,13 @@ struct filter_new_sock {
 	__u32 held;  /* SIGSTOP sent: the watcher must send SIGCONT */
 };
 
+/* "hold_scope" map key: one scope of an active rule (enum filter_scope, its level, its id). */
+struct filter_hold_scope {
+	__u32 kind;
+	__u32 level; /* cgroup: the rule's cgroup_level; else 0 */
+	__u64 id;    /* netns inode, cgroup id or tgid */
+};
+
 /* "held" map value: a task stopped at socket() until its socket is covered. */
 struct filter_held {
 	__u32 tgid;

@@ -16,6 +16,8 @@
  *            which binds and reads; this process keeps its copy open
  *   thread   a second thread binds the descriptor number socket() is about to return,
  *            without pause, before socket() has returned it
+ *   time     no uevents: times socket() N times, prints "socket_us median M p90 P max X"
+ *            (for bench/filter-hold.sh: what holding a task at socket() costs it)
  * One line per iteration on stdout, flushed: "iter I leaks L control 0|1"; at the end
  * "done iterations N leaks L controls C". A process killed midway stops printing: the test
  * reads its exit status. Exit 0 when done, 1 on an error of the run itself.
@@ -285,6 +287,37 @@ static void run_thread(unsigned long n)
 	}
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void run_time(unsigned long n)
+{
+	long long *us = calloc(n ? n : 1, sizeof(*us));
+	struct timespec a, b;
+	unsigned long i;
+
+	if (!us || !n)
+		die("calloc");
+	for (i = 0; i < n; i++) {
+		int fd;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		fd = uevent_socket();
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		close(fd);
+		us[i] = (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
+	}
+	qsort(us, n, sizeof(*us), cmp_ll);
+	printf("socket_us median %.1f p90 %.1f max %.1f\n", us[n / 2] / 1e3, us[n * 9 / 10] / 1e3,
+	       us[n - 1] / 1e3);
+	free(us);
+	exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n, i;
@@ -303,6 +336,8 @@ int main(int argc, char **argv)
 		goto usage;
 	mode = argv[optind];
 	n = strtoul(argv[optind + 1], NULL, 10);
+	if (!strcmp(mode, "time"))
+		run_time(n);
 	inj_fd = uevent_socket();
 	if (bg)
 		spawn(deny_loop, 0);
@@ -326,6 +361,6 @@ int main(int argc, char **argv)
 	printf("done iterations %lu leaks %lu controls %lu\n", n, leaks, controls);
 	return 0;
 usage:
-	fprintf(stderr, "usage: uevrace [-b] [-d DEADLINE_MS] bind|sigcont|passfd|thread N\n");
+	fprintf(stderr, "usage: uevrace [-b] [-d DEADLINE_MS] bind|sigcont|passfd|thread|time N\n");
 	return 2;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "common.h"
 #include "filter_attach.h"
 #include "filter_cli.h"
@@ -61,8 +62,26 @@ int filter_install(struct filter_state *st, const struct filter_set *set, bool n
 	}
 	if (filter_attach_scan(st, set, &rep) < 0)
 		return EXIT_ENV;
-	if (!no_watch)
+	if (!no_watch) {
+		struct filter_watch_stats before = {}, now;
+		int i;
+
+		/*
+		 * A watcher holds new sockets in the rules' scopes once it has taken them: a
+		 * running one is told, a new one takes them first thing. Wait for that (it
+		 * needs the policy lock) so that a socket made after we return is held.
+		 */
+		filter_state_watch_get(st, &before);
 		w = filter_watch_spawn();
+		filter_watch_rescan();
+		filter_state_unlock(st);
+		for (i = 0; w > 1 && i < 500; i++) {
+			if (!filter_state_watch_get(st, &now) && (pid_t)now.pid == w &&
+			    (now.pid != before.pid || now.scans != before.scans))
+				break;
+			usleep(10000);
+		}
+	}
 	if (st->tier == FILTER_TIER_LSM)
 		printf("enforced by %s on every uevent socket", st->tier_name);
 	else

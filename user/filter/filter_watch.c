@@ -97,6 +97,14 @@ pid_t filter_watch_spawn(void)
 	return pid > 1 ? pid : child;
 }
 
+void filter_watch_rescan(void)
+{
+	pid_t pid = watch_pid_settled();
+
+	if (pid > 1)
+		kill(pid, SIGUSR1);
+}
+
 void filter_watch_stop(void)
 {
 	pid_t pid = watch_pid_settled();
@@ -234,6 +242,57 @@ static struct filter_watch_stats *g_ws;
 static struct filter_watch_bpf *g_skel;
 static bool state_ready(void);
 
+static volatile sig_atomic_t rescan_req;
+
+static void on_rescan(int sig)
+{
+	(void)sig;
+	rescan_req = 1;
+}
+
+static struct filter_hold_scope scope_key(const struct filter_rule *r)
+{
+	struct filter_hold_scope k = {.kind = r->scope};
+
+	if (r->scope == FILTER_SCOPE_NETNS)
+		k.id = r->netns_ino;
+	else if (r->scope == FILTER_SCOPE_PID)
+		k.id = r->pid;
+	else {
+		k.level = r->cgroup_level;
+		k.id = r->cgroup_id;
+	}
+	return k;
+}
+
+/* The hold scopes in the kernel become the active rules' own: new ones first, stale ones after. */
+static void sync_hold_scope(const struct filter_set *set)
+{
+	struct filter_hold_scope k, next, *prev = NULL;
+	unsigned int i;
+	__u8 one = 1;
+	bool keep;
+
+	if (!g_skel)
+		return;
+	for (i = 0; i < set->nrules; i++) {
+		k = scope_key(&set->rules[i]);
+		bpf_map__update_elem(g_skel->maps.hold_scope, &k, sizeof(k), &one, sizeof(one), 0);
+	}
+	while (!bpf_map__get_next_key(g_skel->maps.hold_scope, prev, &next, sizeof(next))) {
+		k = next;
+		prev = &k;
+		keep = false;
+		for (i = 0; i < set->nrules && !keep; i++) {
+			struct filter_hold_scope r = scope_key(&set->rules[i]);
+
+			keep = !memcmp(&r, &k, sizeof(r));
+		}
+		if (!keep)
+			bpf_map__delete_elem(g_skel->maps.hold_scope, &k, sizeof(k), 0);
+	}
+}
+
 /* One socket, or everything when fd < 0, under the policy lock. */
 static void handle(struct filter_watch_stats *ws, pid_t pid, int fd, __u64 ts_ns)
 {
@@ -244,6 +303,7 @@ static void handle(struct filter_watch_stats *ws, pid_t pid, int fd, __u64 ts_ns
 		return;
 	filter_state_read_set(&g_st, &set);
 	if (fd < 0) {
+		sync_hold_scope(&set);
 		filter_attach_scan(&g_st, &set, &rep);
 		ws->scans++;
 	} else if (!filter_attach_one(&g_st, &set, pid, fd, &rep) && rep.attached) {
@@ -406,6 +466,8 @@ int filter_watch_main(int argc, char **argv)
 	}
 	if (!require_root("filter watch"))
 		return EXIT_ENV;
+	/* Before the lock: filter add may signal us as soon as it sees our pid. */
+	signal(SIGUSR1, on_rescan);
 	mkdir("/run/lock", 0755);
 	lock_fd = open(FILTER_WATCH_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
@@ -448,7 +510,8 @@ int filter_watch_main(int argc, char **argv)
 		stop_req = 1;
 	}
 	while (!stop_req) {
-		if (now_monotonic_ns() - last_scan >= RESCAN_MS * 1000000ull) {
+		if (rescan_req || now_monotonic_ns() - last_scan >= RESCAN_MS * 1000000ull) {
+			rescan_req = 0;
 			if (!state_ready())
 				break; /* flushed */
 			read_bpf_counters(&ws);

@@ -20,6 +20,8 @@
 pid_t filter_watch_running(void);
 /* Starts a detached watcher unless one runs. Returns its pid or -errno. */
 pid_t filter_watch_spawn(void);
+/* Tells the running watcher the rules changed: it takes their scopes and rescans at once. */
+void filter_watch_rescan(void);
 /* Stops the running watcher (SIGTERM, then waits up to 2 s). */
 void filter_watch_stop(void);
 int filter_watch_main(int argc, char **argv);
