@@ -346,6 +346,26 @@ static void read_bpf_counters(struct filter_watch_stats *ws)
 }
 
 /*
+ * The policy lock, waited for 2 s at most: the holder could be a uevscope command that is
+ * itself held (a probe socket in a rule's scope) and waits for us. Then the socket is left to
+ * its bind() notice, and the task continued.
+ */
+static bool lock_bounded(void)
+{
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		if (!flock(g_st.lock_fd, LOCK_EX | LOCK_NB))
+			return true;
+		if (errno != EWOULDBLOCK)
+			return false;
+		usleep(1000);
+	}
+	uev_err("the filter policy lock is held for 2 s: a new socket is covered at its bind()");
+	return false;
+}
+
+/*
  * A task held at socket() (bpf/filter_watch.bpf.c): cover its socket, make sure nothing reached
  * it before, then let it go. It is continued whatever happens here: a task left stopped would
  * be a denial of service of our own. A socket that was bound or had data before we covered it
@@ -362,14 +382,19 @@ static void handle_created(struct filter_watch_stats *ws, const struct filter_ne
 	__u64 ino = ev->ino;
 	int ret = -ENOENT;
 
-	if (state_ready() && !filter_state_relock(&g_st)) {
+	if (state_ready() && lock_bounded() && !filter_state_relock(&g_st)) {
 		locked = true;
 		filter_state_read_set(&g_st, &set);
 		ret = filter_attach_held(&g_st, &set, ev->tgid, ev->fd, ino, &rep, &used);
 	}
 	tainted = !bpf_map__lookup_elem(g_skel->maps.held, &ino, sizeof(ino), &h, sizeof(h), 0) &&
 		  h.tainted;
-	if (tainted || ret == -ESTALE || (used && (rep.attached || rep.already))) {
+	/*
+	 * Not at its fd any more (-ESTALE, -EBADF...): the held task was continued by someone
+	 * else and moved or passed the socket; whoever holds it now is killed (none when the
+	 * socket is gone).
+	 */
+	if (tainted || (locked && ret < 0) || (used && (rep.attached || rep.already))) {
 		ws->purged++;
 		ws->purge_killed += filter_kill_holders(ino);
 		uev_dbg("socket:[%llu] of pid %u was used before it was covered (%s): purged, "
