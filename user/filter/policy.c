@@ -6,13 +6,14 @@
 #include <string.h>
 #include "common.h"
 #include "filter_cli.h"
+#include "filter_watch.h"
 #include "policy_file.h"
 #include "subcommands.h"
 
 static void usage(FILE *f)
 {
 	fputs("usage: uevscope policy check FILE\n"
-	      "       uevscope policy apply [--lock] [--replace] [--no-watch] FILE\n"
+	      "       uevscope policy apply [--lock] [--replace] [--no-watch] [--strict] FILE\n"
 	      "\n"
 	      "One rule per line, first match wins, default allow; '#' starts a comment line:\n"
 	      "  filter  SCOPE allow|deny MATCH-EXPRESSION...\n"
@@ -22,7 +23,8 @@ static void usage(FILE *f)
 	      "whole policy at once, device rules included (a file without devices lines\n"
 	      "removes every device rule); a file with any bad line changes nothing and is\n"
 	      "reported as FILE:LINE: what is wrong (exit 2). --lock and --replace apply to\n"
-	      "every filter rule.\n"
+	      "every filter rule. --strict refuses (exit 1, nothing changed) where a socket\n"
+	      "created later could see a uevent before its filter (filter status: best effort).\n"
 	      "\n"
 	      "EXAMPLES:\n"
 	      "  uevscope policy check /etc/uevscope/policy\n"
@@ -36,17 +38,27 @@ static void usage(FILE *f)
 
 /* Parsed twice (check without ids, apply with them): too big for the stack. */
 static struct policy pol;
+static bool strict;
 
 static int apply(const char *path, unsigned int flags, bool no_watch)
 {
 	struct filter_state st;
 	char err[512];
+	bool fresh;
 	int ret;
 
 	if (!require_root("policy apply") || !require_btf())
 		return EXIT_ENV;
+	fresh = !filter_state_exists();
 	if (filter_state_open(&st, true, err, sizeof(err))) {
 		uev_err("%s", err);
+		return EXIT_ENV;
+	}
+	if (strict && filter_strict_check(&st, no_watch, err, sizeof(err))) {
+		uev_err("%s", err);
+		if (fresh)
+			filter_state_unpin(); /* made by this open: nothing stays behind */
+		filter_state_close(&st);
 		return EXIT_ENV;
 	}
 	/* Ids continue after the previous policy's, never reused while pinned. */
@@ -73,11 +85,12 @@ static int apply(const char *path, unsigned int flags, bool no_watch)
 
 int cmd_policy(int argc, char **argv)
 {
-	enum { OPT_LOCK = 256, OPT_REPLACE, OPT_NO_WATCH };
+	enum { OPT_LOCK = 256, OPT_REPLACE, OPT_NO_WATCH, OPT_STRICT };
 	static const struct option opts[] = {
 	    {"lock", no_argument, NULL, OPT_LOCK},
 	    {"replace", no_argument, NULL, OPT_REPLACE},
 	    {"no-watch", no_argument, NULL, OPT_NO_WATCH},
+	    {"strict", no_argument, NULL, OPT_STRICT},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
@@ -107,6 +120,9 @@ int cmd_policy(int argc, char **argv)
 		case OPT_NO_WATCH:
 			no_watch = true;
 			break;
+		case OPT_STRICT:
+			strict = true;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -119,8 +135,9 @@ int cmd_policy(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("policy", "give exactly one FILE");
-	if (!do_apply && (flags || no_watch))
-		return cmd_usage_error("policy", "--lock, --replace and --no-watch go with apply");
+	if (!do_apply && (flags || no_watch || strict))
+		return cmd_usage_error("policy",
+				       "--lock, --replace, --no-watch and --strict go with apply");
 	/* Everything is parsed and compiled before the kernel state is touched. */
 	if (policy_parse_file(argv[optind], &pol, flags, 1, err, sizeof(err))) {
 		uev_err("%s", err);
