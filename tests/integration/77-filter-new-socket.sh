@@ -72,31 +72,6 @@ else
 	fail "filter status says best effort for exactly what the hold cannot see ([$gaps])" "says [$got]: $(jq -c .watcher.best_effort "$T/status.json")"
 fi
 
-# --strict, for filter add and policy apply: refused (exit 1, one line, no rule
-# added) where something is best effort, accepted where nothing is.
-printf 'filter netns=%s deny SUBSYSTEM=="racestrict"\n' "$NS" >"$T/strict.policy"
-before=$("$UEVSCOPE" filter list -j | jq '.rules | length')
-"$UEVSCOPE" filter add --strict --netns "$NS" 'SUBSYSTEM=="racestrict"' deny >/dev/null 2>"$T/strict.err"
-rc_add=$?
-"$UEVSCOPE" policy apply --strict "$T/strict.policy" >/dev/null 2>"$T/strict2.err"
-rc_pol=$?
-after=$("$UEVSCOPE" filter list -j | jq '.rules | length')
-lines=$(($(wc -l <"$T/strict.err") + $(wc -l <"$T/strict2.err")))
-if [ -n "$gaps" ]; then
-	if [ $rc_add = 1 ] && [ $rc_pol = 1 ] && [ "$after" = "$before" ] && [ $lines = 2 ] &&
-		grep -q -- '--strict refused' "$T/strict.err" && grep -q -- '--strict refused' "$T/strict2.err"; then
-		pass "filter add --strict and policy apply --strict refuse here: exit 1, one line each, nothing added"
-	else
-		fail "filter add --strict and policy apply --strict refuse here: exit 1, one line each, nothing added" \
-			"rc $rc_add/$rc_pol, rules $before -> $after: $(cat "$T/strict.err" "$T/strict2.err")"
-	fi
-elif [ $rc_add = 0 ] && [ $rc_pol = 0 ]; then
-	pass "filter add --strict and policy apply --strict are accepted where nothing is best effort"
-else
-	fail "filter add --strict and policy apply --strict are accepted where nothing is best effort" \
-		"rc $rc_add/$rc_pol: $(cat "$T/strict.err" "$T/strict2.err")"
-fi
-
 # attack MODE RUNS N: RUNS runs of uevrace MODE N. Each run completes with every
 # control, or dies of SIGKILL (rc 137) having read no denied uevent so far.
 attack() {
@@ -141,4 +116,30 @@ if [ $RC = 0 ] && [ "$LEAKS" = 0 ] && [ "$CONTROLS" = 100 ]; then
 	pass "after the attacks, 100 more windows: 0 leaks, every control"
 else
 	fail "after the attacks, 100 more windows: 0 leaks, every control" "rc $RC, $LEAKS leaks, $CONTROLS controls"
+fi
+
+# --strict, for filter add and policy apply (last: an accepted policy apply
+# replaces the rules): refused (exit 1, one line, no rule
+# added) where something is best effort, accepted where nothing is.
+printf 'filter netns=%s deny SUBSYSTEM=="racestrict"\n' "$NS" >"$T/strict.policy"
+before=$("$UEVSCOPE" filter list -j | jq '.rules | length')
+"$UEVSCOPE" filter add --strict --netns "$NS" 'SUBSYSTEM=="racestrict"' deny >/dev/null 2>"$T/strict.err"
+rc_add=$?
+"$UEVSCOPE" policy apply --strict "$T/strict.policy" >/dev/null 2>"$T/strict2.err"
+rc_pol=$?
+after=$("$UEVSCOPE" filter list -j | jq '.rules | length')
+lines=$(($(wc -l <"$T/strict.err") + $(wc -l <"$T/strict2.err")))
+if [ -n "$gaps" ]; then
+	if [ $rc_add = 1 ] && [ $rc_pol = 1 ] && [ "$after" = "$before" ] && [ $lines = 2 ] &&
+		grep -q -- '--strict refused' "$T/strict.err" && grep -q -- '--strict refused' "$T/strict2.err"; then
+		pass "filter add --strict and policy apply --strict refuse here: exit 1, one line each, nothing added"
+	else
+		fail "filter add --strict and policy apply --strict refuse here: exit 1, one line each, nothing added" \
+			"rc $rc_add/$rc_pol, rules $before -> $after: $(cat "$T/strict.err" "$T/strict2.err")"
+	fi
+elif [ $rc_add = 0 ] && [ $rc_pol = 0 ]; then
+	pass "filter add --strict and policy apply --strict are accepted where nothing is best effort"
+else
+	fail "filter add --strict and policy apply --strict are accepted where nothing is best effort" \
+		"rc $rc_add/$rc_pol: $(cat "$T/strict.err" "$T/strict2.err")"
 fi
