@@ -515,8 +515,12 @@ int filter_watch_main(int argc, char **argv)
 				? FILTER_WATCH_RAW_TP
 				: FILTER_WATCH_TRACEPOINTS;
 		rb = ring_buffer__new(bpf_map__fd(skel->maps.new_socks), on_new_sock, NULL, NULL);
-		if (!rb)
+		if (!rb) {
+			/* Attached programs with no reader would hold tasks for ever. */
 			uev_dbg("%s refused: %s", watch_method_name(ws.method), strerror(errno));
+			filter_watch_bpf__destroy(skel);
+			skel = NULL;
+		}
 		g_skel = skel;
 	}
 	if (!rb)
