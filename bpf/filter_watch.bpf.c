@@ -209,7 +209,8 @@ static __always_inline void check_held(__u32 fd)
 	__u64 ino = uevent_fd_ino((struct task_struct *)bpf_get_current_task(), fd);
 	struct filter_held *h;
 
-	if (!ino)
+	/* The watcher attaches the filter with setsockopt() on its pidfd_getfd() copy. */
+	if (!ino || (__u32)(bpf_get_current_pid_tgid() >> 32) == self_tgid)
 		return;
 	h = bpf_map_lookup_elem(&held, &ino);
 	if (!h)

@@ -16,6 +16,8 @@
  *            which binds and reads; this process keeps its copy open
  *   thread   a second thread binds the descriptor number socket() is about to return,
  *            without pause, before socket() has returned it
+ *   ia32     prints "ia32 yes" when this kernel takes a 32-bit syscall (int $0x80), else
+ *            "ia32 no" (a child tries; with ia32 emulation off it dies of SIGSEGV)
  *   time     no uevents: times socket() N times, prints "socket_us median M p90 P max X"
  *            (for bench/filter-hold.sh: what holding a task at socket() costs it)
  * One line per iteration on stdout, flushed: "iter I leaks L control 0|1"; at the end
@@ -318,6 +320,27 @@ static void run_time(unsigned long n)
 	exit(0);
 }
 
+static void run_ia32(void)
+{
+	int st = 1;
+#if defined(__x86_64__)
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		long ret = 20; /* __NR_getpid on i386 */
+
+		__asm__ volatile("int $0x80" : "+a"(ret) : : "memory", "r8", "r9", "r10", "r11");
+		_exit(ret > 0 ? 0 : 1);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		die("waitpid");
+#endif
+	printf("ia32 %s\n", WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "yes" : "no");
+	exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n, i;
@@ -338,6 +361,8 @@ int main(int argc, char **argv)
 	n = strtoul(argv[optind + 1], NULL, 10);
 	if (!strcmp(mode, "time"))
 		run_time(n);
+	if (!strcmp(mode, "ia32"))
+		run_ia32();
 	inj_fd = uevent_socket();
 	if (bg)
 		spawn(deny_loop, 0);
@@ -361,6 +386,7 @@ int main(int argc, char **argv)
 	printf("done iterations %lu leaks %lu controls %lu\n", n, leaks, controls);
 	return 0;
 usage:
-	fprintf(stderr, "usage: uevrace [-b] [-d DEADLINE_MS] bind|sigcont|passfd|thread|time N\n");
+	fprintf(stderr,
+		"usage: uevrace [-b] [-d DEADLINE_MS] bind|sigcont|passfd|thread|ia32|time N\n");
 	return 2;
 }

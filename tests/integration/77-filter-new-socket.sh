@@ -57,12 +57,11 @@ else
 fi
 
 # What the hold cannot see, from /proc (not from uevscope): io_uring unless
-# kernel.io_uring_disabled is 2, 32-bit syscalls where ia32 emulation is on.
+# kernel.io_uring_disabled is 2, 32-bit syscalls where the kernel takes them
+# (a real int $0x80 from uevrace).
 gaps=""
 [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null)" = 2 ] || gaps="io_uring"
-if [ -e /proc/sys/abi/vsyscall32 ] && ! grep -Eq 'ia32_emulation=(0|n|N|f|F)' /proc/cmdline; then
-	gaps="$gaps ia32"
-fi
+[ "$("$H/uevrace" ia32 0)" = "ia32 yes" ] && gaps="$gaps ia32"
 got=""
 jq -r .watcher.best_effort "$T/status.json" | grep -q io_uring && got="io_uring"
 jq -r .watcher.best_effort "$T/status.json" | grep -q 32-bit && got="$got ia32"

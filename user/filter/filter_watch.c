@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "common.h"
@@ -133,13 +134,38 @@ const char *watch_method_name(__u32 method)
  * Ways to make or bind a uevent socket that neither syscall tracepoints nor raw_tp/sys_exit
  * see, so no hold: io_uring's IORING_OP_SOCKET and IORING_OP_BIND (registered files are out
  * of pidfd_getfd()'s reach too), unless kernel.io_uring_disabled is 2; and 32-bit syscalls
- * (ia32 emulation), which the syscall tracepoints skip. Conservative: a fact that cannot be
- * read counts as a gap.
+ * (ia32 emulation, `int $0x80` from any task), which the syscall tracepoints skip. Conservative: a
+ * fact that cannot be read counts as a gap.
  */
+/*
+ * Whether this kernel takes 32-bit syscalls (ia32 emulation, also `int $0x80` from a 64-bit
+ * task): a child tries getpid() that way; with emulation off it dies of SIGSEGV.
+ */
+static bool compat_syscalls_work(void)
+{
+#if defined(__x86_64__)
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return true; /* cannot tell: count it as a gap */
+	if (!pid) {
+		long ret = 20; /* __NR_getpid on i386 */
+
+		__asm__ volatile("int $0x80" : "+a"(ret) : : "memory", "r8", "r9", "r10", "r11");
+		_exit(ret > 0 ? 0 : 1);
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		return true;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+#else
+	return false;
+#endif
+}
+
 static void hold_gaps(char *buf, size_t len)
 {
-	char v[16] = "", cmd[4096] = "";
-	const char *ia;
+	char v[16] = "";
 	size_t off = 0;
 	int fd;
 
@@ -153,15 +179,7 @@ static void hold_gaps(char *buf, size_t len)
 	if (atoi(v) != 2 || !v[0])
 		off += snprintf(buf + off, len - off, "io_uring (kernel.io_uring_disabled=%s)",
 				v[0] ? (v[strcspn(v, "\n")] = '\0', v) : "absent");
-	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, cmd, sizeof(cmd) - 1) < 0)
-			cmd[0] = '\0';
-		close(fd);
-	}
-	ia = strstr(cmd, "ia32_emulation=");
-	if (!access("/proc/sys/abi/vsyscall32", F_OK) &&
-	    !(ia && strchr("0fFnN", ia[strlen("ia32_emulation=")])) && off < len)
+	if (compat_syscalls_work() && off < len)
 		snprintf(buf + off, len - off, "%s32-bit syscalls (ia32 emulation)",
 			 off ? " and " : "");
 }
