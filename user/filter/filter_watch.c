@@ -217,11 +217,23 @@ int filter_strict_check(const struct filter_state *st, bool no_watch, char *why,
 		ws.method = FILTER_WATCH_TRACEPOINTS;
 	if (!strcmp(filter_new_sockets(st, &ws, w ? w : 1, gaps, sizeof(gaps)), "held") && !gaps[0])
 		return 0;
+	if (!gaps[0]) {
+		snprintf(why, len,
+			 "--strict refused: on the socket filter tier (no BPF LSM) the watcher "
+			 "finds new uevent sockets by rescans only; mount tracefs, or boot with "
+			 "bpf in lsm=");
+		return -1;
+	}
 	snprintf(why, len,
 		 "--strict refused: on the socket filter tier (no BPF LSM) new uevent sockets "
-		 "made through %s are covered best effort; set kernel.io_uring_disabled=2 and "
-		 "boot with ia32_emulation=0, or boot with bpf in lsm=",
-		 gaps[0] ? gaps : "rescans only (no syscall tracepoint)");
+		 "made through %s are covered best effort; %s%s%sor boot with bpf in lsm=",
+		 gaps, strstr(gaps, "io_uring") ? "set kernel.io_uring_disabled=2" : "",
+		 strstr(gaps, "32-bit")
+		     ? (strstr(gaps, "io_uring") ? " and boot with "
+						   "ia32_emulation=off"
+						 : "boot with ia32_emulation=off")
+		     : "",
+		 ", ");
 	return -1;
 }
 
