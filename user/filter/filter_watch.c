@@ -305,7 +305,8 @@ static void sync_hold_scope(const struct filter_set *set)
 
 	if (!g_skel)
 		return;
-	for (i = 0; i < set->nrules; i++) {
+	/* The LSM program sees every socket from its first uevent: nothing to hold for. */
+	for (i = 0; g_st.tier != FILTER_TIER_LSM && i < set->nrules; i++) {
 		k = scope_key(&set->rules[i]);
 		bpf_map__update_elem(g_skel->maps.hold_scope, &k, sizeof(k), &one, sizeof(one), 0);
 	}
@@ -313,7 +314,7 @@ static void sync_hold_scope(const struct filter_set *set)
 		k = next;
 		prev = &k;
 		keep = false;
-		for (i = 0; i < set->nrules && !keep; i++) {
+		for (i = 0; g_st.tier != FILTER_TIER_LSM && i < set->nrules && !keep; i++) {
 			struct filter_hold_scope r = scope_key(&set->rules[i]);
 
 			keep = !memcmp(&r, &k, sizeof(r));
