@@ -140,6 +140,42 @@ struct filter_watch_stats {
 	__u64 scans;   /* full rescans */
 	__u64 lost;    /* socket notices the ring buffer had no room for */
 	__u64 notices; /* bind()/setsockopt() notices received */
+	/* Tasks held at socket() until covered (tracepoint and raw_tp methods). */
+	__u64 held;	    /* tasks held and continued */
+	__u64 hold_failed;  /* sockets made but not held (no room, signal refused) */
+	__u64 last_hold_ns; /* from socket()'s exit to our SIGCONT */
+	__u64 max_hold_ns;
+	__u64 bind_killed;  /* bind()/setsockopt() on a held socket: caller killed */
+	__u64 purged;	    /* held sockets found joined or with data queued: purged */
+	__u64 purge_killed; /* their other holders, killed */
+};
+
+/* The watcher's ring buffer notices (bpf/filter_watch.bpf.c -> user/filter/filter_watch.c). */
+enum filter_new_sock_kind {
+	FILTER_NEW_SOCK_JOINED = 0,  /* bind()/setsockopt() succeeded on a uevent socket */
+	FILTER_NEW_SOCK_CREATED = 1, /* socket() made one; held says whether its task is held */
+};
+
+struct filter_new_sock {
+	__u32 tgid;
+	__u32 fd;
+	__u64 ts_ns; /* bpf_ktime_get_ns() at the syscall's exit */
+	__u64 ino;   /* socket inode (CREATED) */
+	__u32 kind;  /* enum filter_new_sock_kind */
+	__u32 held;  /* SIGSTOP sent: the watcher must send SIGCONT */
+};
+
+/* "hold_scope" map key: one scope of an active rule (enum filter_scope, its level, its id). */
+struct filter_hold_scope {
+	__u32 kind;
+	__u32 level; /* cgroup: the rule's cgroup_level; else 0 */
+	__u64 id;    /* netns inode, cgroup id or tgid */
+};
+
+/* "held" map value: a task stopped at socket() until its socket is covered. */
+struct filter_held {
+	__u32 tgid;
+	__u32 tainted; /* bound or setsockopt() while held: the caller was killed */
 };
 
 /* Per-CPU counters of the filter programs, indexes into "fcounters". */

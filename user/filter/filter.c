@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "common.h"
 #include "devices/devices.h"
 #include "fault.h"
@@ -19,7 +20,7 @@ static void usage(FILE *f)
 {
 	fputs(
 	    "usage: uevscope filter add (--netns NS|--cgroup PATH|--pid PID) [--lock] [--replace]\n"
-	    "                           [--no-watch] [MATCH...] allow|deny\n"
+	    "                           [--no-watch] [--strict] [MATCH...] allow|deny\n"
 	    "       uevscope filter del ID\n"
 	    "       uevscope filter list [-j]\n"
 	    "       uevscope filter status [-j] [INTERVAL [COUNT]]\n"
@@ -38,6 +39,8 @@ static void usage(FILE *f)
 	    "  --lock         SO_LOCK_FILTER: the holder cannot detach the filter\n"
 	    "  --replace      replace a socket's own filter (refused and reported otherwise)\n"
 	    "  --no-watch     do not start the watcher that covers sockets created later\n"
+	    "  --strict       refuse (exit 1, nothing changed) where a new socket could see a\n"
+	    "                 uevent before its filter (see 'filter status': best effort)\n"
 	    "\n"
 	    "EXAMPLES:\n"
 	    "  uevscope filter add --netns c1 'SUBSYSTEM==\"block\"' deny\n"
@@ -119,8 +122,26 @@ int filter_install(struct commit *c, struct filter_state *st, const struct filte
 	filter_state_committed(st, &old, set);
 	devices_finish(&dt);
 	commit_end(c);
-	if (!no_watch)
+	if (!no_watch) {
+		struct filter_watch_stats before = {}, now;
+		int i;
+
+		/*
+		 * A watcher holds new sockets in the rules' scopes once it has taken them: a
+		 * running one is told, a new one takes them first thing. Wait for that (it
+		 * needs the policy lock) so that a socket made after we return is held.
+		 */
+		filter_state_watch_get(st, &before);
 		w = filter_watch_spawn();
+		filter_watch_rescan();
+		filter_state_unlock(st);
+		for (i = 0; w > 1 && i < 500; i++) {
+			if (!filter_state_watch_get(st, &now) && (pid_t)now.pid == w &&
+			    (now.pid != before.pid || now.scans != before.scans))
+				break;
+			usleep(10000);
+		}
+	}
 	if (st->tier == FILTER_TIER_LSM)
 		printf("enforced by %s on every uevent socket", st->tier_name);
 	else
@@ -142,7 +163,15 @@ int filter_install(struct commit *c, struct filter_state *st, const struct filte
 static int filter_add(int argc, char **argv)
 {
 	/* Long-only options take values >= 256, so getopt errors name them as typed. */
-	enum { OPT_NETNS = 256, OPT_CGROUP, OPT_PID, OPT_LOCK, OPT_REPLACE, OPT_NO_WATCH };
+	enum {
+		OPT_NETNS = 256,
+		OPT_CGROUP,
+		OPT_PID,
+		OPT_LOCK,
+		OPT_REPLACE,
+		OPT_NO_WATCH,
+		OPT_STRICT
+	};
 	static const struct option opts[] = {
 	    {"netns", required_argument, NULL, OPT_NETNS},
 	    {"cgroup", required_argument, NULL, OPT_CGROUP},
@@ -150,6 +179,7 @@ static int filter_add(int argc, char **argv)
 	    {"lock", no_argument, NULL, OPT_LOCK},
 	    {"replace", no_argument, NULL, OPT_REPLACE},
 	    {"no-watch", no_argument, NULL, OPT_NO_WATCH},
+	    {"strict", no_argument, NULL, OPT_STRICT},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
@@ -160,7 +190,7 @@ static int filter_add(int argc, char **argv)
 	struct strbuf expr;
 	const char *arg = NULL;
 	unsigned int flags = 0;
-	bool no_watch = false;
+	bool no_watch = false, strict = false, fresh;
 	int scope = 0, opt, i, ret;
 	char err[256];
 
@@ -187,6 +217,9 @@ static int filter_add(int argc, char **argv)
 			break;
 		case OPT_NO_WATCH:
 			no_watch = true;
+			break;
+		case OPT_STRICT:
+			strict = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -222,6 +255,7 @@ static int filter_add(int argc, char **argv)
 		sb_free(&expr);
 		return EXIT_ENV;
 	}
+	fresh = !filter_state_exists();
 	if (commit_lock(&c, err, sizeof(err)) || filter_state_open(&st, true, err, sizeof(err))) {
 		uev_err("%s", err);
 		commit_close(&c);
@@ -229,6 +263,15 @@ static int filter_add(int argc, char **argv)
 		return EXIT_ENV;
 	}
 	filter_state_read_set(&st, &set);
+	if (strict && filter_strict_check(&st, no_watch, err, sizeof(err))) {
+		uev_err("%s", err);
+		if (fresh)
+			filter_state_unpin(); /* made by this open: nothing stays behind */
+		filter_state_close(&st);
+		commit_close(&c);
+		sb_free(&expr);
+		return EXIT_ENV;
+	}
 	ret = filter_rule_make(&set, &r, scope, arg, argv[argc - 1], expr.buf, flags, err,
 			       sizeof(err));
 	sb_free(&expr);

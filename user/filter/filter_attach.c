@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -200,6 +201,92 @@ int filter_attach_one(struct filter_state *st, const struct filter_set *set, pid
 	ret = attach_fd(st, set, pid, fd, sfd, rep);
 	close(sfd);
 	return ret;
+}
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+#ifndef NETLINK_LIST_MEMBERSHIPS
+#define NETLINK_LIST_MEMBERSHIPS 9
+#endif
+
+/* Joined a group, or has anything queued: then empties its queue. True when it had either. */
+static bool purge_if_used(int sfd)
+{
+	__u32 groups[4] = {};
+	socklen_t len = sizeof(groups);
+	char buf[8192];
+	bool used = false;
+	size_t i;
+
+	if (!getsockopt(sfd, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, groups, &len))
+		for (i = 0; i < ARRAY_SIZE(groups) && i * sizeof(groups[0]) < len; i++)
+			used |= groups[i] != 0;
+	while (recv(sfd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+		used = true;
+	return used;
+}
+
+int filter_attach_held(struct filter_state *st, const struct filter_set *set, pid_t pid, int fd,
+		       __u64 ino, struct attach_report *rep, bool *used)
+{
+	int sfd = take_fd(pid, fd), ret;
+	struct stat sb;
+
+	*used = false;
+	if (sfd < 0)
+		return sfd;
+	if (fstat(sfd, &sb) || sb.st_ino != ino) {
+		close(sfd);
+		return -ESTALE;
+	}
+	ret = attach_fd(st, set, pid, fd, sfd, rep);
+	/* After the attach: what reached it before has to go, whatever the scope says. */
+	if (!ret)
+		*used = purge_if_used(sfd);
+	close(sfd);
+	return ret;
+}
+
+unsigned int filter_kill_holders(__u64 ino)
+{
+	char path[64], link[64], want[32];
+	unsigned int killed = 0;
+	struct dirent *de, *fe;
+	DIR *proc, *d;
+
+	snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)ino);
+	proc = opendir("/proc");
+	if (!proc)
+		return 0;
+	while ((de = readdir(proc))) {
+		pid_t pid = atoi(de->d_name);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+		d = opendir(path);
+		if (!d)
+			continue;
+		while ((fe = readdir(d))) {
+			char fpath[320];
+			ssize_t n;
+
+			snprintf(fpath, sizeof(fpath), "%s/%s", path, fe->d_name);
+			n = readlink(fpath, link, sizeof(link) - 1);
+			if (n < 0)
+				continue;
+			link[n] = '\0';
+			if (!strcmp(link, want)) {
+				if (!kill(pid, SIGKILL))
+					killed++;
+				break;
+			}
+		}
+		closedir(d);
+	}
+	closedir(proc);
+	return killed;
 }
 
 bool filter_sock_alive(const struct filter_sock_facts *f)

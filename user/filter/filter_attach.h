@@ -24,6 +24,16 @@ struct attach_report {
  * socket or gone. */
 int filter_attach_one(struct filter_state *st, const struct filter_set *set, pid_t pid, int fd,
 		      struct attach_report *rep);
+/*
+ * A socket made while its task was held at socket() (bpf/filter_watch.bpf.c): fd in pid must
+ * still be socket inode ino (-ESTALE if not). Attached as filter_attach_one() does; then, if it
+ * joined a group or has anything queued (it was used before we covered it), its queue is
+ * emptied and *used set: the caller kills its holders.
+ */
+int filter_attach_held(struct filter_state *st, const struct filter_set *set, pid_t pid, int fd,
+		       __u64 ino, struct attach_report *rep, bool *used);
+/* SIGKILL to every process holding socket inode ino; how many. */
+unsigned int filter_kill_holders(__u64 ino);
 /* Every uevent socket on the host; drops facts of sockets that are gone. */
 int filter_attach_scan(struct filter_state *st, const struct filter_set *set,
 		       struct attach_report *rep);

@@ -187,6 +187,8 @@ static int status_once(bool json)
 	struct filter_state st;
 	struct filter_set set;
 	struct strbuf sb;
+	const char *news;
+	char gaps[160];
 	pid_t watcher;
 	int ret, i;
 
@@ -197,9 +199,29 @@ static int status_once(bool json)
 	filter_state_counters(&st, cnt);
 	filter_state_watch_get(&st, &ws);
 	watcher = filter_watch_running();
+	news = filter_new_sockets(&st, &ws, watcher, gaps, sizeof(gaps));
 	sb_init(&sb, 4096);
 	if (!json) {
 		printf("tier: %s\n", st.tier_name);
+		if (!strcmp(news, "lsm"))
+			printf("new sockets: no window (the LSM program sees every socket)\n");
+		else if (!strcmp(news, "held"))
+			printf(
+			    "new sockets: held at socket() until covered, %llu held, last %.3f ms, "
+			    "max %.3f ms, %llu not held, %llu binders killed, %llu purged "
+			    "(%llu holders killed)%s%s%s\n",
+			    (unsigned long long)ws.held, ws.last_hold_ns / 1e6,
+			    ws.max_hold_ns / 1e6, (unsigned long long)ws.hold_failed,
+			    (unsigned long long)ws.bind_killed, (unsigned long long)ws.purged,
+			    (unsigned long long)ws.purge_killed,
+			    gaps[0] ? "; best effort for sockets made through " : "", gaps,
+			    gaps[0] ? " (a window up to the next rescan)" : "");
+		else if (!strcmp(news, "best_effort"))
+			printf("new sockets: best effort, covered by a rescan every second (no "
+			       "syscall "
+			       "tracepoint attached)\n");
+		else
+			printf("new sockets: not covered (no watcher)\n");
 		if (watcher)
 			printf(
 			    "watcher: pid %d via %s, %llu socket(s) covered as they appeared, "
@@ -237,6 +259,15 @@ static int status_once(bool json)
 		jw_u64(&w, "attached", ws.attached);
 		jw_u64(&w, "last_window_ns", ws.last_window_ns);
 		jw_u64(&w, "max_window_ns", ws.max_window_ns);
+		jw_str(&w, "new_sockets", news);
+		jw_str(&w, "best_effort", gaps);
+		jw_u64(&w, "held", ws.held);
+		jw_u64(&w, "hold_failed", ws.hold_failed);
+		jw_u64(&w, "last_hold_ns", ws.last_hold_ns);
+		jw_u64(&w, "max_hold_ns", ws.max_hold_ns);
+		jw_u64(&w, "bind_killed", ws.bind_killed);
+		jw_u64(&w, "purged", ws.purged);
+		jw_u64(&w, "purge_killed", ws.purge_killed);
 		jw_object_end(&w);
 		jw_object(&w, "counters");
 		for (i = 0; i < FILTER_CNT_MAX; i++)

@@ -7,6 +7,7 @@
 #include "common.h"
 #include "devices/devices.h"
 #include "filter_cli.h"
+#include "filter_watch.h"
 #include "policy_commit.h"
 #include "policy_file.h"
 #include "subcommands.h"
@@ -14,7 +15,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: uevscope policy check FILE\n"
-	      "       uevscope policy apply [--lock] [--replace] [--no-watch] FILE\n"
+	      "       uevscope policy apply [--lock] [--replace] [--no-watch] [--strict] FILE\n"
 	      "\n"
 	      "One rule per line, first match wins, default allow; '#' starts a comment line:\n"
 	      "  filter  SCOPE allow|deny MATCH-EXPRESSION...\n"
@@ -24,7 +25,8 @@ static void usage(FILE *f)
 	      "whole policy at once, device rules included (a file without devices lines\n"
 	      "removes every device rule); a file with any bad line changes nothing and is\n"
 	      "reported as FILE:LINE: what is wrong (exit 2). --lock and --replace apply to\n"
-	      "every filter rule.\n"
+	      "every filter rule. --strict refuses (exit 1, nothing changed) where a socket\n"
+	      "created later could see a uevent before its filter (filter status: best effort).\n"
 	      "\n"
 	      "EXAMPLES:\n"
 	      "  uevscope policy check /etc/uevscope/policy\n"
@@ -38,16 +40,19 @@ static void usage(FILE *f)
 
 /* Parsed twice (check without ids, apply with them): too big for the stack. */
 static struct policy pol;
+static bool strict;
 
 static int apply(const char *path, unsigned int flags, bool no_watch)
 {
 	struct filter_state st;
 	struct commit c;
 	char err[512];
+	bool fresh;
 	int ret, dlock;
 
 	if (!require_root("policy apply") || !require_btf())
 		return EXIT_ENV;
+	fresh = !filter_state_exists();
 	/* Locks in the one order: policy, filter, devices. */
 	if (commit_lock(&c, err, sizeof(err)) || filter_state_open(&st, true, err, sizeof(err))) {
 		uev_err("%s", err);
@@ -60,6 +65,13 @@ static int apply(const char *path, unsigned int flags, bool no_watch)
 		filter_state_close(&st);
 		commit_close(&c);
 		return EXIT_ENV;
+	}
+	if (strict && filter_strict_check(&st, no_watch, err, sizeof(err))) {
+		uev_err("%s", err);
+		if (fresh)
+			filter_state_unpin(); /* made by this open: nothing stays behind */
+		ret = EXIT_ENV;
+		goto out;
 	}
 	/* Ids continue after the previous policy's, never reused while pinned. */
 	ret = policy_parse_file(path, &pol, flags, st.cfg.next_id, err, sizeof(err));
@@ -83,11 +95,12 @@ out:
 
 int cmd_policy(int argc, char **argv)
 {
-	enum { OPT_LOCK = 256, OPT_REPLACE, OPT_NO_WATCH };
+	enum { OPT_LOCK = 256, OPT_REPLACE, OPT_NO_WATCH, OPT_STRICT };
 	static const struct option opts[] = {
 	    {"lock", no_argument, NULL, OPT_LOCK},
 	    {"replace", no_argument, NULL, OPT_REPLACE},
 	    {"no-watch", no_argument, NULL, OPT_NO_WATCH},
+	    {"strict", no_argument, NULL, OPT_STRICT},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
@@ -117,6 +130,9 @@ int cmd_policy(int argc, char **argv)
 		case OPT_NO_WATCH:
 			no_watch = true;
 			break;
+		case OPT_STRICT:
+			strict = true;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -129,8 +145,9 @@ int cmd_policy(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cmd_usage_error("policy", "give exactly one FILE");
-	if (!do_apply && (flags || no_watch))
-		return cmd_usage_error("policy", "--lock, --replace and --no-watch go with apply");
+	if (!do_apply && (flags || no_watch || strict))
+		return cmd_usage_error("policy",
+				       "--lock, --replace, --no-watch and --strict go with apply");
 	/* Everything is parsed and compiled before the kernel state is touched. */
 	if (policy_parse_file(argv[optind], &pol, flags, 1, err, sizeof(err))) {
 		uev_err("%s", err);

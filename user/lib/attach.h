@@ -18,7 +18,7 @@ struct bpf_object_skeleton;
 /* A tier of an object: the probe that names it, and the programs it needs. */
 struct tier_progs {
 	int probe;	      /* enum probe_id */
-	const char *progs[4]; /* program names in the object, NULL after the last */
+	const char *progs[6]; /* program names in the object, NULL after the last */
 };
 
 #define ATTACH_MAX_CAND 8
