@@ -95,6 +95,31 @@ if command -v udevadm >/dev/null; then
 	# of SUBSYSTEM with its own and drops this one.
 	"$UEVSCOPE" inject --netns "/proc/$CPID/ns/net" -F udev add /devices/virtual/other/u2 \
 		SUBSYSTEM=other U=2 >/dev/null 2>&1
+	# The same format sent by host root without credentials of the container's
+	# root: sd-device sees uid 65534 (unmapped) and drops it. This is why
+	# inject passes SCM_CREDENTIALS.
+	nsenter -t "$CPID" -n python3 -c '
+import socket, struct
+def mm2(d):
+    m, h = 0x5bd1e995, len(d)
+    while len(d) >= 4:
+        k = struct.unpack("<I", d[:4])[0] * m & 0xffffffff
+        k = (k ^ k >> 24) * m & 0xffffffff
+        h = (h * m & 0xffffffff) ^ k
+        d = d[4:]
+    for i in range(len(d) - 1, -1, -1):
+        h ^= d[i] << (8 * i)
+    if d:
+        h = h * m & 0xffffffff
+    h = (h ^ h >> 13) * m & 0xffffffff
+    return h ^ h >> 15
+p = b"ACTION=add\0DEVPATH=/devices/virtual/uevtest/nocreds\0SUBSYSTEM=uevtest\0SEQNUM=7\0"
+h = b"libudev\0" + struct.pack(">I", 0xfeedcafe) + struct.pack("=III", 40, 40, len(p))
+h += struct.pack(">IIII", mm2(b"uevtest"), 0, 0, 0)
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 15)
+s.sendto(h + p, (0, 2))
+' >"$T/nocreds.out" 2>&1
+	ncrc=$?
 	# Positive control, after it, in the same window.
 	"$UEVSCOPE" inject --netns "$CPID" -F udev change /devices/virtual/uevtest/u3 \
 		SUBSYSTEM=uevtest U=3 >/dev/null 2>&1
@@ -111,10 +136,15 @@ if command -v udevadm >/dev/null; then
 	[ "$got" = "add /devices/virtual/uevtest/u1;change /devices/virtual/uevtest/u3;" ] &&
 		pass "its subsystem filter (MurmurHash2 in the header) passes ours and drops the other" ||
 		fail "its subsystem filter (MurmurHash2 in the header) passes ours and drops the other" "got [$got]"
+	[ $ncrc = 0 ] && ! grep -q nocreds "$T/udev.out" && grep -q "^U=3" "$T/udev.out" &&
+		pass "the same message from host root without the container root's credentials is dropped" ||
+		fail "the same message from host root without the container root's credentials is dropped" \
+			"rc=$ncrc $(cat "$T/nocreds.out") $(grep -c nocreds "$T/udev.out")"
 else
 	skip "udevadm monitor --udev in a user and network namespace receives the udev-format uevent" \
 		"no udevadm (apt-get install udev)"
 	skip "its subsystem filter (MurmurHash2 in the header) passes ours and drops the other" "no udevadm"
+	skip "the same message from host root without the container root's credentials is dropped" "no udevadm"
 fi
 
 # --- payload from stdin, NUL-separated as the kernel sends it, and the size limit.
