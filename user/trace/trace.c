@@ -511,7 +511,8 @@ static int run_input(struct tracer *t)
 		rc = EXIT_USAGE;
 	}
 	flush_out(t);
-	if (!t->output_failed)
+	/* A cut file has no summary: the one line above says so, and nothing more. */
+	if (!t->output_failed && n >= 0)
 		print_counts(t, &sum);
 	trace_json_container = json_netns_container;
 	rec_notes_free(&notes);
