@@ -20,6 +20,9 @@ static const struct subcommand {
     {"devices", cmd_devices, "allow or deny device access per cgroup (cgroup/dev)"},
     {"locks", cmd_locks, "lock contention on the uevent paths, beside uevent rate and netns churn"},
     {"export", cmd_export, "serve the report's metrics to Prometheus (/metrics, textfile)"},
+    {"inject", cmd_inject, "send a uevent into a network namespace (kernel or udev format)"},
+    {"record", cmd_record, "record what trace sees into a compact file (trace -i prints it)"},
+    {"replay", cmd_replay, "inject a recording's uevents into a network namespace"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
 };
 
@@ -46,6 +49,7 @@ static void usage(FILE *f)
 	    "  uevscope locks -d 10            # who waits for the global uevent lock, and why\n"
 	    "  uevscope export --locks         # Prometheus metrics at "
 	    "http://127.0.0.1:9464/metrics\n"
+	    "  uevscope inject --netns c1 add /devices/virtual/mem/null SUBSYSTEM=mem\n"
 	    "  uevscope features               # what this kernel lets uevscope attach to\n"
 	    "\n"
 	    "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",
