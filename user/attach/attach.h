@@ -54,6 +54,9 @@ bool att_sys_matches_up(const struct match_list *ml, const char *syspath);
 /* Maps a host id into the container through map ("0 100000 65536" lines); -1 if unmapped. */
 long att_map_to_inside(const char *map, unsigned long id);
 
+/* The host id of the container's id (the overflow id 65534 when unmapped). */
+unsigned long att_map_to_outside(const char *map, unsigned long id);
+
 /* attach_access.c: allow MAJ:MIN for the container; prev and orig filled for undo. */
 int att_access_allow(const struct att_ctr *c, const struct att_dev *d, char *how, size_t howlen,
 		     char *prev, size_t prevlen, uint32_t *orig, char *err, size_t errlen);

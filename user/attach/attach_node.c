@@ -5,10 +5,11 @@
  * namespace cannot be entered by a multithreaded process) and chroots to the
  * container's root. Where the container has a user namespace of its own its
  * tmpfs /dev is nodev (a mount made inside a user namespace gets
- * SB_I_NODEV), so a node made there would never open: the host's node is
- * cloned with open_tree() beforehand and move_mount()ed onto an empty file,
- * as rootless runtimes bind-mount /dev/null and friends. Otherwise mknod(),
- * with the host node's mode and owner.
+ * SB_I_NODEV), so a node made there would never open: a node is cloned with
+ * open_tree() beforehand and move_mount()ed onto an empty file,
+ * as rootless runtimes bind-mount /dev/null and friends; the node is a private
+ * one whose owner is mapped into the container (private_node()). Otherwise
+ * mknod(), with the host node's mode and owner.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -40,6 +42,51 @@ static int sys_move_mount(int from_dfd, const char *from, int to_dfd, const char
 			  unsigned int flags)
 {
 	return syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags);
+}
+
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 1
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#define FSMOUNT_CLOEXEC 1
+#endif
+#ifndef FSCONFIG_CMD_CREATE
+#define FSCONFIG_CMD_CREATE 6
+#endif
+
+/*
+ * The node to bind: made in a tmpfs of our own that no path reaches (fsopen,
+ * fsmount: a mount of the initial user namespace, so its nodes open), with the
+ * host node's mode, and its owner moved into the container's id range
+ * (root:disk on the host is root:disk inside). A clone of it is returned.
+ */
+static int private_node(const struct att_ctr *c, const struct att_dev *d, char *err, size_t errlen)
+{
+	int fs = syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC), mnt = -1, tree = -1;
+
+	if (fs < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+		goto fail;
+	mnt = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+	if (mnt < 0 ||
+	    mknodat(mnt, "node", (d->type == 'b' ? S_IFBLK : S_IFCHR) | d->mode,
+		    makedev(d->major, d->minor)) ||
+	    fchownat(mnt, "node", att_map_to_outside(c->uid_map, d->uid),
+		     att_map_to_outside(c->gid_map, d->gid), 0) ||
+	    fchmodat(mnt, "node", d->mode, 0))
+		goto fail;
+	tree = sys_open_tree(mnt, "node", OPEN_TREE_CLONE | O_CLOEXEC);
+	if (tree < 0)
+		goto fail;
+	close(mnt);
+	close(fs);
+	return tree;
+fail:
+	snprintf(err, errlen, "cannot make a node to bind into the container: %s", strerror(errno));
+	if (mnt >= 0)
+		close(mnt);
+	if (fs >= 0)
+		close(fs);
+	return -1;
 }
 
 static void mkdirs(const char *node)
@@ -85,8 +132,8 @@ static int in_ns(const struct att_ctr *c, const struct att_dev *d, int op, bool 
 		snprintf(msg, len, "%s exists in the container already", d->node);
 		return EEXIST;
 	}
-	mkdirs(d->node);
 	if (!bind) {
+		mkdirs(d->node);
 		long uid = att_map_to_inside(c->uid_map, d->uid), gid;
 
 		gid = att_map_to_inside(c->gid_map, d->gid);
@@ -106,6 +153,13 @@ static int in_ns(const struct att_ctr *c, const struct att_dev *d, int op, bool 
 		chmod(d->node, d->mode);
 		return 0;
 	}
+	/*
+	 * The container's tmpfs takes only ids its user namespace maps (else
+	 * EOVERFLOW): the mount point belongs to the container's root.
+	 */
+	setfsgid(att_map_to_outside(c->gid_map, 0));
+	setfsuid(att_map_to_outside(c->uid_map, 0));
+	mkdirs(d->node);
 	fd = open(d->node, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(msg, len, "cannot make a mount point at %s in the container: %s", d->node,
@@ -113,6 +167,8 @@ static int in_ns(const struct att_ctr *c, const struct att_dev *d, int op, bool 
 		return errno;
 	}
 	close(fd);
+	setfsuid(0);
+	setfsgid(0);
 	if (sys_move_mount(tree, "", AT_FDCWD, d->node, MOVE_MOUNT_F_EMPTY_PATH)) {
 		int e = errno;
 
@@ -168,19 +224,9 @@ int att_node_make(const struct att_ctr *c, const struct att_dev *d, char *how, s
 
 	snprintf(how, howlen, "%s", bind ? "bind" : "mknod");
 	if (bind) {
-		if (!d->host_node) {
-			snprintf(err, errlen,
-				 "no %s on the host to bind-mount into the user-namespaced "
-				 "container",
-				 d->node);
-			return -ENOENT;
-		}
-		tree = sys_open_tree(AT_FDCWD, d->node, OPEN_TREE_CLONE | O_CLOEXEC);
-		if (tree < 0) {
-			snprintf(err, errlen, "cannot clone the mount of %s: %s", d->node,
-				 strerror(errno));
-			return -errno;
-		}
+		tree = private_node(c, d, err, errlen);
+		if (tree < 0)
+			return -EPERM;
 	}
 	rc = run_child(c, d, OP_MAKE, bind, tree, err, errlen);
 	if (tree >= 0)

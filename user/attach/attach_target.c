@@ -225,6 +225,20 @@ long att_map_to_inside(const char *map, unsigned long id)
 	return -1;
 }
 
+unsigned long att_map_to_outside(const char *map, unsigned long id)
+{
+	unsigned long in, out, len;
+	const char *p = map;
+	int used;
+
+	while (sscanf(p, " %lu %lu %lu%n", &in, &out, &len, &used) == 3) {
+		if (id >= in && id - in < len)
+			return out + (id - in);
+		p += used;
+	}
+	return 65534; /* the overflow id */
+}
+
 static void host_node(struct att_dev *d)
 {
 	struct stat st;
