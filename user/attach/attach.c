@@ -324,6 +324,42 @@ static int exit_for(int rc)
 	return rc == -EEXIST || rc == -ENOENT || rc == -EINVAL ? EXIT_USAGE : EXIT_ENV;
 }
 
+/*
+ * detach of a container that is gone: its cgroup and nodes went with it, what
+ * stays is ours to drop: the entries, and for v2 our rules and the pin of the
+ * runtime's program. True when some entry named the container (pid or cgroup).
+ */
+static bool forget_gone(const char *arg)
+{
+	struct hotplug_entry *e = NULL;
+	size_t n = 0, i, j, dropped = 0;
+	char err[512], pid[16];
+	int lock = hotplug_lock();
+
+	if (lock < 0 || hotplug_read(&e, &n)) {
+		hotplug_unlock(lock);
+		return false;
+	}
+	for (i = j = 0; i < n; i++) {
+		snprintf(pid, sizeof(pid), "%u", e[i].pid);
+		if (strcmp(arg, pid) && strcmp(arg, e[i].cgroup)) {
+			e[j++] = e[i];
+			continue;
+		}
+		dropped++;
+		if (!strcmp(e[i].access, "v2") && att_access_forget(e[i].cgroup, err, sizeof(err)))
+			uev_err("detach: %s", err);
+	}
+	if (dropped && !hotplug_write(e, j))
+		fprintf(stderr,
+			"uevscope: detach: container %s is gone; forgot its %zu device%s and our "
+			"rules for it\n",
+			arg, dropped, dropped == 1 ? "" : "s");
+	free(e);
+	hotplug_unlock(lock);
+	return dropped > 0;
+}
+
 static int session_open(struct att_session *s, const struct attach_args *a, const char *cmd)
 {
 	char err[512];
@@ -334,6 +370,8 @@ static int session_open(struct att_session *s, const struct attach_args *a, cons
 	if (!require_root(cmd))
 		return EXIT_ENV;
 	rc = att_ctr_open(a->container, &s->ctr, err, sizeof(err));
+	if (rc && !strcmp(cmd, "detach") && forget_gone(a->container))
+		return EXIT_OK;
 	if (rc) {
 		uev_err("%s: %s", cmd, err);
 		return rc == -ENOENT ? EXIT_USAGE : EXIT_ENV;

@@ -62,6 +62,8 @@ int att_access_allow(const struct att_ctr *c, const struct att_dev *d, char *how
 		     char *prev, size_t prevlen, uint32_t *orig, char *err, size_t errlen);
 int att_access_revoke(const struct att_ctr *c, const struct att_dev *d, const char *how,
 		      const char *prev, uint32_t orig, bool last_v2, char *err, size_t errlen);
+/* A container gone: our rules for its cgroup and the pin of the runtime's program go. */
+int att_access_forget(const char *cgroup, char *err, size_t errlen);
 /* Whether this cgroup's devices are enforced by v1, v2, or nothing ("open"). */
 const char *att_access_mode(const struct att_ctr *c);
 

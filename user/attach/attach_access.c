@@ -201,7 +201,9 @@ static int runtime_rules(const struct att_ctr *c, struct dev_rule *out, size_t m
 		(*n)++;
 	}
 	/* runc's and crun's programs deny what no rule allowed. */
-	rule_for(c, 'a', "*", "*", "rwm", false, &out[(*n)++]);
+	rule_for(c, 'a', "*", "*", "rwm", false, &out[*n]);
+	if (!*n || !dev_rule_same(&out[*n - 1], &out[*n]))
+		(*n)++;
 	return 0;
 }
 
@@ -319,6 +321,7 @@ static int v2_revoke(const struct att_ctr *c, const struct att_dev *d, uint32_t 
 			return rc;
 		}
 		unlink(pin);
+		rmdir(ORIG_DIR);
 	}
 	lock = devices_lock(err, errlen);
 	if (lock < 0)
@@ -338,6 +341,37 @@ static int v2_revoke(const struct att_ctr *c, const struct att_dev *d, uint32_t 
 		rc = devices_replace_locked(st.rules, st.n, err, errlen);
 	}
 	devices_unlock(lock);
+	return rc;
+}
+
+int att_access_forget(const char *cgroup, char *err, size_t errlen)
+{
+	static struct dev_state st;
+	char pin[PATH_MAX];
+	uint64_t id = 0;
+	size_t i, j;
+	int lock, rc;
+
+	lock = devices_lock(err, errlen);
+	if (lock < 0)
+		return lock;
+	rc = devices_read(&st, err, errlen);
+	for (i = j = 0; !rc && i < st.n; i++) {
+		if (strcmp(st.rules[i].cgroup, cgroup))
+			st.rules[j++] = st.rules[i];
+		else
+			id = st.rules[i].cgroup_id;
+	}
+	if (!rc && j < st.n) {
+		st.n = j;
+		rc = devices_replace_locked(st.rules, st.n, err, errlen);
+	}
+	devices_unlock(lock);
+	if (id) {
+		snprintf(pin, sizeof(pin), ORIG_DIR "/orig-%" PRIu64, id);
+		unlink(pin);
+		rmdir(ORIG_DIR);
+	}
 	return rc;
 }
 

@@ -33,6 +33,13 @@ static const char *skip_val(const char *p)
 	int depth = 0;
 
 	p = ws(p);
+	if (*p == '"')
+		return skip_str(p);
+	if (*p != '{' && *p != '[') {
+		while (*p && !strchr(",}] \t\r\n", *p))
+			p++;
+		return p;
+	}
 	do {
 		if (!*p)
 			return NULL;
@@ -46,12 +53,8 @@ static const char *skip_val(const char *p)
 			depth++;
 		else if (*p == '}' || *p == ']')
 			depth--;
-		else if (!depth && (*p == ',' || *p == ' ' || *p == '\n'))
-			return p;
 		p++;
-		if (depth < 0)
-			return NULL;
-	} while (depth);
+	} while (depth > 0);
 	return p;
 }
 
