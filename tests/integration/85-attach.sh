@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+# uevscope attach/detach with real runc containers (user, net, mount, pid
+# namespaces): a loop block device and a mem char node (1:11, which runc does
+# not allow), first through cgroup v1 devices.allow, then through cgroup v2
+# where runc's own cgroup/dev program is replaced. The truth: open() inside
+# the container, a listener inside it, devices.list, the runtime's denies.
+SUITE=attach
+. "$(dirname "$0")/lib.sh"
+require_root
+require_jq
+for t in runc losetup busybox unshare; do
+	command -v $t >/dev/null || { skip "all" "needs $t"; exit 0; }
+done
+. "$(dirname "$0")/attach.inc"
+PIN_DIR=/sys/fs/bpf/uevscope/devices
+KMSG=/dev/uevattach-kmsg-$$
+PORT=/dev/uevattach-port-$$
+trap 'ctr_cleanup; rm -f "$KMSG" "$PORT" /run/uevscope/attached; [ -n "$LOOP" ] && losetup -d "$LOOP"; cleanup' EXIT
+mknod "$KMSG" c 1 11 && mknod "$PORT" c 1 4 || { fail "setup" "mknod"; exit 0; }
+truncate -s 4M "$T/disk" && LOOP=$(losetup -f --show "$T/disk") || { fail "setup" "losetup"; exit 0; }
+[ -e /run/uevscope/attached ] && { skip "all" "devices are attached already (/run/uevscope/attached)"; exit 0; }
+
+# check NAME WANT GOT
+check() {
+	[ "$2" = "$3" ] && pass "$1" || fail "$1" "want '$2', got '$3'"
+}
+# opens NAME OPS...: what open() says inside the container, one line.
+opens() {
+	n=$1
+	shift
+	ctr_exec "$n" /h/devopen "$@" 2>&1 | tr '\n' ' '
+}
+# listen NAME: a uevent listener inside the container, output in $T/NAME.ev.
+listen() {
+	ctr_exec "$1" /h/uevlisten -t 60000 >"$T/$1.ev" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_for_line "$T/$1.ev" ready
+}
+wait_for_line() {
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "$2" "$1" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+}
+events() {
+	grep '^uevent' "$T/$1.ev" | sed 's/.* action=\([a-z]*\) devpath=\([^ ]*\).*/\1 \2/' | tr '\n' ';'
+}
+# one_container NAME MODE: the whole cycle on one container.
+one_container() {
+	n=$1
+	mode=$2
+	ctr_start "$n" "$mode" || { fail "$mode: container starts" "runc run failed"; return; }
+	pid=$CTR_PID
+	[ "$mode" = v2 ] &&
+		RUNC_PROG=$(bpftool cgroup show "/sys/fs/cgroup/unified$CTR_CG" | awk '$2 == "cgroup_device" {print $1}')
+	listen "$n"
+	v1=/sys/fs/cgroup/devices$CTR_CG
+	[ "$mode" = v1 ] && cp "$v1/devices.list" "$T/list.before"
+	check "$mode: before attach the nodes are absent" \
+		"open w $KMSG ENOENT open r $LOOP ENOENT " "$(opens "$n" w:"$KMSG" r:"$LOOP")"
+	"$UEVSCOPE" attach --container "$pid" "$KMSG" "$LOOP" >"$T/out" 2>"$T/err"
+	rc=$?
+	check "$mode: attach exits 0, one line per device" "0 2" "$rc $(wc -l <"$T/err")"
+	check "$mode: after attach the container opens both (real open())" \
+		"open w $KMSG ok open rw $LOOP ok " "$(opens "$n" w:"$KMSG" rw:"$LOOP")"
+	check "$mode: the runtime still denies what it denied (1:4 bound in, EPERM)" \
+		"EPERM" "$(opens "$n" r:"$PORT" | awk '{print $4}')"
+	wait_for_line "$T/$n.ev" "action=add devpath=/devices/virtual/block"
+	check "$mode: the container's listener got both adds" \
+		"add /devices/virtual/mem/kmsg;add /devices/virtual/block/${LOOP#/dev/};" "$(events "$n")"
+	"$UEVSCOPE" devices list >"$T/list"
+	grep -q "attached.*$CTR_CG" "$T/list" && pass "$mode: devices list shows the attached devices and for whom" ||
+		fail "$mode: devices list shows the attached devices and for whom" "$(cat "$T/list")"
+	"$UEVSCOPE" attach --container "$CTR_CG" "$LOOP" >"$T/out" 2>"$T/err"
+	check "$mode: attaching again: exit 2, already attached" "2 1" "$? $(grep -c 'already' "$T/err")"
+	"$UEVSCOPE" detach --container "$pid" "$KMSG" "$LOOP" >"$T/out" 2>"$T/err"
+	check "$mode: detach exits 0" "0" "$?"
+	o=$(opens "$n" w:"$KMSG" r:"$LOOP")
+	case "$o" in
+	"open w $KMSG "E*" open r $LOOP "E*) pass "$mode: after detach open fails ($o)" ;;
+	*) fail "$mode: after detach open fails" "$o" ;;
+	esac
+	wait_for_line "$T/$n.ev" "action=remove devpath=/devices/virtual/mem"
+	check "$mode: the listener got both removes, nothing else" \
+		"add /devices/virtual/mem/kmsg;add /devices/virtual/block/${LOOP#/dev/};remove /devices/virtual/block/${LOOP#/dev/};remove /devices/virtual/mem/kmsg;" \
+		"$(events "$n")"
+	if [ "$mode" = v1 ]; then
+		cmp -s "$T/list.before" "$v1/devices.list" && pass "v1: devices.list is exactly as before" ||
+			fail "v1: devices.list is exactly as before" "$(diff "$T/list.before" "$v1/devices.list" | tr '\n' ' ')"
+	else
+		got=$(bpftool cgroup show "/sys/fs/cgroup/unified$CTR_CG" | awk '$2 == "cgroup_device" {print $1}')
+		check "v2: runc's own program is attached again, ours is gone" "$RUNC_PROG" "$got"
+		[ ! -e "$PIN_DIR" ] && [ ! -e /sys/fs/bpf/uevscope/attach ] && pass "v2: no pin left" ||
+			fail "v2: no pin left" "$(ls -R /sys/fs/bpf/uevscope)"
+	fi
+	"$UEVSCOPE" detach --container "$pid" "$LOOP" >"$T/out" 2>"$T/err"
+	check "$mode: detaching again: exit 2, not attached" "2 1" "$? $(grep -c 'not attached' "$T/err")"
+}
+
+one_container c1 v1
+
+# cgroup v2: runc attaches its program; attach replaces it, detach restores it.
+if [ -e "$PIN_DIR" ]; then
+	skip "v2" "a device policy is in force already ($PIN_DIR)"
+elif ! command -v bpftool >/dev/null; then
+	skip "v2" "needs bpftool"
+else
+	one_container c2 v2
+fi
