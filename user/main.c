@@ -22,6 +22,9 @@ static const struct subcommand {
     {"detach", cmd_detach, "take a hotplugged device out of a container again"},
     {"locks", cmd_locks, "lock contention on the uevent paths, beside uevent rate and netns churn"},
     {"export", cmd_export, "serve the report's metrics to Prometheus (/metrics, textfile)"},
+    {"inject", cmd_inject, "send a uevent into a network namespace (kernel or udev format)"},
+    {"record", cmd_record, "record what trace sees into a compact file (trace -i prints it)"},
+    {"replay", cmd_replay, "inject a recording's uevents into a network namespace"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
 };
 
@@ -48,6 +51,7 @@ static void usage(FILE *f)
 	    "  uevscope locks -d 10            # who waits for the global uevent lock, and why\n"
 	    "  uevscope export --locks         # Prometheus metrics at "
 	    "http://127.0.0.1:9464/metrics\n"
+	    "  uevscope inject --netns c1 add /devices/virtual/mem/null SUBSYSTEM=mem\n"
 	    "  uevscope features               # what this kernel lets uevscope attach to\n"
 	    "\n"
 	    "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",

@@ -15,5 +15,8 @@ int cmd_policy(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
+int cmd_inject(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 #endif /* UEVSCOPE_SUBCOMMANDS_H */

@@ -7,7 +7,7 @@ SUITE=install
 . "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 UEV=$(cd "$(dirname "$UEVSCOPE")" && pwd)/uevscope
-CMDS="trace listeners report top filter policy devices locks export features"
+CMDS="trace listeners report top filter policy devices locks export inject record replay features"
 
 # --version: ours, and the libbpf this binary was built against (libbpf-dev's).
 want_bpf=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null | sed 's/^[0-9]*://; s/^\([0-9]*\.[0-9]*\).*/\1/')
