@@ -105,6 +105,46 @@ one_container() {
 
 one_container c1 v1
 
+# Bad input: one line, the documented exit code, nothing changed.
+pid=$CTR_PID
+cp "/sys/fs/cgroup/devices$CTR_CG/devices.list" "$T/list.before"
+expect 1 "no process 999999999" attach --container 999999999 "$KMSG"
+expect 2 "not a device node" attach --container "$pid" "$T/disk"
+expect 1 "no device '/dev/uevattach-none'" attach --container "$pid" /dev/uevattach-none
+expect 2 "not attached" detach --container "$pid" "$KMSG"
+expect 2 "say which devices" attach --container "$pid"
+if command -v setpriv >/dev/null; then
+	setpriv --reuid 65534 --regid 65534 --clear-groups "$UEVSCOPE" attach --container "$pid" "$KMSG" \
+		>"$T/out" 2>"$T/err"
+	check "not root: exit 1, one line" "1 1" "$? $(wc -l <"$T/err")"
+fi
+unshare -n sleep 60 &
+bare=$!
+PIDS="$PIDS $bare"
+expect 1 "no device control" attach --container "$bare" "$KMSG"
+# The device gone before it could be attached: the loop device's sysfs path.
+expect 1 "not a device in /sys/devices" attach --container "$pid" /sys/devices/virtual/block/uevattach-none
+cmp -s "$T/list.before" "/sys/fs/cgroup/devices$CTR_CG/devices.list" && [ ! -e /run/uevscope/attached ] &&
+	pass "after the bad input nothing changed (devices.list, state file)" ||
+	fail "after the bad input nothing changed (devices.list, state file)" "$(cat /run/uevscope/attached 2>/dev/null)"
+
+# --follow: a loop device made later is attached as it appears.
+n=200
+while [ -e /sys/block/loop$n ]; do n=$((n + 1)); done
+"$UEVSCOPE" attach --container "$pid" --follow -m "KERNEL==\"loop$n\"" >"$T/follow.out" 2>&1 &
+FPID=$!
+PIDS="$PIDS $FPID"
+wait_for_line "$T/follow.out" following
+truncate -s 4M "$T/disk2"
+losetup "/dev/loop$n" "$T/disk2" && LOOP2=/dev/loop$n
+wait_for_line "$T/follow.out" "loop$n attached"
+check "--follow attaches a loop device made later; the container opens it" \
+	"open r /dev/loop$n ok " "$(opens c1 r:/dev/loop$n)"
+kill "$FPID"
+wait "$FPID" 2>/dev/null
+"$UEVSCOPE" detach --container "$pid" --all >/dev/null 2>&1
+losetup -d "$LOOP2" 2>/dev/null
+
 # cgroup v2: runc attaches its program; attach replaces it, detach restores it.
 if [ -e "$PIN_DIR" ]; then
 	skip "v2" "a device policy is in force already ($PIN_DIR)"
