@@ -16,6 +16,7 @@ struct att_ctr {
 	char v1dir[512];    /* the v1 devices cgroup directory, "" without one */
 	uint32_t netns;	    /* inode */
 	int netns_fd, mnt_fd, root_fd;
+	bool host_netns; /* shares pid 1's network namespace: no event is injected */
 	bool own_userns; /* in a user namespace other than ours: its tmpfs is nodev */
 	char uid_map[512], gid_map[512];
 };

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "attach.h"
+#include "common.h"
 #include "inject.h"
 
 /* The kernel names nodes below /dev (DEVNAME=loop3); udev gives the whole path. */
@@ -45,6 +46,12 @@ int att_event(const struct att_ctr *c, const struct att_dev *d, const char *acti
 		snprintf(err, errlen, "%c %u:%u has no device in /sys: no %s event sent", d->type,
 			 d->major, d->minor, action);
 		return -ENODEV;
+	}
+	if (c->host_netns) {
+		/* The host's udev would take a second add for a device it knows: none is sent. */
+		uev_dbg("attach: %d shares the host's network namespace: no %s event injected",
+			(int)c->pid, action);
+		return 0;
 	}
 	if (build(&kmsg, d, action, false) || build(&umsg, d, action, true)) {
 		snprintf(err, errlen, "the %s uevent for %s does not fit", action, d->devpath);

@@ -191,6 +191,7 @@ int att_ctr_open(const char *arg, struct att_ctr *c, char *err, size_t errlen)
 	}
 	fstat(c->netns_fd, &a);
 	c->netns = a.st_ino;
+	c->host_netns = !stat("/proc/1/ns/net", &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 	snprintf(fn, sizeof(fn), "/proc/%d/ns/user", (int)c->pid);
 	c->own_userns = !stat(fn, &a) && !stat("/proc/self/ns/user", &b) && a.st_ino != b.st_ino;
 	snprintf(fn, sizeof(fn), "/proc/%d/uid_map", (int)c->pid);
