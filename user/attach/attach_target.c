@@ -345,7 +345,10 @@ static bool sys_matches(const struct match_list *ml, const char *dir)
 	sb_putc(&sb, '\0');
 	sb_printf(&sb, "DEVPATH=%s", dir + 4);
 	sb_putc(&sb, '\0');
-	snprintf(fn, sizeof(fn), "%s/subsystem", dir);
+	/* udev's KERNEL, the kernel's name of the device, for -m 'KERNEL=="loop*"'. */
+	sb_printf(&sb, "KERNEL=%s", strrchr(dir, '/') + 1);
+	sb_putc(&sb, '\0');
+	snprintf(fn, sizeof(fn), "%.4000s/subsystem", dir);
 	n = readlink(fn, link, sizeof(link) - 1);
 	if (n > 0) {
 		link[n] = '\0';
