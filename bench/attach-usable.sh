@@ -8,7 +8,7 @@
 # a detach (timed too) after which the open must fail. Medians and the worst.
 # It injects uevents into the container's netns only, but runs containers:
 # run it under the test lock, flock /run/lock/uevscope-tests.lock bench/attach-usable.sh
-# usage: bench/attach-usable.sh [BUILD_DIR] [ROUNDS]
+# usage: [LOOP_DEV=0] bench/attach-usable.sh [BUILD_DIR] [ROUNDS]
 set -u
 BUILD=${1:-build}
 ROUNDS=${2:-20}
@@ -20,11 +20,14 @@ KMSG=/dev/uevbench-kmsg-$$
 LOOP=
 trap 'ctr_cleanup; rm -f "$KMSG"; [ -n "$LOOP" ] && losetup -d "$LOOP"; cleanup' EXIT
 mknod "$KMSG" c 1 11
-truncate -s 4M "$T/disk"
-LOOP=$(losetup -f --show "$T/disk")
+# LOOP_DEV=0: the mem node only (no losetup, so no host-wide uevent at all).
+if [ "${LOOP_DEV:-1}" = 1 ]; then
+	truncate -s 4M "$T/disk"
+	LOOP=$(losetup -f --show "$T/disk")
+fi
 ctr_start b1 v1 || { echo "bench: runc run failed" >&2; exit 1; }
 ms() { echo "$1 $2" | awk '{ printf "%.1f", ($2 - $1) / 1e6 }'; }
-for dev in "$KMSG" "$LOOP"; do
+for dev in "$KMSG" $LOOP; do
 	: >"$T/att"
 	: >"$T/det"
 	bad=0
@@ -52,5 +55,5 @@ for dev in "$KMSG" "$LOOP"; do
 			    v[int(NR * 0.9 + 0.5)], v[NR], bad }'
 	done
 done
-"$UEVSCOPE" -v attach --container "$CTR_PID" "$LOOP" 2>&1 | grep ' ms'
-"$UEVSCOPE" detach --container "$CTR_PID" "$LOOP" 2>/dev/null
+"$UEVSCOPE" -v attach --container "$CTR_PID" "$KMSG" 2>&1 | grep ' ms'
+"$UEVSCOPE" detach --container "$CTR_PID" "$KMSG" 2>/dev/null
