@@ -105,8 +105,28 @@ one_container() {
 
 one_container c1 v1
 
-# Bad input: one line, the documented exit code, nothing changed.
 pid=$CTR_PID
+# The udev format: sd-device (udevadm monitor --udev) in the container's user
+# and network namespaces receives add and remove.
+if command -v udevadm >/dev/null; then
+	nsenter -t "$pid" -U -n timeout 30 udevadm monitor --udev --property >"$T/udev.out" 2>&1 &
+	PIDS="$PIDS $!"
+	i=0
+	while [ $i -lt 100 ] && ! nsenter -t "$pid" -n cat /proc/net/netlink | awk '$2 == 15 && $4 ~ /2$/' | grep -q .; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$UEVSCOPE" attach --container "$pid" "$KMSG" 2>/dev/null
+	"$UEVSCOPE" detach --container "$pid" "$KMSG" 2>/dev/null
+	wait_for_line "$T/udev.out" "ACTION=remove"
+	check "udevadm monitor --udev in the container gets add and remove, DEVNAME the node" \
+		"ACTION=add DEVNAME=$KMSG ACTION=remove DEVNAME=$KMSG " \
+		"$(grep -e '^ACTION=' -e '^DEVNAME=' "$T/udev.out" | tr '\n' ' ')"
+else
+	skip "udev format" "no udevadm (apt-get install udev)"
+fi
+
+# Bad input: one line, the documented exit code, nothing changed.
 cp "/sys/fs/cgroup/devices$CTR_CG/devices.list" "$T/list.before"
 expect 1 "no process 999999999" attach --container 999999999 "$KMSG"
 expect 2 "not a device node" attach --container "$pid" "$T/disk"
