@@ -84,10 +84,9 @@ static void on_resume(int sig)
 
 static void usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-p] [-F] [-L] [-K] "
-	    "[--own-filter] [--try-detach]\n");
+	fprintf(stderr, "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-p] "
+			"[-F] [-L] [-K] "
+			"[--own-filter] [--try-detach]\n");
 	exit(2);
 }
 
@@ -199,7 +198,8 @@ static long long read_drops(int fd)
 int main(int argc, char **argv)
 {
 	long long rcvbuf_req = -1, count = 0, idle_ms = -1, total = 0, enobufs = 0;
-	int paused = 0, quiet = 0, seq_only = 0, props = 0, filter = 0, lock = 0, keeper = 0, detach_opt = 0;
+	int paused = 0, quiet = 0, seq_only = 0, props = 0, filter = 0, lock = 0, keeper = 0,
+	    detach_opt = 0;
 	static const struct option longopts[] = {
 	    {"own-filter", no_argument, NULL, 'F'},
 	    {"try-detach", no_argument, NULL, 256},

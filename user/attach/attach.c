@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <linux/netlink.h>
 #include "attach.h"
+#include "attach_json.h"
 #include "common.h"
 #include "hotplug.h"
 #include "match.h"
@@ -46,6 +47,8 @@ static const char attach_usage[] =
     "  --follow       attach: keep running, attach matching devices as they appear and\n"
     "                 detach them as they leave (until SIGINT or SIGTERM)\n"
     "  --all          detach: every device attached to the container\n"
+    "  --runtime-root DIR  the runtime's state folder when not /run/runc or /run/crun\n"
+    "                 (its --root): where cgroup v2 rules are read from\n"
     "  -v, --verbose  timings of each step\n"
     "  -h, --help     this help\n"
     "\n"
@@ -78,12 +81,13 @@ struct attach_args {
 	bool follow, all;
 };
 
-enum { OPT_CONTAINER = 256, OPT_FOLLOW, OPT_ALL };
+enum { OPT_CONTAINER = 256, OPT_FOLLOW, OPT_ALL, OPT_RUNTIME_ROOT };
 
 static const struct option attach_options[] = {
     {"container", required_argument, NULL, OPT_CONTAINER},
     {"follow", no_argument, NULL, OPT_FOLLOW},
     {"all", no_argument, NULL, OPT_ALL},
+    {"runtime-root", required_argument, NULL, OPT_RUNTIME_ROOT},
     {"match", required_argument, NULL, 'm'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -107,6 +111,9 @@ static int parse_args(const char *cmd, int argc, char **argv, struct attach_args
 			break;
 		case OPT_ALL:
 			a->all = true;
+			break;
+		case OPT_RUNTIME_ROOT:
+			att_runtime_root = optarg;
 			break;
 		case 'm':
 			if (!a->ml)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "attach_json.h"
 
 static const char *ws(const char *p)
@@ -201,22 +202,29 @@ static bool is_ours(const char *text, pid_t pid, const char *cgroup, bool runc)
 	return path[0] && !strcmp(path, cgroup);
 }
 
+const char *att_runtime_root;
+
 int att_runtime_devices(pid_t pid, const char *cgroup, struct att_json_dev *out, size_t max,
 			size_t *n, char *src, size_t srclen)
 {
 	static const char *const runc_path[] = {"config", "cgroups", "devices"};
 	static const char *const oci_path[] = {"linux", "resources", "devices"};
-	static const char *const roots[] = {"/run/runc", "/run/crun"};
+	const char *roots[] = {"/run/runc", "/run/crun", att_runtime_root};
 	char fn[1024], *text;
 	struct dirent *de;
 	size_t r;
 	int rc = -ENOENT;
 
-	for (r = 0; r < 2 && rc; r++) {
-		DIR *dir = opendir(roots[r]);
+	for (r = 0; r < 3 && rc; r++) {
+		DIR *dir = roots[r] ? opendir(roots[r]) : NULL;
 
 		while (dir && rc && (de = readdir(dir))) {
-			bool runc = r == 0;
+			char probe[1024];
+			bool runc;
+
+			/* --runtime-root may be either runtime's: runc keeps state.json. */
+			snprintf(probe, sizeof(probe), "%s/%s/state.json", roots[r], de->d_name);
+			runc = r == 0 || (r == 2 && !access(probe, F_OK));
 
 			if (de->d_name[0] == '.')
 				continue;

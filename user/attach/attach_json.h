@@ -19,9 +19,13 @@ struct att_json_dev {
  * The rules in the runtime's order (OCI: the last match wins), from runc's
  * /run/runc/ID/state.json (config.cgroups.devices, the whole list runc
  * enforces, its defaults included) or crun's /run/crun/ID/config.json
- * (linux.resources.devices), for the container whose init is pid or whose
+ * (linux.resources.devices), or a folder of either given as --runtime-root,
+ * for the container whose init is pid or whose
  * cgroups path is cgroup. src names the file. 0, or -ENOENT.
  */
+/* One more state folder to look in (--runtime-root), or NULL. */
+extern const char *att_runtime_root;
+
 int att_runtime_devices(pid_t pid, const char *cgroup, struct att_json_dev *out, size_t max,
 			size_t *n, char *src, size_t srclen);
 

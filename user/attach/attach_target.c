@@ -180,6 +180,16 @@ int att_ctr_open(const char *arg, struct att_ctr *c, char *err, size_t errlen)
 		return -ESRCH;
 	}
 	cgroups_of(c);
+	/*
+	 * A runtime on v1 only (crun here) leaves the container in its own
+	 * caller's cgroup2: then the v1 devices cgroup names the container.
+	 */
+	char *mine = cgroup_of_pid(getpid());
+	if (c->v1dir[0] &&
+	    (!c->cgroup[0] || !strcmp(c->cgroup, "/") || (mine && !strcmp(mine, c->cgroup))))
+		snprintf(c->cgroup, sizeof(c->cgroup), "%.255s",
+			 c->v1dir + strlen(v1_devices_mount()));
+	free(mine);
 	if (c->cgroup[0] && cgroup_resolve(c->cgroup, &c->cgroup_id, &level, err, errlen))
 		c->cgroup_id = 0;
 	c->netns_fd = open_ns(c->pid, "ns/net", err, errlen);
