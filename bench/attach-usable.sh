@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Attach-to-usable time of `uevscope attach`: a runc container (user, net,
-# mount, pid namespaces; cgroup v1 devices on this hybrid host), a mem char
+# Attach-to-usable time of `uevscope attach`: a crun container (container.inc:
+# user, net, mount, pid namespaces; cgroup v1 devices), a mem char
 # node (1:11) and a loop block device. Per round: the time `uevscope attach`
 # takes for one device, until it returns (access, node and add event are all
 # done by then), then an open() inside the container that must succeed, then
@@ -14,7 +14,7 @@ BUILD=${1:-build}
 ROUNDS=${2:-20}
 SUITE=bench-attach
 . "$(dirname "$0")/../tests/integration/lib.sh"
-. "$(dirname "$0")/../tests/integration/attach.inc"
+. "$(dirname "$0")/../tests/integration/container.inc"
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
 KMSG=/dev/uevbench-kmsg-$$
 LOOP=
@@ -25,7 +25,7 @@ if [ "${LOOP_DEV:-1}" = 1 ]; then
 	truncate -s 4M "$T/disk"
 	LOOP=$(losetup -f --show "$T/disk")
 fi
-ctr_start b1 v1 || { echo "bench: runc run failed" >&2; exit 1; }
+ctr_start b1 sleep 3600 || { echo "bench: crun run failed" >&2; exit 1; }
 ms() { echo "$1 $2" | awk '{ printf "%.1f", ($2 - $1) / 1e6 }'; }
 for dev in "$KMSG" $LOOP; do
 	: >"$T/att"

@@ -1,21 +1,23 @@
 # SPDX-License-Identifier: GPL-2.0
-# uevscope attach/detach with real runc containers (user, net, mount, pid
-# namespaces): a loop block device and a mem char node (1:11, which runc does
-# not allow), first through cgroup v1 devices.allow, then through cgroup v2
-# where runc's own cgroup/dev program is replaced. The truth: open() inside
+# uevscope attach/detach with real containers (container.inc: user, net,
+# mount, pid namespaces): a loop block device and a mem char node (1:11, which
+# the runtimes do not allow), first through cgroup v1 devices.allow (crun),
+# then through cgroup v2 where runc's own cgroup/dev program is replaced. The truth: open() inside
 # the container, a listener inside it, devices.list, the runtime's denies.
 SUITE=attach
 . "$(dirname "$0")/lib.sh"
 require_root
 require_jq
-for t in runc losetup busybox unshare; do
+for t in crun runc losetup busybox unshare; do
 	command -v $t >/dev/null || { skip "all" "needs $t"; exit 0; }
 done
-. "$(dirname "$0")/attach.inc"
+. "$(dirname "$0")/container.inc"
 PIN_DIR=/sys/fs/bpf/uevscope/devices
 KMSG=/dev/uevattach-kmsg-$$
 PORT=/dev/uevattach-port-$$
-trap 'ctr_cleanup; rm -f "$KMSG" "$PORT" /run/uevscope/attached; [ -n "$LOOP" ] && losetup -d "$LOOP"; cleanup' EXIT
+trap 'ctr_cleanup; rm -f "$KMSG" "$PORT" /run/uevscope/attached; [ -n "$LOOP" ] && losetup -d "$LOOP"; [ -n "$LOOP2" ] && losetup -d "$LOOP2"; cleanup' EXIT
+LOOP=
+LOOP2=
 mknod "$KMSG" c 1 11 && mknod "$PORT" c 1 4 || { fail "setup" "mknod"; exit 0; }
 truncate -s 4M "$T/disk" && LOOP=$(losetup -f --show "$T/disk") || { fail "setup" "losetup"; exit 0; }
 [ -e /run/uevscope/attached ] && { skip "all" "devices are attached already (/run/uevscope/attached)"; exit 0; }
@@ -47,16 +49,21 @@ events() {
 one_container() {
 	n=$1
 	mode=$2
-	ctr_start "$n" "$mode" || { fail "$mode: container starts" "runc run failed"; return; }
+	CTR_CGROUP=$mode
+	ctr_start "$n" sleep 3600 ||
+		{ fail "$mode: container starts" "$(head -2 "$T/ctr/$n/start.err")"; return; }
 	pid=$CTR_PID
+	cgdir=$(ctr_cgroup "$n")
+	CTR_CG=${cgdir#/sys/fs/cgroup/unified}
+	CTR_CG=${CTR_CG#/sys/fs/cgroup/devices}
 	[ "$mode" = v2 ] &&
-		RUNC_PROG=$(bpftool cgroup show "/sys/fs/cgroup/unified$CTR_CG" | awk '$2 == "cgroup_device" {print $1}')
+		RUNC_PROG=$(bpftool cgroup show "$cgdir" | awk '$2 == "cgroup_device" {print $1}')
 	listen "$n"
-	v1=/sys/fs/cgroup/devices$CTR_CG
+	v1=$cgdir
 	[ "$mode" = v1 ] && cp "$v1/devices.list" "$T/list.before"
 	check "$mode: before attach the nodes are absent" \
 		"open w $KMSG ENOENT open r $LOOP ENOENT " "$(opens "$n" w:"$KMSG" r:"$LOOP")"
-	"$UEVSCOPE" attach --container "$pid" "$KMSG" "$LOOP" >"$T/out" 2>"$T/err"
+	"$UEVSCOPE" attach --container "$pid" --runtime-root "$CTR_DIR/state" "$KMSG" "$LOOP" >"$T/out" 2>"$T/err"
 	rc=$?
 	check "$mode: attach exits 0, one line per device" "0 2" "$rc $(wc -l <"$T/err")"
 	check "$mode: after attach the container opens both (real open())" \
@@ -66,7 +73,7 @@ one_container() {
 		got=$(sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$v1" \
 			"$H/devopen" r:"$PORT" r:/dev/null w:"$KMSG" | awk '{print $4}' | tr '\n' ' ')
 	else
-		got=$("$H/devopen" -c "/sys/fs/cgroup/unified$CTR_CG" r:"$PORT" r:/dev/null w:"$KMSG" |
+		got=$("$H/devopen" -c "$cgdir" r:"$PORT" r:/dev/null w:"$KMSG" |
 			awk '{print $4}' | tr '\n' ' ')
 	fi
 	check "$mode: in the container's cgroup the runtime still denies 1:4, allows 1:3, and 1:11 is allowed" \
@@ -77,7 +84,7 @@ one_container() {
 	"$UEVSCOPE" devices list >"$T/list"
 	grep -q "attached.*$CTR_CG" "$T/list" && pass "$mode: devices list shows the attached devices and for whom" ||
 		fail "$mode: devices list shows the attached devices and for whom" "$(cat "$T/list")"
-	"$UEVSCOPE" attach --container "$CTR_CG" "$LOOP" >"$T/out" 2>"$T/err"
+	"$UEVSCOPE" attach --container "$pid" "$LOOP" >"$T/out" 2>"$T/err"
 	check "$mode: attaching again: exit 2, already attached" "2 1" "$? $(grep -c 'already' "$T/err")"
 	"$UEVSCOPE" detach --container "$pid" "$KMSG" "$LOOP" >"$T/out" 2>"$T/err"
 	check "$mode: detach exits 0" "0" "$?"
@@ -94,7 +101,7 @@ one_container() {
 		cmp -s "$T/list.before" "$v1/devices.list" && pass "v1: devices.list is exactly as before" ||
 			fail "v1: devices.list is exactly as before" "$(diff "$T/list.before" "$v1/devices.list" | tr '\n' ' ')"
 	else
-		got=$(bpftool cgroup show "/sys/fs/cgroup/unified$CTR_CG" | awk '$2 == "cgroup_device" {print $1}')
+		got=$(bpftool cgroup show "$cgdir" | awk '$2 == "cgroup_device" {print $1}')
 		check "v2: runc's own program is attached again, ours is gone" "$RUNC_PROG" "$got"
 		[ ! -e "$PIN_DIR" ] && [ ! -e /sys/fs/bpf/uevscope/attach ] && pass "v2: no pin left" ||
 			fail "v2: no pin left" "$(ls -R /sys/fs/bpf/uevscope)"
@@ -127,7 +134,8 @@ else
 fi
 
 # Bad input: one line, the documented exit code, nothing changed.
-cp "/sys/fs/cgroup/devices$CTR_CG/devices.list" "$T/list.before"
+CTR_CGROUP=v1
+cp "$(ctr_cgroup c1)/devices.list" "$T/list.before"
 expect 1 "no process 999999999" attach --container 999999999 "$KMSG"
 expect 2 "not a device node" attach --container "$pid" "$T/disk"
 expect 1 "no device '/dev/uevattach-none'" attach --container "$pid" /dev/uevattach-none
@@ -144,7 +152,7 @@ PIDS="$PIDS $bare"
 expect 1 "no device control" attach --container "$bare" "$KMSG"
 # The device gone before it could be attached: the loop device's sysfs path.
 expect 1 "not a device in /sys/devices" attach --container "$pid" /sys/devices/virtual/block/uevattach-none
-cmp -s "$T/list.before" "/sys/fs/cgroup/devices$CTR_CG/devices.list" && [ ! -e /run/uevscope/attached ] &&
+cmp -s "$T/list.before" "$(ctr_cgroup c1)/devices.list" && [ ! -e /run/uevscope/attached ] &&
 	pass "after the bad input nothing changed (devices.list, state file)" ||
 	fail "after the bad input nothing changed (devices.list, state file)" "$(cat /run/uevscope/attached 2>/dev/null)"
 
@@ -165,6 +173,8 @@ wait "$FPID" 2>/dev/null
 "$UEVSCOPE" detach --container "$pid" --all >/dev/null 2>&1
 losetup -d "$LOOP2" 2>/dev/null
 
+CTR_CGROUP=v1
+ctr_stop c1
 # cgroup v2: runc attaches its program; attach replaces it, detach restores it.
 if [ -e "$PIN_DIR" ]; then
 	skip "v2" "a device policy is in force already ($PIN_DIR)"
