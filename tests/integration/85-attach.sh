@@ -15,7 +15,7 @@ done
 PIN_DIR=/sys/fs/bpf/uevscope/devices
 KMSG=/dev/uevattach-kmsg-$$
 PORT=/dev/uevattach-port-$$
-trap 'ctr_cleanup; rm -f "$KMSG" "$PORT" /run/uevscope/attached; [ -n "$LOOP" ] && losetup -d "$LOOP"; [ -n "$LOOP2" ] && losetup -d "$LOOP2"; cleanup' EXIT
+trap 'ctr_cleanup; rm -f "$KMSG" "$PORT" /run/uevscope/attached; [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null; [ -n "$LOOP2" ] && losetup -d "$LOOP2" 2>/dev/null; cleanup' EXIT
 LOOP=
 LOOP2=
 mknod "$KMSG" c 1 11 && mknod "$PORT" c 1 4 || { fail "setup" "mknod"; exit 0; }
@@ -172,7 +172,7 @@ check "--follow attaches a loop device made later; the container opens it" \
 kill "$FPID"
 wait "$FPID" 2>/dev/null
 "$UEVSCOPE" detach --container "$pid" --all >/dev/null 2>&1
-losetup -d "$LOOP2" 2>/dev/null
+losetup -d "$LOOP2" 2>/dev/null && LOOP2=
 
 CTR_CGROUP=v1
 ctr_stop c1
