@@ -18,6 +18,8 @@ static const struct subcommand {
     {"filter", cmd_filter, "decide which uevents reach which listeners"},
     {"policy", cmd_policy, "check or apply a whole policy file"},
     {"devices", cmd_devices, "allow or deny device access per cgroup (cgroup/dev)"},
+    {"attach", cmd_attach, "hotplug a device into a running container"},
+    {"detach", cmd_detach, "take a hotplugged device out of a container again"},
     {"locks", cmd_locks, "lock contention on the uevent paths, beside uevent rate and netns churn"},
     {"export", cmd_export, "serve the report's metrics to Prometheus (/metrics, textfile)"},
     {"inject", cmd_inject, "send a uevent into a network namespace (kernel or udev format)"},

@@ -13,6 +13,8 @@ int cmd_locks(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

@@ -397,6 +397,7 @@ static const char *const report_pin[] = {
     "counters.latency_without_start number",
     "counters.latency_sum_ns number",
     "counters.missed_runs number",
+    "attached array",
 };
 
 static void test_report(void)

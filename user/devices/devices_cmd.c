@@ -12,6 +12,7 @@
 #include "common.h"
 #include "devices.h"
 #include "devices_pins.h"
+#include "hotplug.h"
 #include "policy_commit.h"
 #include "json.h"
 #include "probe.h"
@@ -205,6 +206,45 @@ env:
 	return EXIT_ENV;
 }
 
+/* What `uevscope attach` opened, and for whom (its state file). */
+static void print_attached(struct strbuf *sb, struct json_writer *w)
+{
+	struct hotplug_entry *e;
+	size_t n, i;
+
+	if (hotplug_read(&e, &n))
+		n = 0;
+	if (w)
+		jw_array(w, "attached");
+	for (i = 0; i < n; i++) {
+		const char *via = !strcmp(e[i].access, "v1") ? "cgroup v1 devices.allow"
+				  : !strcmp(e[i].access, "v2")
+				      ? "rules above, replacing the runtime's"
+				      : "no device control";
+		if (w) {
+			jw_object(w, NULL);
+			jw_str(w, "cgroup", e[i].cgroup);
+			jw_u64(w, "pid", e[i].pid);
+			jw_strn(w, "type", &e[i].type, 1);
+			jw_u64(w, "major", e[i].major);
+			jw_u64(w, "minor", e[i].minor);
+			jw_str(w, "node", e[i].node);
+			jw_str(w, "access", e[i].access);
+			jw_u64(w, "runtime_prog", e[i].orig_prog);
+			jw_object_end(w);
+			continue;
+		}
+		sb_printf(sb, "attached %c %u:%u %s to %s (pid %u) via %s", e[i].type, e[i].major,
+			  e[i].minor, e[i].node, e[i].cgroup, e[i].pid, via);
+		if (e[i].orig_prog)
+			sb_printf(sb, "; runtime program %u set aside (pinned)", e[i].orig_prog);
+		sb_putc(sb, '\n');
+	}
+	if (w)
+		jw_array_end(w);
+	free(e);
+}
+
 static void print_text(struct strbuf *sb, const struct dev_state *st)
 {
 	char desc[64];
@@ -230,6 +270,7 @@ static void print_text(struct strbuf *sb, const struct dev_state *st)
 	if (st->undecided)
 		sb_printf(sb, "%" PRIu64 " checks allowed because the policy could not be read\n",
 			  st->undecided);
+	print_attached(sb, NULL);
 }
 
 /* A device number, null for "any". */
@@ -270,6 +311,7 @@ static void print_json(struct strbuf *sb, const struct dev_state *st)
 		jw_object_end(&w);
 	}
 	jw_array_end(&w);
+	print_attached(sb, &w);
 	jw_record_end(&w);
 }
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The pinned filter and device policies' metric families. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "common.h"
 #include "export_families.h"
+#include "hotplug.h"
 #include "prom.h"
 
 /* Two rows of a per-rule family: (a, b, "allowed") and (a, b, "denied"). */
@@ -87,8 +89,34 @@ static void device_families(struct strbuf *sb, const struct export_input *in, st
 		prom_sample_u64(sb, "uevscope_device_unchecked_total", NULL, NULL, 0, d->undecided);
 }
 
+/* The devices `uevscope attach` hotplugged, one series each (its state file). */
+static void attached_family(struct strbuf *sb, struct prom_cap *cap)
+{
+	static const char *const labels[] = {"cgroup", "device", "node", "access"};
+	struct hotplug_entry *e;
+	struct prom_rows rows;
+	size_t n, i;
+
+	if (hotplug_read(&e, &n))
+		n = 0;
+	prom_rows_init(&rows, labels, ARRAY_SIZE(labels));
+	for (i = 0; i < n; i++) {
+		char dev[40];
+		const char *v[4] = {e[i].cgroup, dev, e[i].node, e[i].access};
+
+		snprintf(dev, sizeof(dev), "%c %u:%u", e[i].type, e[i].major, e[i].minor);
+		prom_rows_add(&rows, v, 1);
+	}
+	export_rows_family(sb, cap, "uevscope_attached_device", "gauge",
+			   "Devices uevscope attach hotplugged into a container, by its cgroup, "
+			   "the device, its node and how access was given (v1, v2).",
+			   &rows);
+	free(e);
+}
+
 void export_policy_families(struct strbuf *sb, const struct export_input *in, struct prom_cap *cap)
 {
 	filter_families(sb, in, cap);
 	device_families(sb, in, cap);
+	attached_family(sb, cap);
 }

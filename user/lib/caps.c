@@ -65,6 +65,8 @@ static const struct {
     {"filter", FILTER},
     {"policy", FILTER | C(CAP_DAC_READ_SEARCH)},
     {"devices", DEVICES},
+    {"attach", DEVICES | C(CAP_SYS_ADMIN) | C(CAP_MKNOD) | C(CAP_SYS_CHROOT)},
+    {"detach", DEVICES | C(CAP_SYS_ADMIN) | C(CAP_SYS_CHROOT)},
     {"features", C(CAP_BPF) | C(CAP_PERFMON) | C(CAP_NET_ADMIN) | C(CAP_DAC_OVERRIDE)},
 };
 

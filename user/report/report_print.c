@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "common.h"
+#include "hotplug.h"
 #include "json.h"
 #include "nsnames.h"
 #include "report_print.h"
@@ -69,6 +71,39 @@ static void json_log2_hist(struct json_writer *w, const char *key, const struct 
 		jw_object_end(w);
 	}
 	jw_array_end(w);
+}
+
+/* Devices `uevscope attach` hotplugged, per container (its state file). */
+static void attached(struct strbuf *sb, struct json_writer *w)
+{
+	struct hotplug_entry *e;
+	size_t n, i;
+
+	if (hotplug_read(&e, &n))
+		n = 0;
+	if (w)
+		jw_array(w, "attached");
+	for (i = 0; i < n; i++) {
+		if (!w) {
+			sb_printf(sb, "  attached: %c %u:%u %s in %s (pid %u, netns %u, %s)\n",
+				  e[i].type, e[i].major, e[i].minor, e[i].node, e[i].cgroup,
+				  e[i].pid, e[i].netns, e[i].access);
+			continue;
+		}
+		jw_object(w, NULL);
+		jw_str(w, "cgroup", e[i].cgroup);
+		jw_u64(w, "pid", e[i].pid);
+		jw_u64(w, "netns", e[i].netns);
+		jw_strn(w, "type", &e[i].type, 1);
+		jw_u64(w, "major", e[i].major);
+		jw_u64(w, "minor", e[i].minor);
+		jw_str(w, "node", e[i].node);
+		jw_str(w, "access", e[i].access);
+		jw_object_end(w);
+	}
+	if (w)
+		jw_array_end(w);
+	free(e);
 }
 
 void report_print_json(struct strbuf *sb, const struct report_model *m,
@@ -163,6 +198,7 @@ void report_print_json(struct strbuf *sb, const struct report_model *m,
 		jw_u64(&w, rm_counter_names[i], m->counters[i]);
 	jw_u64(&w, "missed_runs", m->missed_runs);
 	jw_object_end(&w);
+	attached(sb, &w);
 	jw_record_end(&w);
 }
 
@@ -265,6 +301,7 @@ void report_print_text(struct strbuf *sb, const struct report_model *m,
 					  (unsigned long long)m->counters[rm_overflow_counters[i]]);
 		sb_putc(sb, '\n');
 	}
+	attached(sb, NULL);
 	if (m->missed_runs)
 		sb_printf(sb,
 			  "  NOT COUNTED: %llu program runs missed (another BPF program ran on "

@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `uevscope attach` and `detach`: hotplug devices into a running container.
+ * Per device, in this order, each step undone when a later one fails:
+ * access (attach_access.c), the node (attach_node.c), the add event
+ * (attach_event.c), then one line in the state file (user/lib/hotplug.c).
+ * Detach runs the steps backwards. A failing device rolls back the devices
+ * this command attached before it, so a command does all or nothing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <linux/netlink.h>
+#include "attach.h"
+#include "attach_json.h"
+#include "common.h"
+#include "hotplug.h"
+#include "match.h"
+#include "subcommands.h"
+#include "uevent.h"
+
+static const char attach_usage[] =
+    "usage: uevscope attach --container CONTAINER [--follow] DEVICE... | -m MATCH...\n"
+    "       uevscope detach --container CONTAINER DEVICE... | -m MATCH... | --all\n"
+    "\n"
+    "Hotplug devices into a running container, and take them out again:\n"
+    "  1. access: MAJ:MIN allowed for the container's cgroup, every rule of the\n"
+    "     runtime kept (cgroup v1: devices.allow; cgroup v2: the runtime's cgroup/dev\n"
+    "     program set aside for one with all its rules plus the allow);\n"
+    "  2. the node, at the host's path in the container's mount namespace (mknod,\n"
+    "     or the host's node bind-mounted when the container has a user namespace);\n"
+    "  3. the uevent: add (remove on detach), kernel and udev formats, injected into\n"
+    "     the container's network namespace.\n"
+    "\n"
+    "  --container C  a pid, a cgroup v2 path or a /run/netns name\n"
+    "  DEVICE         a device node (/dev/loop3) or a /sys device path\n"
+    "  -m MATCH       udev-style match (SUBSYSTEM==\"block\",KERNEL==\"loop*\"): every device\n"
+    "                 with a node that matches, or whose parent does\n"
+    "  --follow       attach: keep running, attach matching devices as they appear and\n"
+    "                 detach them as they leave (until SIGINT or SIGTERM)\n"
+    "  --all          detach: every device attached to the container\n"
+    "  --runtime-root DIR  the runtime's state folder when not /run/runc or /run/crun\n"
+    "                 (its --root): where cgroup v2 rules are read from\n"
+    "  -v, --verbose  timings of each step\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "EXAMPLES:\n"
+    "  uevscope attach --container 4242 /dev/loop3\n"
+    "  uevscope attach --container /machine.slice/c1 -m "
+    "'SUBSYSTEM==\"usb\",ENV{ID_VENDOR_ID}==\"2b3e\"'\n"
+    "  uevscope attach --container c1 --follow -m 'KERNEL==\"loop*\"'\n"
+    "  uevscope detach --container 4242 /dev/loop3\n"
+    "  uevscope devices list      # the access rules, and for whom\n"
+    "\n"
+    "Exit status: 0 done; 1 environment (not root, container or device gone, no device\n"
+    "control on the container, the kernel refused; nothing is left half-done); 2 bad usage,\n"
+    "already attached, not attached.\n";
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+struct attach_args {
+	const char *container;
+	struct match_list *ml;
+	const char *expr;
+	char **devs;
+	int ndevs;
+	bool follow, all;
+};
+
+enum { OPT_CONTAINER = 256, OPT_FOLLOW, OPT_ALL, OPT_RUNTIME_ROOT };
+
+static const struct option attach_options[] = {
+    {"container", required_argument, NULL, OPT_CONTAINER},
+    {"follow", no_argument, NULL, OPT_FOLLOW},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"runtime-root", required_argument, NULL, OPT_RUNTIME_ROOT},
+    {"match", required_argument, NULL, 'm'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {},
+};
+
+static int parse_args(const char *cmd, int argc, char **argv, struct attach_args *a)
+{
+	char err[256];
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":m:vh", attach_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_CONTAINER:
+			a->container = optarg;
+			break;
+		case OPT_FOLLOW:
+			a->follow = true;
+			break;
+		case OPT_ALL:
+			a->all = true;
+			break;
+		case OPT_RUNTIME_ROOT:
+			att_runtime_root = optarg;
+			break;
+		case 'm':
+			if (!a->ml)
+				a->ml = match_list_new();
+			if (!a->ml || match_list_add(a->ml, optarg, err, sizeof(err)))
+				return cmd_usage_error(cmd, "-m: %s",
+						       a->ml ? err : "out of memory");
+			a->expr = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			fputs(attach_usage, stdout);
+			return EXIT_OK;
+		default:
+			return cmd_getopt_error(cmd, opt, argv);
+		}
+	}
+	a->devs = argv + optind;
+	a->ndevs = argc - optind;
+	if (!a->container)
+		return cmd_usage_error(cmd, "%s", "say which container with --container");
+	if (!a->ndevs && !a->ml && !a->all)
+		return cmd_usage_error(cmd, "%s", "say which devices: DEVICE... or -m MATCH");
+	if (a->follow && (strcmp(cmd, "attach") || !a->ml))
+		return cmd_usage_error(cmd, "%s", "--follow goes with attach -m MATCH");
+	if (a->all && strcmp(cmd, "detach"))
+		return cmd_usage_error(cmd, "%s", "--all goes with detach");
+	return -1;
+}
+
+/* The state file, held under the lock for the whole command. */
+struct att_session {
+	int lock;
+	struct hotplug_entry *e;
+	size_t n;
+	struct att_ctr ctr;
+};
+
+static bool same_dev(const struct hotplug_entry *e, const struct att_ctr *c,
+		     const struct att_dev *d)
+{
+	return !strcmp(e->cgroup, c->cgroup) && e->type == d->type && e->major == d->major &&
+	       e->minor == d->minor;
+}
+
+static ssize_t find(const struct att_session *s, const struct att_dev *d)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (same_dev(&s->e[i], &s->ctr, d))
+			return i;
+	return -1;
+}
+
+/* Other v2 entries of this cgroup: the runtime's program comes back with the last. */
+static bool last_v2(const struct att_session *s, size_t skip, uint32_t *orig)
+{
+	size_t i;
+	bool last = true;
+
+	*orig = s->e[skip].orig_prog;
+	for (i = 0; i < s->n; i++) {
+		if (i == skip || strcmp(s->e[i].cgroup, s->e[skip].cgroup) ||
+		    strcmp(s->e[i].access, "v2"))
+			continue;
+		last = false;
+	}
+	return last;
+}
+
+static double ms_since(uint64_t t0)
+{
+	return (now_monotonic_ns() - t0) / 1e6;
+}
+
+static int attach_one(struct att_session *s, const struct att_dev *d, char *err, size_t errlen)
+{
+	struct hotplug_entry e = {};
+	uint64_t t0 = now_monotonic_ns();
+	double t_acc, t_node;
+	struct stat st;
+	char e2[256];
+	int rc;
+
+	if (find(s, d) >= 0) {
+		snprintf(err, errlen, "%c %u:%u (%.200s) is attached to %.200s already", d->type,
+			 d->major, d->minor, d->node, s->ctr.cgroup);
+		return -EEXIST;
+	}
+	snprintf(e.cgroup, sizeof(e.cgroup), "%s", s->ctr.cgroup);
+	e.pid = s->ctr.pid;
+	e.netns = s->ctr.netns;
+	e.type = d->type;
+	e.major = d->major;
+	e.minor = d->minor;
+	snprintf(e.node, sizeof(e.node), "%s", d->node);
+	snprintf(e.syspath, sizeof(e.syspath), "%s", d->syspath[0] ? d->syspath : "-");
+	rc = att_access_allow(&s->ctr, d, e.access, sizeof(e.access), e.v1prev, sizeof(e.v1prev),
+			      &e.orig_prog, err, errlen);
+	if (rc)
+		return rc;
+	t_acc = ms_since(t0);
+	rc = att_node_make(&s->ctr, d, e.how, sizeof(e.how), err, errlen);
+	if (rc)
+		goto undo_access;
+	t_node = ms_since(t0);
+	/* The device may have gone while we worked: then nothing must stay. */
+	if (d->syspath[0] && stat(d->syspath, &st)) {
+		snprintf(err, errlen, "device %.400s went away while attaching", d->syspath);
+		rc = -ENODEV;
+		goto undo_node;
+	}
+	rc = att_event(&s->ctr, d, "add", err, errlen);
+	if (rc && rc != -ENODEV)
+		goto undo_node;
+	if (rc)
+		uev_dbg("attach: %s", err);
+	uev_dbg("attach: %c %u:%u access %.2f ms, node %.2f ms, event %.2f ms", d->type, d->major,
+		d->minor, t_acc, t_node - t_acc, ms_since(t0) - t_node);
+	struct hotplug_entry *ne = realloc(s->e, (s->n + 1) * sizeof(*ne));
+	if (!ne) {
+		rc = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto undo_event;
+	}
+	s->e = ne;
+	s->e[s->n++] = e;
+	fprintf(stderr,
+		"uevscope: attach: %c %u:%u %s attached to %s (pid %d): access %s%s, node %s, "
+		"add sent\n",
+		d->type, d->major, d->minor, d->node, s->ctr.cgroup, (int)s->ctr.pid, e.access,
+		!strcmp(e.v1prev, "all") ? " (allowed already)" : "", e.how);
+	return 0;
+undo_event:
+	att_event(&s->ctr, d, "remove", e2, sizeof(e2));
+undo_node:
+	att_node_remove(&s->ctr, d, e.how, e2, sizeof(e2));
+undo_access:
+	att_access_revoke(&s->ctr, d, e.access, e.v1prev, e.orig_prog, e.orig_prog != 0, e2,
+			  sizeof(e2));
+	return rc;
+}
+
+/* The device of entry i, as attach recorded it. */
+static void dev_of(const struct hotplug_entry *e, struct att_dev *d)
+{
+	char e2[256];
+
+	memset(d, 0, sizeof(*d));
+	if (strcmp(e->syspath, "-"))
+		att_dev_from_sys(e->syspath, d, e2, sizeof(e2));
+	d->type = e->type;
+	d->major = e->major;
+	d->minor = e->minor;
+	snprintf(d->node, sizeof(d->node), "%s", e->node);
+	if (!d->devpath[0] && strcmp(e->syspath, "-")) {
+		/* The device is gone from /sys: the remove event still names it. */
+		snprintf(d->syspath, sizeof(d->syspath), "%s", e->syspath);
+		snprintf(d->devpath, sizeof(d->devpath), "%s", e->syspath + 4);
+		snprintf(d->subsystem, sizeof(d->subsystem), "%s", e->type == 'b' ? "block" : "");
+	}
+}
+
+static int detach_one(struct att_session *s, size_t i, char *err, size_t errlen)
+{
+	struct hotplug_entry e = s->e[i];
+	struct att_dev d;
+	uint32_t orig;
+	bool last = last_v2(s, i, &orig);
+	char e2[256] = "";
+	int rc;
+
+	dev_of(&e, &d);
+	rc = att_access_revoke(&s->ctr, &d, e.access, e.v1prev, orig, last, err, errlen);
+	if (rc)
+		return rc;
+	rc = att_node_remove(&s->ctr, &d, e.how, err, errlen);
+	if (rc)
+		uev_err("detach: %s; access is revoked", err);
+	if (att_event(&s->ctr, &d, "remove", e2, sizeof(e2)))
+		uev_dbg("detach: %s", e2);
+	/* The runtime's program is kept by whichever entry of the cgroup remains. */
+	memmove(&s->e[i], &s->e[i + 1], (s->n - i - 1) * sizeof(s->e[0]));
+	s->n--;
+	if (orig && !last) {
+		size_t j;
+
+		for (j = 0; j < s->n; j++)
+			if (!strcmp(s->e[j].cgroup, e.cgroup) && !strcmp(s->e[j].access, "v2")) {
+				s->e[j].orig_prog = orig;
+				break;
+			}
+	}
+	fprintf(stderr,
+		"uevscope: detach: %c %u:%u %s detached from %s: access restored (%s), "
+		"node removed, remove sent\n",
+		e.type, e.major, e.minor, e.node, e.cgroup, e.access);
+	return 0;
+}
+
+static int save(struct att_session *s, char *err, size_t errlen)
+{
+	int rc = hotplug_write(s->e, s->n);
+
+	if (rc)
+		snprintf(err, errlen, "cannot write %s: %s", HOTPLUG_FILE, strerror(-rc));
+	return rc;
+}
+
+static int exit_for(int rc)
+{
+	return rc == -EEXIST || rc == -ENOENT || rc == -EINVAL ? EXIT_USAGE : EXIT_ENV;
+}
+
+/*
+ * detach of a container that is gone: its cgroup and nodes went with it, what
+ * stays is ours to drop: the entries, and for v2 our rules and the pin of the
+ * runtime's program. True when some entry named the container (pid or cgroup).
+ */
+static bool forget_gone(const char *arg)
+{
+	struct hotplug_entry *e = NULL;
+	size_t n = 0, i, j, dropped = 0;
+	char err[512], pid[16];
+	int lock = hotplug_lock();
+
+	if (lock < 0 || hotplug_read(&e, &n)) {
+		hotplug_unlock(lock);
+		return false;
+	}
+	for (i = j = 0; i < n; i++) {
+		snprintf(pid, sizeof(pid), "%u", e[i].pid);
+		if (strcmp(arg, pid) && strcmp(arg, e[i].cgroup)) {
+			e[j++] = e[i];
+			continue;
+		}
+		dropped++;
+		if (!strcmp(e[i].access, "v2") && att_access_forget(e[i].cgroup, err, sizeof(err)))
+			uev_err("detach: %s", err);
+	}
+	if (dropped && !hotplug_write(e, j))
+		fprintf(stderr,
+			"uevscope: detach: container %s is gone; forgot its %zu device%s and our "
+			"rules for it\n",
+			arg, dropped, dropped == 1 ? "" : "s");
+	free(e);
+	hotplug_unlock(lock);
+	return dropped > 0;
+}
+
+static int session_open(struct att_session *s, const struct attach_args *a, const char *cmd)
+{
+	char err[512];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->lock = -1;
+	if (!require_root(cmd))
+		return EXIT_ENV;
+	rc = att_ctr_open(a->container, &s->ctr, err, sizeof(err));
+	if (rc && !strcmp(cmd, "detach") && forget_gone(a->container))
+		return EXIT_OK;
+	if (rc) {
+		uev_err("%s: %s", cmd, err);
+		return rc == -ENOENT ? EXIT_USAGE : EXIT_ENV;
+	}
+	s->lock = hotplug_lock();
+	if (s->lock < 0 || hotplug_read(&s->e, &s->n)) {
+		uev_err("%s: cannot read %s (lock %s)", cmd, HOTPLUG_FILE, HOTPLUG_LOCK);
+		att_ctr_close(&s->ctr);
+		return EXIT_ENV;
+	}
+	return -1;
+}
+
+static void session_close(struct att_session *s)
+{
+	att_ctr_close(&s->ctr);
+	hotplug_unlock(s->lock);
+	free(s->e);
+}
+
+/* Resolves the DEVICE words and -m into a list. */
+static int collect(const struct attach_args *a, const char *cmd, struct att_dev **out, size_t *n)
+{
+	struct att_dev *v = NULL, *m = NULL;
+	size_t nm = 0, i;
+	char err[512];
+	int rc;
+
+	*n = 0;
+	v = calloc(a->ndevs + 1, sizeof(*v));
+	if (!v)
+		return EXIT_ENV;
+	for (i = 0; i < (size_t)a->ndevs; i++) {
+		rc = att_dev_resolve(a->devs[i], &v[*n], err, sizeof(err));
+		if (rc) {
+			uev_err("%s: %s", cmd, err);
+			free(v);
+			return rc == -EINVAL ? EXIT_USAGE : EXIT_ENV;
+		}
+		(*n)++;
+	}
+	if (a->ml) {
+		rc = att_dev_match(a->ml, a->expr, &m, &nm, err, sizeof(err));
+		if (rc && !a->follow) {
+			uev_err("%s: %s", cmd, err);
+			free(v);
+			return EXIT_ENV;
+		}
+		if (nm) {
+			struct att_dev *nv = realloc(v, (*n + nm) * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				free(m);
+				return EXIT_ENV;
+			}
+			v = nv;
+			memcpy(v + *n, m, nm * sizeof(*v));
+			*n += nm;
+		}
+		free(m);
+	}
+	*out = v;
+	return -1;
+}
+
+static int follow(struct att_session *s, const struct attach_args *a);
+
+int cmd_attach(int argc, char **argv)
+{
+	struct attach_args a = {};
+	struct att_session s;
+	struct att_dev *devs = NULL;
+	size_t n = 0, i, before;
+	char err[512];
+	int rc = parse_args("attach", argc, argv, &a);
+
+	if (rc >= 0)
+		goto out;
+	rc = session_open(&s, &a, "attach");
+	if (rc >= 0)
+		goto out;
+	rc = collect(&a, "attach", &devs, &n);
+	if (rc >= 0)
+		goto close;
+	before = s.n;
+	for (i = 0; i < n; i++) {
+		int r = attach_one(&s, &devs[i], err, sizeof(err));
+
+		if (!r)
+			continue;
+		uev_err("attach: %s%s", err,
+			s.n > before ? "; the devices attached before are detached again" : "");
+		rc = exit_for(r);
+		while (s.n > before)
+			detach_one(&s, s.n - 1, err, sizeof(err));
+		goto close;
+	}
+	if (save(&s, err, sizeof(err))) {
+		uev_err("attach: %s; detached again", err);
+		while (s.n > before)
+			detach_one(&s, s.n - 1, err, sizeof(err));
+		rc = EXIT_ENV;
+		goto close;
+	}
+	rc = a.follow ? follow(&s, &a) : EXIT_OK;
+close:
+	session_close(&s);
+out:
+	free(devs);
+	match_list_free(a.ml);
+	return rc;
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	struct attach_args a = {};
+	struct att_session s;
+	struct att_dev d;
+	char err[512];
+	size_t i, j;
+	int rc = parse_args("detach", argc, argv, &a), k;
+
+	if (rc >= 0)
+		goto out;
+	rc = session_open(&s, &a, "detach");
+	if (rc >= 0)
+		goto out;
+	rc = EXIT_OK;
+	/* Named by node path or sysfs path as recorded: the device may be gone from the host. */
+	for (k = 0; k < a.ndevs && rc == EXIT_OK; k++) {
+		for (i = 0; i < s.n; i++)
+			if (!strcmp(s.e[i].cgroup, s.ctr.cgroup) &&
+			    (!strcmp(s.e[i].node, a.devs[k]) || !strcmp(s.e[i].syspath, a.devs[k])))
+				break;
+		if (i == s.n && !att_dev_resolve(a.devs[k], &d, err, sizeof(err)))
+			for (i = 0; i < s.n && !same_dev(&s.e[i], &s.ctr, &d); i++)
+				;
+		if (i == s.n) {
+			uev_err("detach: %s is not attached to %s", a.devs[k], s.ctr.cgroup);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (detach_one(&s, i, err, sizeof(err))) {
+			uev_err("detach: %s", err);
+			rc = EXIT_ENV;
+		}
+	}
+	for (i = 0, j = 0; rc == EXIT_OK && (a.all || a.ml) && i < s.n;) {
+		dev_of(&s.e[i], &d);
+		if (strcmp(s.e[i].cgroup, s.ctr.cgroup) ||
+		    (a.ml && !(d.syspath[0] && att_sys_matches_up(a.ml, d.syspath)))) {
+			i++;
+			continue;
+		}
+		if (detach_one(&s, i, err, sizeof(err))) {
+			uev_err("detach: %s", err);
+			rc = EXIT_ENV;
+		}
+		j++;
+	}
+	if (rc == EXIT_OK && (a.all || a.ml) && !j && !a.ndevs) {
+		uev_err("detach: nothing %sis attached to %s", a.ml ? "matching " : "",
+			s.ctr.cgroup);
+		rc = EXIT_USAGE;
+	}
+	if (save(&s, err, sizeof(err))) {
+		uev_err("detach: %s", err);
+		rc = EXIT_ENV;
+	}
+	session_close(&s);
+out:
+	match_list_free(a.ml);
+	return rc;
+}
+
+/* --follow: the host's kernel uevents (group 1 of our netns), matched as they come. */
+static int follow(struct att_session *s, const struct attach_args *a)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = 1};
+	char buf[8192], err[512], sys[600];
+	struct uevent ev;
+	int sock, rcvbuf = 1 << 20;
+
+	sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	if (sock < 0 || setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) ||
+	    bind(sock, (struct sockaddr *)&sa, sizeof(sa))) {
+		uev_err("attach: cannot listen for uevents: %s", strerror(errno));
+		if (sock >= 0)
+			close(sock);
+		return EXIT_ENV;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	/* Others may attach meanwhile: the lock is taken per change, not held. */
+	hotplug_unlock(s->lock);
+	s->lock = -1;
+	fprintf(stderr, "uevscope: attach: following '%s' for %s\n", a->expr, s->ctr.cgroup);
+	while (!exiting) {
+		struct pollfd p = {.fd = sock, .events = POLLIN};
+		const char *action, *maj;
+		struct att_dev d;
+		ssize_t n;
+		size_t i;
+
+		if (poll(&p, 1, 500) != 1)
+			continue;
+		n = recv(sock, buf, sizeof(buf) - 1, 0);
+		if (n <= 0 || uevent_parse(buf, n, &ev))
+			continue;
+		action = ev.action;
+		maj = uevent_get(&ev, "MAJOR");
+		if (!maj || (strcmp(action, "add") && strcmp(action, "remove")))
+			continue;
+		snprintf(sys, sizeof(sys), "/sys%s", ev.devpath);
+		s->lock = hotplug_lock();
+		free(s->e);
+		s->e = NULL;
+		if (s->lock < 0 || hotplug_read(&s->e, &s->n)) {
+			uev_err("attach: cannot read %s", HOTPLUG_FILE);
+			break;
+		}
+		if (!strcmp(action, "add")) {
+			if (att_sys_matches_up(a->ml, sys) &&
+			    !att_dev_from_sys(sys, &d, err, sizeof(err))) {
+				if (attach_one(s, &d, err, sizeof(err)))
+					uev_err("attach: %s", err);
+				else if (save(s, err, sizeof(err)))
+					uev_err("attach: %s", err);
+			}
+		} else {
+			for (i = 0; i < s->n; i++)
+				if (!strcmp(s->e[i].cgroup, s->ctr.cgroup) &&
+				    !strcmp(s->e[i].syspath, sys))
+					break;
+			if (i < s->n && !detach_one(s, i, err, sizeof(err)) &&
+			    save(s, err, sizeof(err)))
+				uev_err("attach: %s", err);
+		}
+		hotplug_unlock(s->lock);
+		s->lock = -1;
+	}
+	close(sock);
+	return EXIT_OK;
+}
