@@ -20,6 +20,7 @@ static const struct subcommand {
     {"devices", cmd_devices, "allow or deny device access per cgroup (cgroup/dev)"},
     {"locks", cmd_locks, "lock contention on the uevent paths, beside uevent rate and netns churn"},
     {"export", cmd_export, "serve the report's metrics to Prometheus (/metrics, textfile)"},
+    {"forward", cmd_forward, "re-inject host uevents into containers' network namespaces"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
 };
 
@@ -46,6 +47,8 @@ static void usage(FILE *f)
 	    "  uevscope locks -d 10            # who waits for the global uevent lock, and why\n"
 	    "  uevscope export --locks         # Prometheus metrics at "
 	    "http://127.0.0.1:9464/metrics\n"
+	    "  uevscope forward --to 4242 -m 'SUBSYSTEM==\"block\"'  # block uevents into a "
+	    "container\n"
 	    "  uevscope features               # what this kernel lets uevscope attach to\n"
 	    "\n"
 	    "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",
