@@ -20,6 +20,7 @@ static const struct subcommand {
     {"devices", cmd_devices, "allow or deny device access per cgroup (cgroup/dev)"},
     {"locks", cmd_locks, "lock contention on the uevent paths, beside uevent rate and netns churn"},
     {"export", cmd_export, "serve the report's metrics to Prometheus (/metrics, textfile)"},
+    {"inject", cmd_inject, "send a uevent into a network namespace (kernel or udev format)"},
     {"forward", cmd_forward, "re-inject host uevents into containers' network namespaces"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
 };
@@ -47,6 +48,7 @@ static void usage(FILE *f)
 	    "  uevscope locks -d 10            # who waits for the global uevent lock, and why\n"
 	    "  uevscope export --locks         # Prometheus metrics at "
 	    "http://127.0.0.1:9464/metrics\n"
+	    "  uevscope inject --netns c1 add /devices/virtual/mem/null SUBSYSTEM=mem\n"
 	    "  uevscope forward --to 4242 -m 'SUBSYSTEM==\"block\"'  # block uevents into a "
 	    "container\n"
 	    "  uevscope features               # what this kernel lets uevscope attach to\n"
