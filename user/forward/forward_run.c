@@ -245,10 +245,10 @@ static int add_target(struct fwd *f, const struct fwd_spec *spec, uint32_t ino, 
 	f->t[f->nt] = t;
 	f->t[f->nt].seen = true;
 	f->dirty = true;
+	f->nt++;
 	printf("forwarding into netns %u (%s)\n", ino, spec->arg);
 	if (f->coldplug)
-		coldplug(f, &f->t[f->nt]);
-	f->nt++;
+		coldplug(f, &f->t[f->nt - 1]);
 	return EXIT_OK;
 }
 
