@@ -36,7 +36,7 @@
 #endif
 
 static uint32_t tag;
-static uint64_t *t_host, *t_ctr;
+static uint64_t *t_host, *t_ctr, *lat; /* per uevent: arrivals; sorted latencies */
 static unsigned int n_host, n_ctr;
 static uint64_t first_host, last_ctr;
 static unsigned int count = 1000;
@@ -127,9 +127,8 @@ int main(int argc, char **argv)
 {
 	struct pollfd p[2];
 	bool flood = false;
-	unsigned int idle_ms = 1000, i, k = 0;
+	unsigned int idle_ms = 1000, i, k = 0, p50, p99;
 	int opt, home, ns, sys;
-	uint64_t *lat;
 
 	while ((opt = getopt(argc, argv, "n:fw:")) != -1) {
 		switch (opt) {
@@ -159,12 +158,12 @@ int main(int argc, char **argv)
 	sys = open("/sys/class/mem/null/uevent", O_WRONLY | O_CLOEXEC);
 	if (!t_host || !t_ctr || !lat || home < 0 || ns < 0 || sys < 0) {
 		perror("fwdlat: setup");
-		return 1;
+		exit(1); /* the process goes, and its memory with it */
 	}
 	p[0].fd = listener();
 	if (setns(ns, CLONE_NEWNET)) {
 		perror("fwdlat: setns");
-		return 1;
+		exit(1);
 	}
 	p[1].fd = listener();
 	setns(home, CLONE_NEWNET);
@@ -208,9 +207,10 @@ int main(int argc, char **argv)
 			lat[k++] = t_ctr[i] - t_host[i];
 	}
 	qsort(lat, k, sizeof(*lat), cmp_u64);
+	p50 = k / 2;
+	p99 = k * 99 / 100 < k ? k * 99 / 100 : k - 1;
 	printf("mode=paced n=%u received=%u p50_us=%.1f p99_us=%.1f max_us=%.1f\n", count, k,
-	       k ? lat[k / 2] / 1e3 : 0,
-	       k ? lat[(k * 99) / 100 < k ? (k * 99) / 100 : k - 1] / 1e3 : 0,
-	       k ? lat[k - 1] / 1e3 : 0);
+	       k ? (double)lat[p50] / 1e3 : 0, k ? (double)lat[p99] / 1e3 : 0,
+	       k ? (double)lat[k - 1] / 1e3 : 0);
 	return 0;
 }

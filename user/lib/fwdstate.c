@@ -67,16 +67,18 @@ static int read_one(const char *path, struct fwd_state *st)
 		int off = 0;
 
 		line[strcspn(line, "\n")] = '\0';
-		if (!strcmp(line, "uevscope-forward 1")) {
+		if (!strcmp(line, "uevscope-forward 1"))
 			magic = true;
-		} else if (sscanf(line, "pid %u", &st->pid) == 1) {
-		} else if (!strncmp(line, "policy ", 7)) {
+		else if (!strncmp(line, "pid ", 4))
+			sscanf(line + 4, "%u", &st->pid);
+		else if (!strncmp(line, "policy ", 7))
 			st->policy = line[7] == '1';
-		} else if (sscanf(line, "resyncs %" SCNu64, &st->resyncs) == 1) {
-		} else if (sscanf(line, "target %u %" SCNu64 " %" SCNu64 " %" SCNu64 " %15s %n",
-				  &t.netns, &t.c.forwarded, &t.c.filtered, &t.c.failed, state,
-				  &off) == 5 &&
-			   off) {
+		else if (!strncmp(line, "resyncs ", 8))
+			sscanf(line + 8, "%" SCNu64, &st->resyncs);
+		else if (sscanf(line, "target %u %" SCNu64 " %" SCNu64 " %" SCNu64 " %15s %n",
+				&t.netns, &t.c.forwarded, &t.c.filtered, &t.c.failed, state,
+				&off) == 5 &&
+			 off) {
 			t.gone = !strcmp(state, "gone");
 			snprintf(t.spec, sizeof(t.spec), "%s", line + off);
 			n = realloc(st->targets, (st->ntargets + 1) * sizeof(*n));
