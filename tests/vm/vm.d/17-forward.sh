@@ -80,7 +80,7 @@ rc=$?
 # Coldplug: one add per mem device, and no uevent on the host.
 kill "$fwd_in_pid"
 start_listener fwd_in2 nsenter -t "$FWD_NS" -n -- -p || fail "setup" "forward: second listener"
-nmem=$(ls /sys/class/mem | wc -l)
+nmem=$(find /sys/class/mem -mindepth 1 -maxdepth 1 | wc -l)
 h0=$(grep -c '^uevent ' "$T/fwd_host.out")
 s0=$(cat /sys/kernel/uevent_seqnum)
 "$UEVSCOPE" forward --to "$FWD_NS" --coldplug -m 'SUBSYSTEM=="mem"' >"$T/fwd2.out" 2>"$T/fwd2.err" &
