@@ -103,6 +103,11 @@ bench-locks: $(OUTPUT)/uevscope $(HELPER_BINS)
 bench-export: $(OUTPUT)/uevscope $(HELPER_BINS)
 	bench/export-scrape.sh $(OUTPUT)
 
+# uevscope record against no watcher and against trace -j, in one run.
+.PHONY: bench-record
+bench-record: $(OUTPUT)/uevscope $(HELPER_BINS)
+	bench/record-cost.sh $(OUTPUT)
+
 # Tests under QEMU on Debian's own kernels (tests/vm/): the tool and the
 # helpers linked statically, so the initramfs needs nothing but busybox.
 VM_DIR	    := $(OUTPUT)/vm

@@ -17,7 +17,7 @@ _uevscope()
 	local cur prev words cword
 	_init_completion || return
 
-	local cmds="trace listeners report top filter policy devices locks export features"
+	local cmds="trace listeners report top filter policy devices locks export inject record replay features"
 	local i cmd="" sub=""
 	for ((i = 1; i < cword; i++)); do
 		if [[ -z $cmd && ${words[i]} != -* ]]; then
@@ -49,8 +49,16 @@ _uevscope()
 		_filedir -d
 		return
 		;;
+	--output | -o | --input | --file | -f)
+		_filedir
+		return
+		;;
+	--format | -F)
+		COMPREPLY=($(compgen -W "kernel udev both" -- "$cur"))
+		return
+		;;
 	--tier | --listen | -l | --pid | --hook | --match | -m | --count | -c | --duration | -d | \
-		--interval | -i | --top | --max-series | --max-entries | --retire | --buffer-mb)
+		--interval | --top | --speed | --max-series | --max-entries | --retire | --buffer-mb)
 		return
 		;;
 	esac
@@ -84,6 +92,18 @@ _uevscope()
 	devices)
 		if [[ -z $sub ]]; then
 			COMPREPLY=($(compgen -W "allow deny list flush" -- "$cur"))
+			return
+		fi
+		;;
+	replay)
+		if [[ -z $sub && $cur != -* ]]; then
+			_filedir
+			return
+		fi
+		;;
+	inject)
+		if [[ $cur != -* && -z $sub ]]; then
+			COMPREPLY=($(compgen -W "add remove change move online offline bind unbind" -- "$cur"))
 			return
 		fi
 		;;

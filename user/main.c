@@ -21,6 +21,8 @@ static const struct subcommand {
     {"locks", cmd_locks, "lock contention on the uevent paths, beside uevent rate and netns churn"},
     {"export", cmd_export, "serve the report's metrics to Prometheus (/metrics, textfile)"},
     {"inject", cmd_inject, "send a uevent into a network namespace (kernel or udev format)"},
+    {"record", cmd_record, "record what trace sees into a compact file (trace -i prints it)"},
+    {"replay", cmd_replay, "inject a recording's uevents into a network namespace"},
     {"forward", cmd_forward, "re-inject host uevents into containers' network namespaces"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
 };

@@ -14,6 +14,8 @@ int cmd_filter(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 
 #endif /* UEVSCOPE_SUBCOMMANDS_H */

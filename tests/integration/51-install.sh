@@ -7,7 +7,7 @@ SUITE=install
 . "$(dirname "$0")/lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 UEV=$(cd "$(dirname "$UEVSCOPE")" && pwd)/uevscope
-CMDS="trace listeners report top filter policy devices locks export features"
+CMDS="trace listeners report top filter policy devices locks export inject record replay features"
 
 # --version: ours, and the libbpf this binary was built against (libbpf-dev's).
 want_bpf=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null | sed 's/^[0-9]*://; s/^\([0-9]*\.[0-9]*\).*/\1/')
@@ -93,7 +93,7 @@ for f in sbin/uevscope share/man/man8/uevscope.8 share/man/man5/uevscope-policy.
 done
 for c in $CMDS; do [ -f "$P/share/man/man8/uevscope-$c.8" ] || missing="$missing uevscope-$c.8"; done
 if [ -z "$missing" ] && "$P/sbin/uevscope" --version >/dev/null; then
-	pass "make install PREFIX=... puts binary, 12 man pages, completion, units and data in place"
+	pass "make install PREFIX=... puts binary, 15 man pages, completion, units and data in place"
 else
 	fail "make install PREFIX=... puts everything in place" "missing:$missing"
 fi
@@ -186,7 +186,7 @@ echo "netns: \$(c uevscope trace --netns uevcomp)"
 echo "cgroup: \$(c uevscope devices deny --cgroup /uevcomp-)"
 echo "filter: \$(c uevscope filter '')"
 echo "policyfile: \$(cd $SRC/deploy && c uevscope policy check policy.ex)"
-echo "words: \$(compgen -W "\$(c uevscope '')" -- re)"
+echo "words: \$(compgen -W "\$(c uevscope '')" -- to)"
 EOC
 	bash "$T/comp.bash" >"$T/comp.out" 2>&1
 	check() { # NAME LINE-EXPECTED
@@ -201,7 +201,7 @@ EOC
 	[ -n "$root" ] && check "--cgroup offers cgroup v2 paths" "cgroup: /uevcomp-$$/ "
 	check "filter's actions" "filter: add del flush list status watch "
 	check "policy takes a file" "policyfile: policy.example "
-	check "compgen on the commands" "words: report"
+	check "compgen on the commands" "words: top"
 fi
 
 # zsh completion: it parses, and zsh finds _uevscope on its fpath.

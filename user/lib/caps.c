@@ -56,6 +56,7 @@ static const struct {
 	uint64_t caps;
 } needs[] = {
     {"trace", SOCKETS},
+    {"record", SOCKETS},
     {"listeners", SOCKETS},
     {"report", SOCKETS},
     {"top", SOCKETS},

@@ -21,6 +21,7 @@
 #include "trace_args.h"
 #include "trace_attach.h"
 #include "trace_print.h"
+#include "trace_record.h"
 #include "trace.skel.h"
 
 #define POLL_MS		 10
@@ -47,6 +48,8 @@ struct tracer {
 	uint64_t shown, not_matched, emissions_shown;
 	uint64_t reported_ringbuf_full;
 	bool output_failed;
+	struct rec_writer *rec;	 /* record: write here instead of printing */
+	struct rec_notes *notes; /* trace -i: names and holders from the recording */
 };
 
 static volatile sig_atomic_t exiting;
@@ -94,23 +97,48 @@ static const char *netns_shown(struct tracer *t, uint32_t ino)
 {
 	const char *label;
 
+	if (t->notes) {
+		const struct rec_netns_note *nn = idmap_get(&t->notes->netns, ino);
+
+		return !nn ? NULL : t->args->print.json ? nn->name : nn->label;
+	}
 	if (t->args->print.json)
 		return netns_name(ino);
 	label = netns_label(ino, t->netns_label, sizeof(t->netns_label));
 	return strcmp(label, "-") ? label : NULL;
 }
 
-static void emit_overrun(struct tracer *t, const struct uev_sock_info *info, uint32_t lost)
+/* Who holds a receiving socket: the inventory live, the recording's notes with -i. */
+static const struct sock_entry *owners_of(struct tracer *t, uint32_t sock_ino)
+{
+	if (t->notes)
+		return idmap_get(&t->notes->owners, sock_ino);
+	return socks_owners(t->socks, sock_ino);
+}
+
+static void emit_overrun_at(struct tracer *t, const struct uev_sock_info *info, uint32_t lost,
+			    uint64_t wall_ns)
 {
 	struct overrun_view v = {
 	    .sock = info,
-	    .wall_ns = now_monotonic_ns() + t->clock_offset,
+	    .wall_ns = wall_ns,
 	    .lost = lost,
-	    .netns_name = netns_shown(t, info->netns_ino),
-	    .owners = socks_owners(t->socks, info->sock_ino),
 	};
 
+	if (t->rec) {
+		recw_note_netns(t->rec, info->netns_ino);
+		recw_note_owners(t->rec, info->sock_ino, socks_owners(t->socks, info->sock_ino));
+		recw_overrun(t->rec, info, wall_ns, lost);
+		return;
+	}
+	v.netns_name = netns_shown(t, info->netns_ino);
+	v.owners = owners_of(t, info->sock_ino);
 	print_overrun(&t->out, &v, &t->args->print);
+}
+
+static void emit_overrun(struct tracer *t, const struct uev_sock_info *info, uint32_t lost)
+{
+	emit_overrun_at(t, info, lost, now_monotonic_ns() + t->clock_offset);
 }
 
 /* The netns filter also holds for overruns; a cgroup filter only lets in sockets it passed. */
@@ -125,7 +153,8 @@ static void on_delivery(struct tracer *t, const struct uev_record *rec)
 {
 	struct pending_emission *pe = idmap_get(&t->pending, rec->origin_tid);
 	const struct uevent *ev = NULL;
-	uint32_t lost = overrun_update(&t->overruns, rec->sock_ino, rec->sk_drops);
+	/* trace -i: the recording holds the overruns seen live, in their place. */
+	uint32_t lost = t->notes ? 0 : overrun_update(&t->overruns, rec->sock_ino, rec->sk_drops);
 	struct trace_view v;
 
 	if (pe)
@@ -153,7 +182,7 @@ static void on_delivery(struct tracer *t, const struct uev_record *rec)
 	    .ev = ev,
 	    .wall_ns = rec->ts_ns + t->clock_offset,
 	    .netns_name = netns_shown(t, rec->netns_ino),
-	    .owners = socks_owners(t->socks, rec->sock_ino),
+	    .owners = owners_of(t, rec->sock_ino),
 	};
 	print_delivery(&t->out, &v, &t->args->print);
 	t->shown++;
@@ -203,6 +232,36 @@ static void on_emission_done(struct tracer *t, const struct uev_record *done)
 	free(pe);
 }
 
+/*
+ * record: the ring buffer's bytes go to the file as they are, with a note of
+ * what user space would have resolved for them now (names, holders), so that
+ * trace -i prints them as trace would have. No parsing, no printing.
+ */
+static int record_one(struct tracer *t, const struct uev_record *rec, size_t size)
+{
+	if (rec->kind == UEV_REC_DELIVERY) {
+		uint32_t lost = overrun_update(&t->overruns, rec->sock_ino, rec->sk_drops);
+
+		if (lost) {
+			struct uev_sock_info info;
+
+			sock_info_from_record(&info, rec);
+			emit_overrun(t, &info, lost);
+		}
+		recw_note_netns(t->rec, rec->netns_ino);
+		recw_note_owners(t->rec, rec->sock_ino, socks_owners(t->socks, rec->sock_ino));
+		t->shown++;
+	} else if (rec->kind == UEV_REC_EMISSION) {
+		recw_note_netns(t->rec, rec->netns_ino);
+	}
+	recw_event(t->rec, rec, size);
+	if (t->args->max_count && t->shown >= t->args->max_count) {
+		exiting = 1;
+		return STOP_CONSUMING;
+	}
+	return 0;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
@@ -210,6 +269,12 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*rec) || size < sizeof(*rec) + rec->payload_len ||
 	    rec->payload_len > UEV_PAYLOAD_MAX)
+		return 0;
+	if (t->rec)
+		return record_one(t, rec, size);
+	/* trace -i: --netns filters here what the kernel filtered live. */
+	if (t->notes && t->args->attach.netns && rec->kind != UEV_REC_EMISSION_DONE &&
+	    rec->netns_ino != t->args->attach.netns)
 		return 0;
 	switch (rec->kind) {
 	case UEV_REC_DELIVERY:
@@ -275,9 +340,14 @@ static void periodic_checks(struct tracer *t)
 	struct scan_ctx sc = {.t = t};
 
 	if (full > t->reported_ringbuf_full) {
-		print_lost(&t->out, now_monotonic_ns() + t->clock_offset,
-			   "records: ring buffer full (raise --buffer-mb)",
-			   full - t->reported_ringbuf_full, &t->args->print);
+		if (t->rec)
+			recw_lost(t->rec, now_monotonic_ns() + t->clock_offset,
+				  full - t->reported_ringbuf_full,
+				  "records: ring buffer full (raise --buffer-mb)");
+		else
+			print_lost(&t->out, now_monotonic_ns() + t->clock_offset,
+				   "records: ring buffer full (raise --buffer-mb)",
+				   full - t->reported_ringbuf_full, &t->args->print);
 		uev_dbg("ring buffer full: %llu records lost so far", (unsigned long long)full);
 		t->reported_ringbuf_full = full;
 	}
@@ -292,28 +362,22 @@ static void periodic_checks(struct tracer *t)
 	idmap_free(&sc.alive, NULL);
 }
 
-static void print_summary(struct tracer *t)
+static void print_counts(struct tracer *t, const struct uevrec_summary *c)
 {
-	uint64_t seen = read_counter(t, UEV_CNT_DELIVERIES);
-	uint64_t full = read_counter(t, UEV_CNT_RINGBUF_FULL);
-	uint64_t gone = read_counter(t, UEV_CNT_NO_PAYLOAD);
-	uint64_t unicast = read_counter(t, UEV_CNT_UNICAST);
-	uint64_t missed = trace_missed_runs(&t->bpf);
-
 	if (t->args->print.json) {
 		struct json_writer w;
 
 		jw_record(&w, &t->out);
 		jw_str(&w, "type", "summary");
-		jw_u64(&w, "deliveries", seen);
+		jw_u64(&w, "deliveries", c->deliveries);
 		jw_u64(&w, "shown", t->shown);
 		jw_u64(&w, "not_matched", t->not_matched);
 		jw_u64(&w, "emissions", t->emissions_shown);
-		jw_u64(&w, "lost_ringbuf_full", full);
-		jw_u64(&w, "payload_gone", gone);
-		jw_u64(&w, "receiver_overruns", t->overruns.total_lost);
-		jw_u64(&w, "unicast_skipped", unicast);
-		jw_u64(&w, "missed_runs", missed);
+		jw_u64(&w, "lost_ringbuf_full", c->lost_ringbuf_full);
+		jw_u64(&w, "payload_gone", c->payload_gone);
+		jw_u64(&w, "receiver_overruns", c->receiver_overruns);
+		jw_u64(&w, "unicast_skipped", c->unicast_skipped);
+		jw_u64(&w, "missed_runs", c->missed_runs);
 		jw_record_end(&w);
 		flush_out(t);
 	}
@@ -321,10 +385,35 @@ static void print_summary(struct tracer *t)
 		"uevscope: %llu deliveries traced, %llu shown, %llu not matching; lost: %llu "
 		"(ring buffer full), %llu payloads gone before read; receivers overran %llu "
 		"uevents; %llu unicast skipped; %llu program runs missed (nested BPF)\n",
-		(unsigned long long)seen, (unsigned long long)t->shown,
-		(unsigned long long)t->not_matched, (unsigned long long)full,
-		(unsigned long long)gone, (unsigned long long)t->overruns.total_lost,
-		(unsigned long long)unicast, (unsigned long long)missed);
+		(unsigned long long)c->deliveries, (unsigned long long)t->shown,
+		(unsigned long long)t->not_matched, (unsigned long long)c->lost_ringbuf_full,
+		(unsigned long long)c->payload_gone, (unsigned long long)c->receiver_overruns,
+		(unsigned long long)c->unicast_skipped, (unsigned long long)c->missed_runs);
+}
+
+static void print_summary(struct tracer *t)
+{
+	struct uevrec_summary c = {
+	    .deliveries = read_counter(t, UEV_CNT_DELIVERIES),
+	    .lost_ringbuf_full = read_counter(t, UEV_CNT_RINGBUF_FULL),
+	    .payload_gone = read_counter(t, UEV_CNT_NO_PAYLOAD),
+	    .unicast_skipped = read_counter(t, UEV_CNT_UNICAST),
+	    .missed_runs = trace_missed_runs(&t->bpf),
+	    .receiver_overruns = t->overruns.total_lost,
+	};
+
+	if (!t->rec) {
+		print_counts(t, &c);
+		return;
+	}
+	c.records = t->rec->records + 1;
+	recw_summary(t->rec, &c);
+	fprintf(stderr,
+		"uevscope: recorded %llu deliveries (%llu traced), %llu records, %llu bytes; lost: "
+		"%llu (ring buffer full), %llu payloads gone before read\n",
+		(unsigned long long)t->shown, (unsigned long long)c.deliveries,
+		(unsigned long long)c.records, (unsigned long long)t->rec->bytes,
+		(unsigned long long)c.lost_ringbuf_full, (unsigned long long)c.payload_gone);
 }
 
 static void free_pending(void *p)
@@ -338,12 +427,103 @@ static void free_pending(void *p)
 	free(pe);
 }
 
+/* CLOCK_REALTIME - CLOCK_MONOTONIC: turns the records' ktime into wall time. */
+static uint64_t clock_offset_now(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return (rt.tv_sec - mono.tv_sec) * 1000000000ull + rt.tv_nsec - mono.tv_nsec;
+}
+
+static struct rec_notes *input_notes;
+
+/* The container of a netns as the recording noted it, as json_netns_container() writes it. */
+static void noted_container(struct strbuf *sb, uint32_t ino)
+{
+	const struct rec_netns_note *nn = idmap_get(&input_notes->netns, ino);
+	struct json_writer w = {.sb = sb};
+
+	if (!nn || !nn->has_container) {
+		sb_puts(sb, "null");
+		return;
+	}
+	jw_object(&w, NULL);
+	jw_u64(&w, "pid", nn->c.pid);
+	jw_str(&w, "comm", nn->c.comm);
+	jw_str(&w, "cgroup", nn->c.cgroup);
+	jw_object_end(&w);
+}
+
+/* trace -i: a recording through the same consumer and printers as live records. */
+static int run_input(struct tracer *t)
+{
+	const struct trace_args *a = t->args;
+	struct uevrec_summary sum = {};
+	struct rec_notes notes;
+	struct rec_reader r;
+	const char *body;
+	char err[512];
+	uint32_t len;
+	uint16_t type;
+	int n = 0, rc = EXIT_OK;
+
+	if (recr_open(&r, a->input, err, sizeof(err))) {
+		uev_err("trace: %s", err);
+		recr_close(&r);
+		return EXIT_USAGE;
+	}
+	rec_notes_init(&notes);
+	t->notes = input_notes = &notes;
+	trace_json_container = noted_container;
+	t->clock_offset = r.hdr.clock_offset_ns;
+	while (!exiting && (n = recr_next(&r, &type, &body, &len)) > 0) {
+		if (type == UEVREC_EVENT) {
+			if (on_record(t, (void *)body, len) == STOP_CONSUMING)
+				break;
+		} else if (type == UEVREC_NETNS || type == UEVREC_OWNERS) {
+			if (rec_notes_apply(&notes, type, body, len))
+				n = -EINVAL;
+		} else if (type == UEVREC_OVERRUN && len >= sizeof(struct uevrec_overrun)) {
+			struct uevrec_overrun o;
+
+			memcpy(&o, body, sizeof(o));
+			if (!a->attach.netns || o.sock.netns_ino == a->attach.netns)
+				emit_overrun_at(t, &o.sock, o.lost, o.wall_ns);
+		} else if (type == UEVREC_LOST && len > sizeof(struct uevrec_lost) &&
+			   !body[len - 1]) {
+			struct uevrec_lost l;
+
+			memcpy(&l, body, sizeof(l));
+			print_lost(&t->out, l.wall_ns, body + sizeof(l), l.count, &a->print);
+		} else if (type == UEVREC_SUMMARY && len >= sizeof(sum)) {
+			memcpy(&sum, body, sizeof(sum));
+		}
+		if (n < 0)
+			break;
+		if (t->out.len > (256 << 10))
+			flush_out(t);
+	}
+	if (n < 0) {
+		uev_err("trace: %s is cut or corrupt at byte %zu; printed what came before",
+			a->input, r.off);
+		rc = EXIT_USAGE;
+	}
+	flush_out(t);
+	if (!t->output_failed)
+		print_counts(t, &sum);
+	trace_json_container = json_netns_container;
+	rec_notes_free(&notes);
+	recr_close(&r);
+	return rc;
+}
+
 static int run(struct tracer *t)
 {
 	struct trace_args *a = t->args;
 	struct ring_buffer *rb = NULL;
 	uint64_t deadline = 0, next_scan, now;
-	struct timespec rt, mono;
 	int err;
 
 	if (trace_attach(&t->bpf, &a->attach))
@@ -382,9 +562,8 @@ static int run(struct tracer *t)
 		    "listener are not seen%s%s\n",
 		    verbose ? ": " : " (-v says why)", verbose ? t->bpf.emission_why : "");
 
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	t->clock_offset = (rt.tv_sec - mono.tv_sec) * 1000000000ull + rt.tv_nsec - mono.tv_nsec;
+	if (!t->clock_offset)
+		t->clock_offset = clock_offset_now();
 	now = now_monotonic_ns();
 	if (a->duration)
 		deadline = now + (uint64_t)(a->duration * 1e9);
@@ -418,37 +597,146 @@ static int run(struct tracer *t)
 	return EXIT_OK;
 }
 
+/* Attach, consume until done, detach: trace and record. */
+static int trace_live(struct tracer *t)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	int ret;
+
+	if (!require_root(t->rec ? "record" : "trace") || !require_btf())
+		return EXIT_ENV;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sb_init(&t->out, 1 << 20);
+	idmap_init(&t->pending);
+	setup_libbpf_logging();
+
+	ret = run(t);
+
+	trace_detach(&t->bpf);
+	socks_close(t->socks);
+	overrun_free(&t->overruns);
+	idmap_free(&t->pending, free_pending);
+	sb_free(&t->out);
+	netns_names_free();
+	return ret;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_args args = {};
 	struct tracer t = {.args = &args};
-	struct sigaction sa = {.sa_handler = on_signal};
 	int ret;
 
 	args.match = match_list_new();
 	ret = trace_parse_args(argc, argv, &args);
 	if (ret >= 0)
 		goto out_args;
-	if (!require_root("trace") || !require_btf()) {
-		ret = EXIT_ENV;
+	if (args.input) {
+		signal(SIGPIPE, SIG_IGN);
+		sb_init(&t.out, 1 << 20);
+		idmap_init(&t.pending);
+		ret = run_input(&t);
+		idmap_free(&t.pending, free_pending);
+		sb_free(&t.out);
 		goto out_args;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sb_init(&t.out, 1 << 20);
-	idmap_init(&t.pending);
-	setup_libbpf_logging();
-
-	ret = run(&t);
-
-	trace_detach(&t.bpf);
-	socks_close(t.socks);
-	overrun_free(&t.overruns);
-	idmap_free(&t.pending, free_pending);
-	sb_free(&t.out);
-	netns_names_free();
+	ret = trace_live(&t);
 out_args:
+	match_list_free(args.match);
+	return ret;
+}
+
+static const char record_usage[] =
+    "usage: uevscope record -o FILE [TRACE OPTIONS]\n"
+    "\n"
+    "Record everything `uevscope trace` sees (deliveries, emissions, overruns, losses)\n"
+    "into FILE ('-': stdout), a compact binary file (docs/record-format.md): the kernel's\n"
+    "records as they come, nothing parsed or printed, so it costs less than trace -j.\n"
+    "Print it with 'uevscope trace -i FILE [-j] [-p] [-m EXPR]', inject it again with\n"
+    "'uevscope replay FILE --netns NS'.\n"
+    "\n"
+    "  -o, --output FILE     the recording (replaced if it exists)\n"
+    "  -c, --count N         stop after N deliveries recorded\n"
+    "  -d, --duration SECS   stop after SECS seconds\n"
+    "      --netns NS, --cgroup PATH, --tier NAME, --no-emission, --buffer-mb N\n"
+    "                        as for trace (uevscope trace --help)\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "EXAMPLES:\n"
+    "  uevscope record -o storm.uevrec -d 10\n"
+    "  uevscope trace -i storm.uevrec -j -p\n"
+    "\n"
+    "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF,\n"
+    "FILE not writable), 2 bad usage.\n";
+
+int cmd_record(int argc, char **argv)
+{
+	struct trace_args args = {};
+	struct tracer t = {.args = &args};
+	struct rec_writer w;
+	char **rest = calloc(argc + 1, sizeof(*rest));
+	int nrest = 0, ret, err;
+
+	if (!rest)
+		abort();
+	rest[nrest++] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(record_usage, stdout);
+			free(rest);
+			return EXIT_OK;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (i + 1 == argc) {
+				free(rest);
+				return cmd_usage_error("record", "option '%s' needs a value", a);
+			}
+			args.output = argv[++i];
+		} else if (!strncmp(a, "--output=", 9)) {
+			args.output = a + 9;
+		} else if (!strcmp(a, "-j") || !strcmp(a, "--json") || !strcmp(a, "-p") ||
+			   !strcmp(a, "--properties") || !strcmp(a, "-i") ||
+			   !strcmp(a, "--input") || !strcmp(a, "-m") || !strcmp(a, "--match")) {
+			free(rest);
+			return cmd_usage_error("record",
+					       "'%s' is for printing: record keeps everything; "
+					       "print and filter with trace -i",
+					       a);
+		} else {
+			rest[nrest++] = argv[i];
+		}
+	}
+	if (!args.output) {
+		free(rest);
+		return cmd_usage_error("record", "give the file to write with -o FILE");
+	}
+	args.match = match_list_new();
+	ret = trace_parse_args(nrest, rest, &args);
+	free(rest);
+	if (ret >= 0)
+		goto out;
+	if (!require_root("record")) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	t.clock_offset = clock_offset_now();
+	ret = recw_open(&w, args.output, t.clock_offset);
+	if (ret) {
+		uev_err("record: cannot write %s: %s", args.output, strerror(-ret));
+		ret = EXIT_ENV;
+		goto out;
+	}
+	t.rec = &w;
+	ret = trace_live(&t);
+	err = recw_close(&w);
+	if (err) {
+		uev_err("record: writing %s failed: %s", args.output, strerror(-err));
+		ret = EXIT_ENV;
+	}
+out:
 	match_list_free(args.match);
 	return ret;
 }

@@ -31,6 +31,8 @@ static const char trace_usage[] =
     "                        probing (once for each)\n"
     "      --no-emission     do not trace emissions even where the kernel allows it\n"
     "      --buffer-mb N     ring buffer size in MiB, a power of two (default 16)\n"
+    "  -i, --input FILE      print a recording of `uevscope record` (FILE or '-') as it\n"
+    "                        was traced, instead of tracing; -m, --netns, -c apply\n"
     "  -v, --verbose         say which attach tiers were refused and why; libbpf logs\n"
     "  -h, --help            this help\n"
     "\n"
@@ -39,6 +41,7 @@ static const char trace_usage[] =
     "  uevscope trace -p -m 'SUBSYSTEM==\"block\"'     # block uevents with properties\n"
     "  uevscope trace --netns /run/netns/c1 -j       # one container's netns, as JSON\n"
     "  uevscope trace -m 'ACTION==\"add|remove\"' -c 10\n"
+    "  uevscope trace -i storm.uevrec -j             # a recording, as JSON\n"
     "\n"
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
     "2 bad usage.\n";
@@ -56,6 +59,7 @@ static const struct option trace_options[] = {
     {"tier", required_argument, NULL, OPT_TIER},
     {"no-emission", no_argument, NULL, OPT_NO_EMISSION},
     {"buffer-mb", required_argument, NULL, OPT_BUFFER_MB},
+    {"input", required_argument, NULL, 'i'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {},
@@ -71,7 +75,7 @@ int trace_parse_args(int argc, char **argv, struct trace_args *a)
 	a->attach.cgroup_level = -1;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":pjm:c:d:vh", trace_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":pjm:c:d:i:vh", trace_options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			a->print.properties = true;
@@ -123,6 +127,9 @@ int trace_parse_args(int argc, char **argv, struct trace_args *a)
 				    "not '%s'",
 				    optarg);
 			break;
+		case 'i':
+			a->input = optarg;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -136,6 +143,9 @@ int trace_parse_args(int argc, char **argv, struct trace_args *a)
 	if (optind < argc)
 		return cmd_usage_error("trace", "unexpected argument '%s'", argv[optind]);
 	a->attach.ringbuf_bytes = mb << 20;
+	if (a->input && (cgroup_arg || a->attach.force_tier || a->attach.force_emission_tier))
+		return cmd_usage_error("trace", "-i reads a recording: --cgroup and --tier do not "
+						"apply (record with them instead)");
 	if (netns_arg && netns_resolve(netns_arg, &a->attach.netns, err, sizeof(err))) {
 		fprintf(stderr, "uevscope: trace: %s\n", err);
 		return EXIT_USAGE;

@@ -15,6 +15,8 @@ struct trace_args {
 	struct trace_attach_cfg attach;
 	uint64_t max_count; /* 0 = unlimited */
 	double duration;    /* seconds, 0 = unlimited */
+	const char *input;  /* -i: print this recording instead of tracing live */
+	const char *output; /* record -o: write a recording instead of printing */
 };
 
 /*

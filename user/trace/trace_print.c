@@ -5,12 +5,14 @@
 #include "nsnames.h"
 #include "trace_print.h"
 
+void (*trace_json_container)(struct strbuf *sb, uint32_t netns_ino) = json_netns_container;
+
 static void json_netns(struct json_writer *w, const char *key, uint32_t ino, const char *name)
 {
 	jw_object(w, key);
 	jw_u64(w, "inode", ino);
 	jw_str(w, "name", name);
-	json_netns_container(jw_value(w, "container"), ino);
+	trace_json_container(jw_value(w, "container"), ino);
 	jw_object_end(w);
 }
 

@@ -36,6 +36,12 @@ struct overrun_view {
 	const struct sock_entry *owners;
 };
 
+/*
+ * Writes a netns's container as JSON (json_netns_container(), live); trace -i
+ * points it at what the recording noted.
+ */
+extern void (*trace_json_container)(struct strbuf *sb, uint32_t netns_ino);
+
 /* The receiving socket's fields of a delivery record, as the socket iterator reports them. */
 void sock_info_from_record(struct uev_sock_info *s, const struct uev_record *rec);
 void print_delivery(struct strbuf *sb, const struct trace_view *v, const struct print_opts *o);
