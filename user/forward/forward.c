@@ -26,33 +26,42 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: uevscope forward --to CONTAINER [--to CONTAINER]... [-m MATCH]...\n"
-	      "                        [--format kernel|udev|both] [--coldplug] [--force]\n"
-	      "\n"
-	      "Re-injects the host's uevents into containers' network namespaces, which the\n"
-	      "kernel leaves out when a container's own user namespace owns them.\n"
-	      "CONTAINER is a pid, /proc/PID/ns/net, a /run/netns name, or a cgroup path (every\n"
-	      "netns of the processes in it and below it, rescanned: later ones are picked up,\n"
-	      "gone ones dropped). -m takes trace's udev match syntax (KEY==\"glob|glob\",\n"
-	      "KEY!=\"glob\"; terms are ANDed). --format: kernel (default), udev (the libudev\n"
-	      "monitor format, for udevadm monitor --udev and sd-device) or both.\n"
-	      "--coldplug first sends `add` for every existing matching device, built from\n"
-	      "/sys (no uevent file is written, so the host sees nothing). A netns owned by\n"
-	      "the initial user namespace already gets every kernel uevent: refused unless\n"
-	      "--force. One forwarder per target netns (lock files in " FWD_STATE_DIR ").\n"
-	      "Counters per target: `uevscope report`, `uevscope export`, and\n" FWD_STATE_DIR
-	      "/PID.state.\n"
-	      "\n"
-	      "EXAMPLES:\n"
-	      "  uevscope forward --to 4242                           # everything, kernel format\n"
-	      "  uevscope forward --to /sys/fs/cgroup/unified/box --coldplug -m "
-	      "'SUBSYSTEM==\"block\"'\n"
-	      "  uevscope forward --to c1 --format both -m 'ACTION!=\"change\"'\n"
-	      "\n"
-	      "Exit status: 0 stopped by SIGINT/SIGTERM or no target left, 1 environment (not\n"
-	      "root, the target has a forwarder already, no socket), 2 usage (bad option or\n"
-	      "match, unknown container, a target refused).\n",
-	      f);
+	fputs(
+	    "usage: uevscope forward --to CONTAINER [--to CONTAINER]... [-m MATCH]...\n"
+	    "                        [--format kernel|udev|both] [--coldplug] [--force]\n"
+	    "                        [--rcvbuf BYTES] [-v]\n"
+	    "\n"
+	    "Re-injects the host's uevents into containers' network namespaces, which the\n"
+	    "kernel leaves out when a container's own user namespace owns them.\n"
+	    "\n"
+	    "  --to CONTAINER        a pid, /proc/PID/ns/net, a /run/netns name, or a cgroup\n"
+	    "                        path: every netns of the processes in it and below it,\n"
+	    "                        rescanned (later ones picked up, gone ones dropped)\n"
+	    "  -m, --match MATCH     trace's udev match syntax (KEY==\"glob|glob\", "
+	    "KEY!=\"glob\");\n"
+	    "                        several are ANDed\n"
+	    "  --format FORMAT       kernel (default), udev (the libudev monitor format, for\n"
+	    "                        udevadm monitor --udev and sd-device) or both\n"
+	    "  --coldplug            first send add for every existing matching device, built\n"
+	    "                        from /sys (no uevent file is written: the host sees nothing)\n"
+	    "  --force               also forward into a netns owned by the initial user\n"
+	    "                        namespace, which gets every kernel uevent already\n"
+	    "  --rcvbuf BYTES        receive buffer of the host socket (default 8 MiB)\n"
+	    "  -v, --verbose         say more\n"
+	    "\n"
+	    "One forwarder per target netns (lock files in " FWD_STATE_DIR "). Counters per\n"
+	    "target: uevscope report, uevscope export, and " FWD_STATE_DIR "/PID.state.\n"
+	    "\n"
+	    "EXAMPLES:\n"
+	    "  uevscope forward --to 4242\n"
+	    "  uevscope forward --to /sys/fs/cgroup/unified/box --coldplug -m "
+	    "'SUBSYSTEM==\"block\"'\n"
+	    "  uevscope forward --to c1 --format both -m 'ACTION!=\"change\"'\n"
+	    "\n"
+	    "Exit status: 0 stopped by SIGINT/SIGTERM or no target left, 1 environment (not\n"
+	    "root, the target has a forwarder already, no socket), 2 usage (bad option or\n"
+	    "match, unknown container, a target refused).\n",
+	    f);
 }
 
 static volatile sig_atomic_t stop;
@@ -96,6 +105,7 @@ int cmd_forward(int argc, char **argv)
 	    {"rcvbuf", required_argument, NULL, OPT_RCVBUF},
 	    {"ready-fd", required_argument, NULL, OPT_READY},
 	    {"from-policy", no_argument, NULL, OPT_POLICY},
+	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
