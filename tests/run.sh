@@ -117,6 +117,23 @@ flaky_verdicts() {
 	done
 }
 
+# The item runs as `timeout`, which makes itself the leader of a process group
+# of its own (its pid, written first to the file named by $1): every process
+# the item starts and leaves behind is found by that group.
+# shellcheck disable=SC2016 # expanded by that shell
+IN_GROUP='echo $$ >"$1"; shift; l=$1; shift; exec timeout -k 10 "$l" "$@"'
+
+# leftovers NAME PGID: a process of the item's group still running once the
+# item ended is a leak (a background listener or monitor never stopped): a
+# failure, and it is killed so that it cannot disturb the next item.
+leftovers() {
+	[ -n "$2" ] || return 0
+	left=$(ps -e -o pgid=,pid=,comm= | awk -v g="$2" '$1 == g { printf " %s %s", $2, $3 }')
+	[ -n "$left" ] || return 0
+	kill -KILL -- "-$2" 2>/dev/null
+	echo "FAIL $1: left processes running after it ended (now killed): $left"
+}
+
 # run_item NAME DEFAULT_LIMIT LOCKED CMD...: runs one unit binary, suite or
 # the VM matrix, shows its output, and adds its verdicts (with those the
 # runner derives) to the log.
@@ -130,21 +147,25 @@ run_item() {
 	attempt=1
 	while :; do
 		t0=$(date +%s)
+		rm -f "$out.pgid"
 		if [ "$locked" = 1 ]; then
 			# Suites fire host-wide uevents and count them exactly, so two test
-			# runs on one host (two work trees, say) must not overlap.
-			{
-				flock "$LOCK" timeout -k 10 "$limit" "$@" 2>&1
-				echo $? >"$out.rc"
-			} | tee "$out.$attempt"
+			# runs on one host (two work trees, say) must not overlap. -o: the
+			# suite does not hold the lock's descriptor, so a process it leaks
+			# cannot keep every later suite waiting.
+			flock -o "$LOCK" sh -c "$IN_GROUP" sh "$out.pgid" "$limit" "$@" >"$out.$attempt" 2>&1
 		else
-			{
-				timeout -k 10 "$limit" "$@" 2>&1
-				echo $? >"$out.rc"
-			} | tee "$out.$attempt"
+			sh -c "$IN_GROUP" sh "$out.pgid" "$limit" "$@" >"$out.$attempt" 2>&1
 		fi
+		# Into a file, not a pipe: a leaked process holding the pipe would
+		# keep the runner waiting past the item's time limit.
+		echo $? >"$out.rc"
+		cat "$out.$attempt"
 		echo "$name $(($(date +%s) - t0))" >>"$RESULTS/durations"
-		exit_verdict "$name" "$(cat "$out.rc")" "$limit" | tee "$out.exit$attempt"
+		{
+			exit_verdict "$name" "$(cat "$out.rc")" "$limit"
+			leftovers "$name" "$(cat "$out.pgid" 2>/dev/null)"
+		} | tee "$out.exit$attempt"
 		[ "$attempt" = 2 ] && break
 		grep -q '^FAIL ' "$out.1" "$out.exit1" && [ "$RERUN" = 1 ] || break
 		echo "RERUN $name: a check failed; running it once more to tell flaky from broken"

@@ -2,11 +2,12 @@
 /*
  * uevlisten - minimal NETLINK_KOBJECT_UEVENT listener for uevscope tests.
  *
- * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L] [-K]
+ * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-p] [-F] [-L] [-K]
  *                  [--own-filter] [--try-detach]
  *
  * Prints "ready pid= portid= ino= netns= rcvbuf=" once the socket is bound, then one line per
- * uevent, then "total= enobufs= drops=" when it stops (COUNT reached, IDLE_MS without a
+ * uevent (-p: followed by "props" and every KEY=VALUE, space-separated), then
+ * "total= enobufs= drops=" when it stops (COUNT reached, IDLE_MS without a
  * message, SIGTERM or SIGINT). -P waits for SIGUSR1 before reading at all, so a small -b
  * buffer can be overrun on purpose. -F attaches a classic BPF socket filter that accepts every
  * message (SO_ATTACH_FILTER), -L then locks it (SO_LOCK_FILTER), for `uevscope listeners`.
@@ -85,7 +86,7 @@ static void usage(void)
 {
 	fprintf(
 	    stderr,
-	    "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-F] [-L] [-K] "
+	    "usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-p] [-F] [-L] [-K] "
 	    "[--own-filter] [--try-detach]\n");
 	exit(2);
 }
@@ -150,7 +151,22 @@ static void parse_props(const char *buf, size_t len, const char **action, const 
 	}
 }
 
-static void print_event(const char *buf, ssize_t len, int seq_only)
+/* The properties on one line, so a test can grep a KEY=VALUE of its own. */
+static void print_props(const char *buf, size_t len)
+{
+	size_t off = strnlen(buf, len) + 1;
+
+	printf("props");
+	while (off < len) {
+		size_t n = strnlen(buf + off, len - off);
+
+		printf(" %.*s", (int)n, buf + off);
+		off += n + 1;
+	}
+	printf("\n");
+}
+
+static void print_event(const char *buf, ssize_t len, int seq_only, int props)
 {
 	const char *action = "-", *devpath = "-", *subsys = "-", *seqnum = "-";
 	/* With MSG_TRUNC, len is the full datagram size even if it did not fit the buffer. */
@@ -163,6 +179,8 @@ static void print_event(const char *buf, ssize_t len, int seq_only)
 	}
 	printf("uevent seqnum=%s action=%s devpath=%s subsystem=%s len=%zd\n", seqnum, action,
 	       devpath, subsys, len);
+	if (props)
+		print_props(buf, have);
 	fflush(stdout);
 }
 
@@ -181,7 +199,7 @@ static long long read_drops(int fd)
 int main(int argc, char **argv)
 {
 	long long rcvbuf_req = -1, count = 0, idle_ms = -1, total = 0, enobufs = 0;
-	int paused = 0, quiet = 0, seq_only = 0, filter = 0, lock = 0, keeper = 0, detach_opt = 0;
+	int paused = 0, quiet = 0, seq_only = 0, props = 0, filter = 0, lock = 0, keeper = 0, detach_opt = 0;
 	static const struct option longopts[] = {
 	    {"own-filter", no_argument, NULL, 'F'},
 	    {"try-detach", no_argument, NULL, 256},
@@ -197,7 +215,7 @@ int main(int argc, char **argv)
 	int fd, opt, rcvbuf = 0;
 	long long deadline;
 
-	while ((opt = getopt_long(argc, argv, "b:n:t:PqSFLK", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "b:n:t:PqSpFLK", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 256:
 			detach_opt = 1;
@@ -219,6 +237,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			seq_only = 1;
+			break;
+		case 'p':
+			props = 1;
 			break;
 		case 'F':
 			filter = 1;
@@ -411,7 +432,7 @@ int main(int argc, char **argv)
 		if (quiet)
 			continue;
 
-		print_event(buf, n, seq_only);
+		print_event(buf, n, seq_only, props);
 	}
 
 	printf("total=%lld enobufs=%lld drops=%lld\n", total, enobufs, read_drops(fd));
