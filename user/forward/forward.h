@@ -37,11 +37,6 @@ struct fwd_target {
 	struct fwd_counts c;
 };
 
-struct fwd_opts {
-	bool force;
-	bool quiet;
-};
-
 /*
  * Resolves one --to argument. Returns 0, or -errno with one line in err
  * (unknown container: -ENOENT).
