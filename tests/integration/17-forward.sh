@@ -178,7 +178,12 @@ else
 fi
 
 # --- 3. udev format: Debian's udevadm monitor --udev inside a container.
-ctr_start c2 udevadm monitor --udev --property || fail "setup" "container c2"
+# sd-device subscribes to the udev group only where udevd seems to run
+# (/run/udev/control exists, or /dev is devtmpfs); a container's /dev is a
+# tmpfs, so the root file system gets the marker a container's udevd leaves.
+mkdir -p "$CTR_DIR/rootfs/run/udev" && touch "$CTR_DIR/rootfs/run/udev/control"
+ctr_start c2 sh -c 'SYSTEMD_LOG_LEVEL=debug exec udevadm monitor --udev --property' ||
+	fail "setup" "container c2"
 C2=$CTR_PID
 C2OUT=$(ctr_bundle c2)/start.out
 wait_for "UDEV - the event" "$C2OUT" 50
