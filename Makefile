@@ -103,6 +103,11 @@ bench-locks: $(OUTPUT)/uevscope $(HELPER_BINS)
 bench-export: $(OUTPUT)/uevscope $(HELPER_BINS)
 	bench/export-scrape.sh $(OUTPUT)
 
+# uevscope forward beside a plain listen-and-inject loop: latency and flood throughput.
+.PHONY: bench-forward
+bench-forward: $(OUTPUT)/uevscope $(HELPER_BINS)
+	flock /run/lock/uevscope-tests.lock bench/forward-latency.sh $(OUTPUT)
+
 # uevscope record against no watcher and against trace -j, in one run.
 .PHONY: bench-record
 bench-record: $(OUTPUT)/uevscope $(HELPER_BINS)

@@ -17,7 +17,7 @@ _uevscope()
 	local cur prev words cword
 	_init_completion || return
 
-	local cmds="trace listeners report top filter policy devices attach detach locks export inject record replay features"
+	local cmds="trace listeners report top filter policy devices attach detach locks export inject record replay forward features"
 	local i cmd="" sub=""
 	for ((i = 1; i < cword; i++)); do
 		if [[ -z $cmd && ${words[i]} != -* ]]; then

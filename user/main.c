@@ -25,6 +25,7 @@ static const struct subcommand {
     {"inject", cmd_inject, "send a uevent into a network namespace (kernel or udev format)"},
     {"record", cmd_record, "record what trace sees into a compact file (trace -i prints it)"},
     {"replay", cmd_replay, "inject a recording's uevents into a network namespace"},
+    {"forward", cmd_forward, "re-inject host uevents into containers' network namespaces"},
     {"features", cmd_features, "probe which attach points this kernel allows"},
 };
 
@@ -52,6 +53,8 @@ static void usage(FILE *f)
 	    "  uevscope export --locks         # Prometheus metrics at "
 	    "http://127.0.0.1:9464/metrics\n"
 	    "  uevscope inject --netns c1 add /devices/virtual/mem/null SUBSYSTEM=mem\n"
+	    "  uevscope forward --to 4242 -m 'SUBSYSTEM==\"block\"'  # block uevents into a "
+	    "container\n"
 	    "  uevscope features               # what this kernel lets uevscope attach to\n"
 	    "\n"
 	    "Exit status: 0 success, 1 environment (privileges, kernel features), 2 usage.\n",

@@ -18,5 +18,6 @@ int cmd_detach(int argc, char **argv);
 int cmd_inject(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_forward(int argc, char **argv);
 
 #endif /* UEVSCOPE_SUBCOMMANDS_H */

@@ -93,7 +93,7 @@ for f in sbin/uevscope share/man/man8/uevscope.8 share/man/man5/uevscope-policy.
 done
 for c in $CMDS; do [ -f "$P/share/man/man8/uevscope-$c.8" ] || missing="$missing uevscope-$c.8"; done
 if [ -z "$missing" ] && "$P/sbin/uevscope" --version >/dev/null; then
-	pass "make install PREFIX=... puts binary, 15 man pages, completion, units and data in place"
+	pass "make install PREFIX=... puts binary, 16 man pages, completion, units and data in place"
 else
 	fail "make install PREFIX=... puts everything in place" "missing:$missing"
 fi

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwdstate.h"
 #include "json.h"
 #include "features/features.h"
 #include "report/listeners_print.h"
@@ -383,6 +384,19 @@ static const char *const report_pin[] = {
     "emission.latency_ns[].min number",
     "emission.latency_ns[].max number",
     "emission.latency_ns[].count number",
+    "forward array",
+    "forward[] object",
+    "forward[].pid number",
+    "forward[].policy bool",
+    "forward[].resyncs number",
+    "forward[].targets array",
+    "forward[].targets[] object",
+    "forward[].targets[].netns number",
+    "forward[].targets[].to string",
+    "forward[].targets[].state string",
+    "forward[].targets[].forwarded number",
+    "forward[].targets[].filtered number",
+    "forward[].targets[].failed number",
     "counters object",
     "counters.deliveries number",
     "counters.unicast_skipped number",
@@ -406,7 +420,10 @@ static void test_report(void)
 	struct rm_sa sa = {.netns = NS_X, .subsystem = "mem", .action = "add", .count = 3};
 	struct report_print_ctx ctx = {.delivery_tier = "tp_btf/sk_data_ready",
 				       .emission_tier = "fexit/netlink_broadcast"};
-	struct report_model m = {.netns = &netns, .nnetns = 1, .sa = &sa, .nsa = 1};
+	struct fwd_target_state ft = {.netns = NS_X, .c = {3, 1, 0}, .spec = "/sys/fs/cgroup/c1"};
+	struct fwd_state fwd = {.pid = 42, .resyncs = 1, .ntargets = 1, .targets = &ft};
+	struct report_model m = {
+	    .netns = &netns, .nnetns = 1, .sa = &sa, .nsa = 1, .fwd = &fwd, .nfwd = 1};
 	struct strbuf sb;
 
 	m.fanout_netns.slot[1] = 1;

@@ -28,6 +28,7 @@
 #include "cgroupfs.h"
 #include "common.h"
 #include "devices/devices.h"
+#include "policy_commit.h"
 
 #define ORIG_DIR "/sys/fs/bpf/uevscope/attach"
 
@@ -207,10 +208,33 @@ static int runtime_rules(const struct att_ctr *c, struct dev_rule *out, size_t m
 	return 0;
 }
 
+/*
+ * The device rules change through the policy's one commit point: its lock first, then the
+ * devices lock (the order every command takes them in).
+ */
+static int rules_lock(struct commit *c, char *err, size_t errlen)
+{
+	int rc = commit_lock(c, err, errlen), lock;
+
+	if (rc)
+		return rc < 0 ? rc : -EIO;
+	lock = devices_lock(err, errlen);
+	if (lock < 0)
+		commit_close(c);
+	return lock;
+}
+
+static void rules_unlock(struct commit *c, int lock)
+{
+	devices_unlock(lock);
+	commit_close(c);
+}
+
 static int v2_allow(const struct att_ctr *c, const struct att_dev *d, uint32_t *orig, char *err,
 		    size_t errlen)
 {
 	static struct dev_state st;
+	struct commit cm;
 	struct dev_rule mine, rt[DEV_RULES_MAX];
 	uint32_t ids[16], n = 16, foreign;
 	char maj[16], min[16], src[PATH_MAX], pin[PATH_MAX], cgdir[PATH_MAX];
@@ -235,7 +259,7 @@ static int v2_allow(const struct att_ctr *c, const struct att_dev *d, uint32_t *
 			 c->cgroup);
 		return -ENOENT;
 	}
-	lock = devices_lock(err, errlen);
+	lock = rules_lock(&cm, err, errlen);
 	if (lock < 0)
 		return lock;
 	rc = devices_read(&st, err, errlen);
@@ -254,7 +278,7 @@ static int v2_allow(const struct att_ctr *c, const struct att_dev *d, uint32_t *
 	for (i = 0; i < nrt; i++)
 		st.rules[first + 1 + i] = rt[i];
 	st.n += 1 + nrt;
-	rc = devices_replace_locked(st.rules, st.n, err, errlen);
+	rc = devices_commit(&cm, st.rules, st.n, err, errlen);
 	if (rc || !foreign)
 		goto out;
 	/* Ours is in force with every rule of the runtime's: now keep its program aside. */
@@ -276,7 +300,7 @@ static int v2_allow(const struct att_ctr *c, const struct att_dev *d, uint32_t *
 		memmove(&st.rules[first], &st.rules[first + 1 + nrt],
 			(st.n - first - 1 - nrt) * sizeof(st.rules[0]));
 		st.n -= 1 + nrt;
-		devices_replace_locked(st.rules, st.n, NULL, 0);
+		devices_commit(&cm, st.rules, st.n, NULL, 0);
 	} else {
 		*orig = ids[0];
 	}
@@ -285,7 +309,7 @@ out:
 		close(pfd);
 	if (cgfd >= 0)
 		close(cgfd);
-	devices_unlock(lock);
+	rules_unlock(&cm, lock);
 	return rc;
 }
 
@@ -293,6 +317,7 @@ static int v2_revoke(const struct att_ctr *c, const struct att_dev *d, uint32_t 
 		     char *err, size_t errlen)
 {
 	static struct dev_state st;
+	struct commit cm;
 	struct dev_rule mine;
 	char maj[16], min[16], pin[PATH_MAX], cgdir[PATH_MAX];
 	size_t i, j;
@@ -323,7 +348,7 @@ static int v2_revoke(const struct att_ctr *c, const struct att_dev *d, uint32_t 
 		unlink(pin);
 		rmdir(ORIG_DIR);
 	}
-	lock = devices_lock(err, errlen);
+	lock = rules_lock(&cm, err, errlen);
 	if (lock < 0)
 		return lock;
 	rc = devices_read(&st, err, errlen);
@@ -338,21 +363,22 @@ static int v2_revoke(const struct att_ctr *c, const struct att_dev *d, uint32_t 
 	}
 	if (!rc) {
 		st.n = j;
-		rc = devices_replace_locked(st.rules, st.n, err, errlen);
+		rc = devices_commit(&cm, st.rules, st.n, err, errlen);
 	}
-	devices_unlock(lock);
+	rules_unlock(&cm, lock);
 	return rc;
 }
 
 int att_access_forget(const char *cgroup, char *err, size_t errlen)
 {
 	static struct dev_state st;
+	struct commit cm;
 	char pin[PATH_MAX];
 	uint64_t id = 0;
 	size_t i, j;
 	int lock, rc;
 
-	lock = devices_lock(err, errlen);
+	lock = rules_lock(&cm, err, errlen);
 	if (lock < 0)
 		return lock;
 	rc = devices_read(&st, err, errlen);
@@ -364,9 +390,9 @@ int att_access_forget(const char *cgroup, char *err, size_t errlen)
 	}
 	if (!rc && j < st.n) {
 		st.n = j;
-		rc = devices_replace_locked(st.rules, st.n, err, errlen);
+		rc = devices_commit(&cm, st.rules, st.n, err, errlen);
 	}
-	devices_unlock(lock);
+	rules_unlock(&cm, lock);
 	if (id) {
 		snprintf(pin, sizeof(pin), ORIG_DIR "/orig-%" PRIu64, id);
 		unlink(pin);

@@ -20,5 +20,7 @@ void export_log2_histogram(struct strbuf *sb, const char *name, const struct pro
 void export_delivery_families(struct strbuf *sb, const struct export_input *in,
 			      struct prom_cap *cap);
 void export_policy_families(struct strbuf *sb, const struct export_input *in, struct prom_cap *cap);
+void export_forward_families(struct strbuf *sb, const struct export_input *in,
+			     struct prom_cap *cap);
 
 #endif /* UEVSCOPE_EXPORT_FAMILIES_H */

@@ -192,6 +192,7 @@ void export_render(struct strbuf *sb, const struct export_input *in, struct prom
 		    in->seqnum);
 	loss_families(sb, in);
 	export_policy_families(sb, in, cap);
+	export_forward_families(sb, in, cap);
 	lock_families(sb, in->locks);
 	self_families(sb, in, cap);
 }

@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	      "One rule per line, first match wins, default allow; '#' starts a comment line:\n"
 	      "  filter  SCOPE allow|deny MATCH-EXPRESSION...\n"
 	      "  devices SCOPE allow|deny c|b|a MAJOR:MINOR|* ACCESS\n"
+	      "  forward CONTAINER kernel|udev|both [coldplug] [force] [MATCH-EXPRESSION...]\n"
 	      "SCOPE is netns=NS, cgroup=PATH or pid=PID (devices: cgroup= only); the match\n"
 	      "expression is the rest of the line, as trace -m takes it. apply replaces the\n"
 	      "whole policy at once, device rules included (a file without devices lines\n"
@@ -27,6 +28,9 @@ static void usage(FILE *f)
 	      "reported as FILE:LINE: what is wrong (exit 2). --lock and --replace apply to\n"
 	      "every filter rule. --strict refuses (exit 1, nothing changed) where a socket\n"
 	      "created later could see a uevent before its filter (filter status: best effort).\n"
+	      "forward lines start one `uevscope forward` each, in the\n"
+	      "background, once the rules are in force; apply stops those of the previous\n"
+	      "policy first.\n"
 	      "\n"
 	      "EXAMPLES:\n"
 	      "  uevscope policy check /etc/uevscope/policy\n"
@@ -107,7 +111,7 @@ int cmd_policy(int argc, char **argv)
 	unsigned int flags = 0;
 	bool do_apply, no_watch = false;
 	char err[512];
-	int opt;
+	int opt, rc;
 
 	setup_libbpf_logging();
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -154,9 +158,14 @@ int cmd_policy(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!do_apply) {
-		printf("%s: %u filter rule(s), %zu devices rule(s), ok\n", argv[optind],
+		printf("%s: %u filter rule(s), %zu devices rule(s)", argv[optind],
 		       pol.filter.nrules, pol.ndev);
+		if (pol.nfwd)
+			printf(", %zu forward line(s)", pol.nfwd);
+		printf(", ok\n");
 		return EXIT_OK;
 	}
-	return apply(argv[optind], flags, no_watch);
+	rc = apply(argv[optind], flags, no_watch);
+	/* Forwarders last, once the rules are in force; a file without forward lines stops them. */
+	return rc ? rc : fwd_policy_apply(pol.fwd, pol.nfwd);
 }

@@ -69,8 +69,18 @@ static int parse_line(char *line, struct policy *pol, unsigned int flags, __u32 
 			n++;
 		return policy_devices_line(pol, scope_word, action, n, words, err, errlen);
 	}
+	if (!strcmp(kind, "forward")) {
+		if (pol->nfwd == FWD_POLICY_MAX) {
+			snprintf(err, errlen, "more than %d forward lines", FWD_POLICY_MAX);
+			return -ENOSPC;
+		}
+		ret = fwd_policy_parse(&pol->fwd[pol->nfwd], scope_word, action, p, err, errlen);
+		pol->nfwd += !ret;
+		return ret;
+	}
 	if (strcmp(kind, "filter")) {
-		snprintf(err, errlen, "unknown rule kind '%s': lines start with filter or devices",
+		snprintf(err, errlen,
+			 "unknown rule kind '%s': lines start with filter, devices or forward",
 			 kind);
 		return -EINVAL;
 	}

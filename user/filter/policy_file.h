@@ -4,6 +4,7 @@
  * `#` is a comment, blank lines are skipped:
  *   filter  SCOPE allow|deny MATCH-EXPRESSION...
  *   devices SCOPE allow|deny c|b|a MAJOR:MINOR|* ACCESS
+ *   forward CONTAINER kernel|udev|both [coldplug] [force] [MATCH-EXPRESSION...]
  * SCOPE is netns=X, cgroup=PATH or pid=PID (devices: cgroup= only). The
  * match expression is the rest of the line, as `trace -m` takes it.
  */
@@ -12,12 +13,15 @@
 
 #include "devices/devices.h"
 #include "filter_policy.h"
+#include "forward/forward_policy.h"
 
 /* A whole policy: the uevent filter rules and the device rules (user/devices.h). */
 struct policy {
 	struct filter_set filter;
 	struct dev_rule dev[DEV_RULES_MAX];
 	size_t ndev;
+	struct fwd_policy_line fwd[FWD_POLICY_MAX]; /* forward lines (forward_policy.h) */
+	size_t nfwd;
 };
 
 /*

@@ -61,6 +61,8 @@ static const struct {
     {"report", SOCKETS},
     {"top", SOCKETS},
     {"export", SOCKETS},
+    /* setns() and injection into each target, SO_RCVBUFFORCE on the host socket. */
+    {"forward", C(CAP_SYS_ADMIN) | C(CAP_NET_ADMIN)},
     {"locks", C(CAP_BPF) | C(CAP_PERFMON) | C(CAP_SYSLOG)},
     {"filter", FILTER},
     {"policy", FILTER | C(CAP_DAC_READ_SEARCH)},

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "fwdstate.h"
 #include "common.h"
 #include "emit.h"
 #include "report_model.h"
@@ -390,6 +391,8 @@ int report_model_read(struct report_model *m, uint64_t settle_ns)
 	m->latency.sum = m->counters[REP_CNT_LATENCY_SUM_NS];
 	m->missed_runs =
 	    bpf_obj_missed_runs(m->skel->obj) + (m->emit ? emit_missed_runs(m->emit) : 0);
+	fwd_state_free_all(m->fwd, m->nfwd);
+	m->nfwd = fwd_state_read_all(&m->fwd);
 	return 0;
 }
 
@@ -412,5 +415,6 @@ void report_model_free(struct report_model *m)
 	free(m->sa);
 	free(m->socks);
 	free(m->done);
+	fwd_state_free_all(m->fwd, m->nfwd);
 	memset(m, 0, sizeof(*m));
 }

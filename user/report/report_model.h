@@ -73,6 +73,7 @@ struct rm_retired {
 
 struct report_bpf;
 struct socks;
+struct fwd_state;
 
 struct report_model {
 	/* the latest readout */
@@ -93,6 +94,8 @@ struct report_model {
 	uint32_t init_userns;
 	struct rm_retired retired; /* since start */
 	uint64_t retire_ns;	   /* idle time before a netns is retired; 0 = never */
+	struct fwd_state *fwd;	   /* running `uevscope forward`s, from their state files */
+	size_t nfwd;
 
 	/* state between readouts */
 	uint64_t epochs[RM_EPOCHS]; /* the last readout times published to the kernel, a ring */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "fwdstate.h"
 #include "common.h"
 #include "hotplug.h"
 #include "json.h"
@@ -106,6 +107,56 @@ static void attached(struct strbuf *sb, struct json_writer *w)
 	free(e);
 }
 
+/* The running forwarders' counters per target (`uevscope forward`, fwdstate.h). */
+static void json_forwarders(struct json_writer *w, const struct report_model *m)
+{
+	size_t i, j;
+
+	jw_array(w, "forward");
+	for (i = 0; i < m->nfwd; i++) {
+		const struct fwd_state *f = &m->fwd[i];
+
+		jw_object(w, NULL);
+		jw_u64(w, "pid", f->pid);
+		jw_bool(w, "policy", f->policy);
+		jw_u64(w, "resyncs", f->resyncs);
+		jw_array(w, "targets");
+		for (j = 0; j < f->ntargets; j++) {
+			const struct fwd_target_state *t = &f->targets[j];
+
+			jw_object(w, NULL);
+			jw_u64(w, "netns", t->netns);
+			jw_str(w, "to", t->spec);
+			jw_str(w, "state", t->gone ? "gone" : "active");
+			jw_u64(w, "forwarded", t->c.forwarded);
+			jw_u64(w, "filtered", t->c.filtered);
+			jw_u64(w, "failed", t->c.failed);
+			jw_object_end(w);
+		}
+		jw_array_end(w);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+static void text_forwarders(struct strbuf *sb, const struct report_model *m)
+{
+	size_t i, j;
+
+	for (i = 0; i < m->nfwd; i++)
+		for (j = 0; j < m->fwd[i].ntargets; j++) {
+			const struct fwd_target_state *t = &m->fwd[i].targets[j];
+
+			sb_printf(
+			    sb,
+			    "  forward: pid %u into netns %u (--to %s%s): forwarded %llu, "
+			    "filtered %llu, failed %llu; resyncs %llu\n",
+			    m->fwd[i].pid, t->netns, t->spec, t->gone ? ", gone" : "",
+			    (unsigned long long)t->c.forwarded, (unsigned long long)t->c.filtered,
+			    (unsigned long long)t->c.failed, (unsigned long long)m->fwd[i].resyncs);
+		}
+}
+
 void report_print_json(struct strbuf *sb, const struct report_model *m,
 		       const struct report_print_ctx *ctx)
 {
@@ -192,6 +243,8 @@ void report_print_json(struct strbuf *sb, const struct report_model *m,
 		json_log2_hist(&w, "latency_ns", &m->latency);
 	}
 	jw_object_end(&w);
+
+	json_forwarders(&w, m);
 
 	jw_object(&w, "counters");
 	for (i = 0; i < REP_CNT_MAX; i++)
@@ -284,6 +337,7 @@ void report_print_text(struct strbuf *sb, const struct report_model *m,
 				sb_printf(
 				    sb, "  netns %u: %llu uevent(s) emitted with no listener\n",
 				    m->netns[i].netns, (unsigned long long)m->netns[i].no_listener);
+	text_forwarders(sb, m);
 	if (m->retired.netns)
 		sb_printf(sb,
 			  "  retired: %llu idle netns, with %llu deliveries, %llu drops (no "
