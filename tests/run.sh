@@ -130,7 +130,7 @@ leftovers() {
 	[ -n "$2" ] || return 0
 	left=$(ps -e -o pgid=,pid=,comm= | awk -v g="$2" '$1 == g { printf " %s %s", $2, $3 }')
 	[ -n "$left" ] || return 0
-	kill -KILL -- "-$2" 2>/dev/null
+	kill -KILL "-$2" 2>/dev/null # dash's kill takes no "--"
 	echo "FAIL $1: left processes running after it ended (now killed): $left"
 }
 
