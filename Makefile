@@ -151,13 +151,16 @@ endef
 
 # deps: what building and tracing need. test-deps adds what only the tests
 # use (jq, tmux for top in a terminal, curl, python3-yaml and promtool for the
-# exporter and its deployment files, and QEMU with busybox for make vmtest),
+# exporter and its deployment files, crun and runc for real containers, udev's
+# udevadm as a libudev consumer, perf to check locks against, stress-ng for
+# make soak, and QEMU with busybox for make vmtest),
 # so a host that just traces never gets an emulator. Those of the last line go
 # in without their recommendations: qemu would pull in a desktop's worth of
 # packages a headless test never uses.
 DEPS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool iproute2 util-linux libncurses-dev \
 	libmicrohttpd-dev libgnutls28-dev libyaml-dev libcrypt-dev
-TEST_DEPS := jq tmux curl openssl python3-yaml scdoc bash-completion zsh debhelper lintian fakeroot strace
+TEST_DEPS := jq tmux curl openssl python3-yaml scdoc bash-completion zsh debhelper lintian fakeroot strace \
+	crun runc udev linux-perf stress-ng
 # promtool comes with Debian's prometheus; its recommended node exporter is not needed.
 TEST_NORECOMMENDS := prometheus
 VM_DEPS := qemu-system-x86 busybox-static

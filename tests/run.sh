@@ -128,7 +128,15 @@ IN_GROUP='echo $$ >"$1"; shift; l=$1; shift; exec timeout -k 10 "$l" "$@"'
 # failure, and it is killed so that it cannot disturb the next item.
 leftovers() {
 	[ -n "$2" ] || return 0
-	left=$(ps -e -o pgid=,pid=,comm= | awk -v g="$2" '$1 == g { printf " %s %s", $2, $3 }')
+	# A process already on its way out (killed by its parent's death, say) gets
+	# 2 s to go; one still there after that was left running.
+	i=0
+	while left=$(ps -e -o pgid=,pid=,stat=,args= |
+		awk -v g="$2" '$1 == g && $3 !~ /^Z/ { $1 = $3 = ""; printf "%s;", substr($0, 1, 80) }') &&
+		[ -n "$left" ] && [ $i -lt 20 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	[ -n "$left" ] || return 0
 	kill -KILL "-$2" 2>/dev/null # dash's kill takes no "--"
 	echo "FAIL $1: left processes running after it ended (now killed): $left"
