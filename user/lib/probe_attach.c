@@ -4,7 +4,9 @@
  * then undo everything. Closing the last fd of a program or link detaches it,
  * so every path ends by closing what it opened.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -311,6 +313,34 @@ static void probe_socket_filter(struct probe_result *r)
 }
 
 /*
+ * A probe killed by SIGKILL between mkdir and rmdir leaves its child cgroup: the
+ * next probe removes those whose pid is gone (an empty cgroup's rmdir cannot
+ * hurt, and one still in use refuses).
+ */
+static void remove_stale_probe_cgroups(const char *mnt)
+{
+	char path[PATH_MAX + 64];
+	struct dirent *de;
+	DIR *d = opendir(mnt);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(de->d_name, "uevscope-probe-", 15))
+			continue;
+		pid = strtol(de->d_name + 15, &end, 10);
+		if (*end || pid <= 0 || !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", mnt, de->d_name);
+		rmdir(path);
+	}
+	closedir(d);
+}
+
+/*
  * cgroup hooks: attach to a throwaway child cgroup, never to a live one.
  * The program allows everything, so even a leftover would be harmless; signals
  * are held off so Ctrl-C cannot strand the directory between mkdir and rmdir.
@@ -332,6 +362,7 @@ static void probe_cgroup(struct probe_result *r, enum probe_kind kind)
 		probe_fail(r, ENOENT, "no cgroup2 mount in /proc/self/mountinfo");
 		return;
 	}
+	remove_stale_probe_cgroups(mnt);
 	snprintf(dir, sizeof(dir), "%s/uevscope-probe-%d", mnt, (int)getpid());
 	probe_detail(r, "BPF_PROG_ATTACH (ALLOW_MULTI) on a temporary child cgroup");
 	pfd = load_prog(r, type, at, 0, 1);
