@@ -299,6 +299,7 @@ static int cmp_ll(const void *a, const void *b)
 static void run_time(unsigned long n)
 {
 	long long *us = calloc(n ? n : 1, sizeof(*us));
+	unsigned long mid, p90;
 	struct timespec a, b;
 	unsigned long i;
 
@@ -314,8 +315,10 @@ static void run_time(unsigned long n)
 		us[i] = (b.tv_sec - a.tv_sec) * 1000000000LL + (b.tv_nsec - a.tv_nsec);
 	}
 	qsort(us, n, sizeof(*us), cmp_ll);
-	printf("socket_us median %.1f p90 %.1f max %.1f\n", us[n / 2] / 1e3, us[n * 9 / 10] / 1e3,
-	       us[n - 1] / 1e3);
+	mid = n / 2;
+	p90 = n * 9 / 10;
+	printf("socket_us median %.1f p90 %.1f max %.1f\n", (double)us[mid] / 1e3,
+	       (double)us[p90] / 1e3, (double)us[n - 1] / 1e3);
 	free(us);
 	exit(0);
 }

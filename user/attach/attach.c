@@ -341,8 +341,11 @@ static bool forget_gone(const char *arg)
 	struct hotplug_entry *e = NULL;
 	size_t n = 0, i, j, dropped = 0;
 	char err[512], pid[16];
-	int lock = hotplug_lock();
+	int lock;
 
+	if (!arg)
+		return false;
+	lock = hotplug_lock();
 	if (lock < 0 || hotplug_read(&e, &n)) {
 		hotplug_unlock(lock);
 		return false;
@@ -603,12 +606,9 @@ static int follow(struct att_session *s, const struct attach_args *a)
 		}
 		if (!strcmp(action, "add")) {
 			if (att_sys_matches_up(a->ml, sys) &&
-			    !att_dev_from_sys(sys, &d, err, sizeof(err))) {
-				if (attach_one(s, &d, err, sizeof(err)))
-					uev_err("attach: %s", err);
-				else if (save(s, err, sizeof(err)))
-					uev_err("attach: %s", err);
-			}
+			    !att_dev_from_sys(sys, &d, err, sizeof(err)) &&
+			    (attach_one(s, &d, err, sizeof(err)) || save(s, err, sizeof(err))))
+				uev_err("attach: %s", err);
 		} else {
 			for (i = 0; i < s->n; i++)
 				if (!strcmp(s->e[i].cgroup, s->ctr.cgroup) &&

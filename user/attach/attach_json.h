@@ -8,10 +8,10 @@
 #include <sys/types.h>
 
 struct att_json_dev {
-	char type;	/* 'a', 'b' or 'c' */
 	long major;	/* -1 = any */
 	long minor;	/* -1 = any */
 	char access[4]; /* some of "rwm" */
+	char type;	/* 'a', 'b' or 'c' */
 	bool allow;
 };
 

@@ -516,6 +516,7 @@ static int run_input(struct tracer *t)
 		print_counts(t, &sum);
 	trace_json_container = json_netns_container;
 	rec_notes_free(&notes);
+	t->notes = input_notes = NULL; /* gone with this frame */
 	recr_close(&r);
 	return rc;
 }
