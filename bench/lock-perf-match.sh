@@ -28,8 +28,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# The storm outlives both tools: uevscope's load and perf's start lie inside it.
-STORM_ONLY=1 DURATION=$((DUR + 12)) "$HERE/lock-storm.sh" "$BUILD" >"$OUT/storm.out" 2>&1 &
+# The storm outlives both tools (it is stopped after them): uevscope's load and
+# perf's start lie inside it, however long a loaded machine makes them.
+STORM_ONLY=1 DURATION=$((DUR + 3600)) "$HERE/lock-storm.sh" "$BUILD" >"$OUT/storm.out" 2>&1 &
 STORM=$!
 i=0
 while ! grep -q "storm: running" "$OUT/storm.out" 2>/dev/null; do
@@ -37,18 +38,35 @@ while ! grep -q "storm: running" "$OUT/storm.out" 2>/dev/null; do
 	[ $i -lt 600 ] || { echo "lock-perf-match: the storm did not start" >&2; exit 1; }
 	sleep 0.1
 done
-perf lock record -k CLOCK_MONOTONIC -o "$OUT/perf.data" -a -- sleep $((DUR + 2)) \
-	>/dev/null 2>"$OUT/perf.rec" &
+# perf starts with its events off (-D -1) and records from the moment it acks
+# "enable" on its control fifo; only then does uevscope start, and perf stops
+# after it ends. So perf's window holds uevscope's, whatever either's start
+# costs: on a loaded machine perf once began recording after uevscope's 6 s
+# had passed, and the two recordings did not overlap.
+mkfifo "$OUT/perf.ctl" "$OUT/perf.ack"
+perf lock record -k CLOCK_MONOTONIC -D -1 --control "fifo:$OUT/perf.ctl,$OUT/perf.ack" \
+	-o "$OUT/perf.data" -a -- sleep 100000 >/dev/null 2>"$OUT/perf.rec" &
 PERF=$!
+# shellcheck disable=SC2016 # expanded by the inner sh
+timeout 300 sh -c 'echo enable >"$1" && read -r a <"$2" && [ "$a" = ack ]' sh \
+	"$OUT/perf.ctl" "$OUT/perf.ack" || {
+	echo "lock-perf-match: perf did not start recording: $(tail -1 "$OUT/perf.rec")" >&2
+	kill "$PERF" 2>/dev/null
+	exit 1
+}
 "$BUILD/uevscope" locks -j -d "$DUR" --events "$OUT/events.txt" >"$OUT/locks.json" 2>"$OUT/locks.err"
 rc=$?
+kill -INT "$PERF"
 wait "$PERF"
 prc=$?
 kill "$STORM" 2>/dev/null
 wait "$STORM" 2>/dev/null
 STORM=""
 [ $rc = 0 ] || { echo "lock-perf-match: uevscope locks failed: $(tail -1 "$OUT/locks.err")" >&2; exit 1; }
-[ $prc = 0 ] || { echo "lock-perf-match: perf lock record failed: $(tail -1 "$OUT/perf.rec")" >&2; exit 1; }
+# Stopped by SIGINT, perf exits with its killed workload's status (143): its
+# own line says whether it wrote the data.
+grep -q "Captured and wrote" "$OUT/perf.rec" ||
+	{ echo "lock-perf-match: perf lock record failed (exit $prc): $(tail -1 "$OUT/perf.rec")" >&2; exit 1; }
 perf script -i "$OUT/perf.data" --ns >"$OUT/perf.txt" 2>"$OUT/perf.script.err"
 # perf's own report of the same data: every row (-E), and as bench/lock-storm.sh read it (-E 8).
 perf lock contention -i "$OUT/perf.data" -E 100000 >"$OUT/perf-report.txt" 2>&1
