@@ -7,8 +7,9 @@
 # attacks must leak nothing either. Sourced by vm-tests.sh (busybox sh), the
 # checks run in a subshell with a T of their own, as a host suite does.
 # Scaled down for TCG, where a window costs about 50 times what it costs on
-# the host: 200 windows (host 1,000), 5 runs of 10 per attack (host 20 of
-# 20), 50 windows after them (host 100).
+# the host (200 windows took 90 s on a very loaded one): 100 windows (host
+# 1,000), 5 runs of 10 per attack (host 20 of 20), 20 windows after them (host
+# 100).
 if ! command -v nsenter >/dev/null; then
 	skip "race: all" "busybox without nsenter"
 else
@@ -38,10 +39,10 @@ else
 		*) RACE_TIER=socket_filter ;;
 		esac
 		RACE_IN="nsenter -t $rc_holder -n"
-		RACE_N=200
+		RACE_N=100
 		RACE_RUNS=5
 		RACE_RUN_N=10
-		RACE_AFTER=50
+		RACE_AFTER=20
 		# shellcheck source=../../integration/race.inc
 		. /uev/race.inc
 	)
