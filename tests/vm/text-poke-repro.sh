@@ -63,6 +63,9 @@ load=$!
 ev=/sys/kernel/tracing/events/syscalls/sys_exit_bind/enable
 unshare -n sleep 100000 &
 ns=$!
+# watch mode needs a policy to watch: one, kept for the whole loop.
+[ "$mode" = watch ] && /uev/uevscope filter add --no-watch \
+	--netns "/proc/$ns/ns/net" 'SUBSYSTEM=="repro"' deny >/dev/null 2>&1
 sleep 1
 i=0
 while [ $i -lt "$rounds" ]; do
@@ -90,9 +93,6 @@ while [ $i -lt "$rounds" ]; do
 	esac
 	i=$((i + 1))
 	[ $((i % 50)) = 0 ] && echo "repro round $i"
-	# watch mode needs a policy to watch: one, kept, from the first round on.
-	[ "$mode" = watch ] && [ $i = 1 ] && /uev/uevscope filter add --no-watch \
-		--netns "/proc/$ns/ns/net" 'SUBSYSTEM=="repro"' deny >/dev/null 2>&1
 done
 kill $load $ns
 echo "=== repro end rounds=$i ==="
