@@ -118,7 +118,7 @@ bench-record: $(OUTPUT)/uevscope $(HELPER_BINS)
 VM_DIR	    := $(OUTPUT)/vm
 VM_BINS	    := $(VM_DIR)/uevscope $(patsubst tests/helpers/%.c,$(VM_DIR)/tests/%,$(wildcard tests/helpers/*.c))
 VM_FILES    := tests/vm/init tests/vm/vm-tests.sh tests/vm/mkinitramfs.sh tests/integration/lib.sh \
-		$(wildcard tests/vm/vm.d/*.sh)
+		$(wildcard tests/integration/*.inc) $(wildcard tests/vm/vm.d/*.sh)
 
 $(VM_DIR)/uevscope: $(filter-out $(OUTPUT)/user/export/export_http.o,$(USER_OBJS)) \
 		    $(OUTPUT)/user/export/export_http_none.o

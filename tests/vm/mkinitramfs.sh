@@ -29,6 +29,9 @@ done
 # No /dev/console node here (that needs mknod): /init mounts devtmpfs first.
 cp "$here/init" "$root/init"
 cp "$here/vm-tests.sh" "$here/../integration/lib.sh" "$VM_DIR/uevscope" "$root/uev/"
+# The host suites' shared checks (race.inc, crash.inc) and their setup
+# (enforce.inc, devices.inc), which vm.d parts source as the suites do.
+cp "$here"/../integration/*.inc "$root/uev/"
 cp "$VM_DIR"/tests/* "$root/uev/tests/"
 # The BPF verifier budget's records, for vm.d/95-verifier-budget.sh.
 mkdir -p "$root/uev/verifier-budget"

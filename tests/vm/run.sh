@@ -8,7 +8,7 @@
 # Each kernel boots twice: SERIES with `bpf` in lsm= (filter picks the LSM
 # tier) and SERIES-nolsm without it (filter falls back to socket filters), the
 # second running only the enforcement and attack parts (VM_NOLSM_PARTS).
-# usage: [VM_KERNELS="6.1 6.12"] [VM_NOLSM=1|0] [VM_ACCEL=auto|kvm|tcg] [VM_TIMEOUT=SECS]
+# usage: [VM_KERNELS="6.1 6.12"] [VM_NOLSM=1|0] [VM_PARTS="A B"] [VM_ACCEL=auto|kvm|tcg] [VM_TIMEOUT=SECS]
 #        [VM_START=SECS] [VM_IDLE=SECS] tests/vm/run.sh BUILD_DIR
 # Ends with "N passed, N failed, N skipped"; exits 1 on a failure or a VM that
 # did not finish.
@@ -20,7 +20,10 @@ BOOTS=$SERIES
 if [ "${VM_NOLSM:-1}" = 1 ]; then
 	for s in $SERIES; do BOOTS="$BOOTS $s-nolsm"; done
 fi
-NOLSM_PARTS=${VM_NOLSM_PARTS:-70-enforce 76-attacks}
+NOLSM_PARTS=${VM_NOLSM_PARTS:-70-enforce 76-attacks 77-race 78-crash}
+# VM_PARTS: only these vm.d parts (after features) in every boot, for working
+# on one part; the counts of tests/checks.txt then do not hold.
+PARTS=${VM_PARTS:-}
 # A VM's whole run: under TCG on a loaded 2-core machine 6.12 took 241 s, so
 # the limit is generous; a VM that hangs is caught sooner by START and IDLE.
 TIMEOUT=${VM_TIMEOUT:-600}
@@ -62,8 +65,8 @@ expected_filter() {
 }
 boot_args() {
 	case $1 in
-	*-nolsm) echo "lsm=lockdown,capability,landlock,yama uevscope.parts=$(echo "$NOLSM_PARTS" | tr ' ' ,)" ;;
-	*) echo "lsm=lockdown,capability,landlock,yama,bpf" ;;
+	*-nolsm) echo "lsm=lockdown,capability,landlock,yama uevscope.parts=$(echo "${PARTS:-$NOLSM_PARTS}" | tr ' ' ,)" ;;
+	*) echo "lsm=lockdown,capability,landlock,yama,bpf${PARTS:+ uevscope.parts=$(echo "$PARTS" | tr ' ' ,)}" ;;
 	esac
 }
 
@@ -118,22 +121,41 @@ kvm_usable() {
 	[ -c "$KVM_DEV" ] && [ -w "$KVM_DEV" ] && : 2>/dev/null <"$KVM_DEV"
 }
 
+# What the guest kernel prints when it dies or kills a task for a fault of its
+# own (die(), panic(), the page fault and GP handlers). Case-sensitive: TCG's
+# calibration notice says "loops_per_jiffy".
+OOPS_RE='Oops: |general protection fault|Kernel panic - not syncing|BUG: unable to handle|BUG: kernel NULL pointer'
+
+# oops_summary LOG: the first oops line of LOG and the RIP after it, one line,
+# without the kernel's timestamps.
+oops_summary() {
+	tr -d '\r' <"$1" | sed 's/^\[ *[0-9.]*\] //' | awk -v re="$OOPS_RE" '
+		!o && $0 ~ re { o = $0; next }
+		o && /^RIP: / { r = $0; exit }
+		END { if (o) printf "%s%s", o, r ? " at " r : "" }'
+}
+
 # run_qemu SERIES ACCEL: one boot, watched. Returns 0 when the VM ran to its
 # end marker; 2 when KVM failed before the tests began (the caller retries
 # under TCG); 1 otherwise. A VM whose serial console stays silent for
 # VM_IDLE seconds, or that has not begun the tests within VM_START seconds,
 # is stopped at once instead of waiting for TIMEOUT, and QEMU's own message
-# is kept in logs/SERIES.qemu for the FAIL line.
+# is kept in logs/SERIES.qemu for the FAIL line. A guest kernel that oopses
+# is stopped 3 s later (the rest of its report), and the FAIL line names the
+# oops and where it happened, instead of a silent console or a time-out.
 run_qemu() {
 	log=$VM/logs/$1.log
 	qlog=$VM/logs/$1.qemu
 	: >"$log"
 	# bpf in lsm= makes BPF LSM programs run (6.12 leaves it out by default);
-	# quiet and loglevel keep kernel lines out of the test output.
+	# quiet and loglevel keep kernel lines out of the test output;
+	# no_timer_check: on a loaded host TCG can be too slow for the boot-time
+	# check of the timer interrupt, and 6.1 then panics ("IO-APIC + timer
+	# doesn't work!") before the tests begin.
 	qemu-system-x86_64 -accel "$2" -m 1024 -smp 2 -display none -no-reboot \
 		-monitor none -serial "file:$log" \
 		-kernel "$VM/kernels/${1%-nolsm}/vmlinuz" -initrd "$VM/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=3 $(boot_args "$1") \
+		-append "console=ttyS0 panic=-1 quiet loglevel=3 no_timer_check $(boot_args "$1") \
 uevscope.label=$1 uevscope.delivery=$(expected_tier "$1") uevscope.filter=$(expected_filter "$1")" \
 		</dev/null >"$qlog" 2>&1 &
 	qpid=$!
@@ -141,6 +163,7 @@ uevscope.label=$1 uevscope.delivery=$(expected_tier "$1") uevscope.filter=$(expe
 	last=0
 	last_t=$t0
 	why=
+	oops_t=
 	while kill -0 "$qpid" 2>/dev/null; do
 		sleep 1
 		now=$(date +%s)
@@ -149,7 +172,10 @@ uevscope.label=$1 uevscope.delivery=$(expected_tier "$1") uevscope.filter=$(expe
 			last=$size
 			last_t=$now
 		fi
-		if grep -q 'KVM internal error\|emulation failure' "$qlog" 2>/dev/null; then
+		[ -z "$oops_t" ] && grep -qE "$OOPS_RE" "$log" 2>/dev/null && oops_t=$now
+		if [ -n "$oops_t" ] && { [ $((now - oops_t)) -ge 3 ] || grep -q -- '---\[ end trace' "$log"; }; then
+			why="the guest kernel oopsed: $(oops_summary "$log")"
+		elif grep -q 'KVM internal error\|emulation failure' "$qlog" 2>/dev/null; then
 			why="QEMU: $(grep -m1 'KVM internal error\|emulation failure' "$qlog")"
 		elif ! grep -q '^=== uevscope-vmtest begin' "$log" 2>/dev/null &&
 			[ $((now - t0)) -ge "$START" ]; then
@@ -168,6 +194,8 @@ uevscope.label=$1 uevscope.delivery=$(expected_tier "$1") uevscope.filter=$(expe
 	done
 	wait "$qpid" 2>/dev/null
 	rc=$?
+	# A panic ends QEMU (-no-reboot) before the loop above sees the oops.
+	[ -z "$why" ] && grep -qE "$OOPS_RE" "$log" && why="the guest kernel oopsed: $(oops_summary "$log")"
 	[ -n "$why" ] || why="QEMU exited with $rc before the end marker"
 	echo "$why" >"$VM/logs/$1.why"
 	tr -d '\r' <"$log" | grep -q '^=== uevscope-vmtest end' && return 0

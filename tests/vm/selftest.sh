@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The VM harness's own checks, with a stand-in QEMU and no kernel booted: a
 # KVM that opens but cannot run the kernel falls back to TCG; forced KVM that
-# fails, and a VM that goes silent, fail within seconds with the reason and
-# QEMU's own message; without a KVM device TCG is used at once.
+# fails, a VM that goes silent, and a guest kernel that oopses, fail within
+# seconds with the reason and QEMU's (or the kernel's) own message; without a
+# KVM device TCG is used at once.
 # usage: tests/vm/selftest.sh
 SUITE=vm-harness
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +39,13 @@ if [ "$accel" = kvm ]; then
 fi
 printf '=== uevscope-vmtest begin 9.9 9.9.0-fake ===\r\n' >"$serial"
 [ -n "$FAKE_STALL" ] && exec sleep 60
+if [ -n "$FAKE_OOPS" ]; then
+	# What a 6.12 guest printed once under TCG, then a task stuck for good.
+	printf 'PASS vm-9.9: one\r\n[   81.244113] Oops: int3: 0000 [#1] PREEMPT SMP NOPTI\r\n' >>"$serial"
+	printf '[   81.244790] CPU: 1 UID: 0 PID: 212 Comm: sh Not tainted 6.12.0-fake #1\r\n' >>"$serial"
+	printf '[   81.245322] RIP: 0010:syscall_exit_to_user_mode_prepare+0x2e/0x1a0\r\n' >>"$serial"
+	exec sleep 60
+fi
 printf 'PASS vm-9.9: one\r\nINFO vm-9.9: delivery_tier=fake\r\n=== uevscope-vmtest end rc=0 ===\r\n' >>"$serial"
 QEMU
 chmod +x "$T/bin/qemu-system-x86_64"
@@ -73,6 +81,15 @@ if [ $rc != 0 ] && [ $secs -lt 15 ] &&
 	pass "a VM that goes silent is stopped after VM_IDLE seconds (${secs} s), not at the time limit"
 else
 	fail "a VM that goes silent is stopped after VM_IDLE seconds" "rc=$rc ${secs}s $(tr '\n' ' ' <"$T/out" | cut -c1-300)"
+fi
+
+vm VM_KVM_DEV="$T/none" FAKE_OOPS=1
+if [ $rc != 0 ] && [ $secs -lt 15 ] &&
+	grep -q "^FAIL vm-9.9: VM finished: no end marker under tcg: the guest kernel oopsed: Oops: int3: 0000 \[#1\] PREEMPT SMP NOPTI at RIP: 0010:syscall_exit_to_user_mode_prepare+0x2e/0x1a0;" "$T/out"; then
+	pass "a guest kernel oops stops the VM within seconds (${secs} s), the FAIL line names it and its RIP"
+else
+	fail "a guest kernel oops stops the VM within seconds, the FAIL line names it and its RIP" \
+		"rc=$rc ${secs}s $(tr '\n' ' ' <"$T/out" | cut -c1-400)"
 fi
 
 vm VM_KVM_DEV="$T/none"

@@ -28,14 +28,8 @@ new_uuid() {
 # Under TCG a load with its verification takes seconds: wait up to 60 s.
 TRACE_WAIT=600
 
-# wait_count PATTERN FILE N: until FILE has N lines matching PATTERN (10 s).
-wait_count() {
-	n=0
-	while [ "$(count_lines "$1" "$2")" -lt "$3" ] && [ $n -lt 100 ]; do
-		n=$((n + 1))
-		sleep 0.1
-	done
-}
+# wait_count PATTERN FILE N [TENTHS] is lib.sh's: until FILE has N lines
+# matching PATTERN (10 s), false after that.
 
 ns_ino() {
 	stat -L -c %i "/proc/$1/ns/$2"
@@ -83,8 +77,11 @@ run_parts() {
 		*) continue ;;
 		esac
 		echo "--- $(basename "$part")"
+		t0=$(cut -d. -f1 /proc/uptime)
 		# shellcheck source=/dev/null # each part is checked on its own
 		. "$part"
+		# What each part costs under this accelerator (the matrix has a time limit).
+		info "part $(basename "$part" .sh) took $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 	done
 	# The kernel said nothing bad about any of it.
 	dmesg | grep -E 'BUG:|WARNING:|Oops:|general protection fault|Call Trace:' >"$T/dmesg.bad"
