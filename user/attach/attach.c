@@ -63,7 +63,8 @@ static const char attach_usage[] =
     "\n"
     "Exit status: 0 done; 1 environment (not root, container or device gone, no device\n"
     "control on the container, the kernel refused; nothing is left half-done); 2 bad usage,\n"
-    "already attached, not attached.\n";
+    "already attached, not attached. An attach or detach killed part way is rolled back\n"
+    "(attach) or completed (detach) by the next attach, detach or devices list, which says so.\n";
 
 static volatile sig_atomic_t exiting;
 
