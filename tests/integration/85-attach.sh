@@ -15,9 +15,9 @@ done
 PIN_DIR=/sys/fs/bpf/uevscope/devices
 KMSG=/dev/uevattach-kmsg-$$
 PORT=/dev/uevattach-port-$$
-trap 'ctr_cleanup; rm -f "$KMSG" "$PORT" /run/uevscope/attached; [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null; [ -n "$LOOP2" ] && losetup -d "$LOOP2" 2>/dev/null; cleanup' EXIT
+trap 'ctr_cleanup; rm -f "$KMSG" "$PORT" /run/uevscope/attached; [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null; for l in $FLOOPS; do "$H/loopctl" remove "$l" >/dev/null 2>&1; done; cleanup' EXIT
 LOOP=
-LOOP2=
+FLOOPS=
 mknod "$KMSG" c 1 11 && mknod "$PORT" c 1 4 || { fail "setup" "mknod"; exit 0; }
 truncate -s 4M "$T/disk" && LOOP=$(losetup -f --show "$T/disk") || { fail "setup" "losetup"; exit 0; }
 [ -e /run/uevscope/attached ] && { skip "all" "devices are attached already (/run/uevscope/attached)"; exit 0; }
@@ -157,22 +157,43 @@ expect 1 "not a device in /sys/devices" attach --container "$pid" /sys/devices/v
 	pass "after the bad input nothing changed (devices.list, state file)" ||
 	fail "after the bad input nothing changed (devices.list, state file)" "$(cat /run/uevscope/attached 2>/dev/null)"
 
-# --follow: a loop device made later is attached as it appears.
-n=200
-while [ -e /sys/block/loop$n ]; do n=$((n + 1)); done
-"$UEVSCOPE" attach --container "$pid" --follow -m "KERNEL==\"loop$n\"" >"$T/follow.out" 2>&1 &
+# --follow: loop devices made later (loop-control, LOOP_CTL_ADD) are attached
+# as they appear and detached as they leave: LOOP_CTL_REMOVE deletes the
+# disk, whose kobject goes with a real remove uevent (losetup -d makes none).
+# The second device stays: the control of every "gone" check.
+n=2000
+while [ -e /sys/block/loop$n ] || [ -e /sys/block/loop$((n + 1)) ]; do n=$((n + 2)); done
+m=$((n + 1))
+ctr_exec c1 /h/uevlisten -t 60000 >"$T/fol.ev" 2>&1 &
+PIDS="$PIDS $!"
+wait_for_line "$T/fol.ev" ready
+"$UEVSCOPE" attach --container "$pid" --follow -m "KERNEL==\"loop$n|loop$m\"" >"$T/follow.out" 2>&1 &
 FPID=$!
 PIDS="$PIDS $FPID"
 wait_for_line "$T/follow.out" following
-truncate -s 4M "$T/disk2"
-losetup "/dev/loop$n" "$T/disk2" && LOOP2=/dev/loop$n
+"$H/loopctl" add $n >/dev/null && FLOOPS="$n"
+"$H/loopctl" add $m >/dev/null && FLOOPS="$FLOOPS $m"
 wait_for_line "$T/follow.out" "loop$n attached"
-check "--follow attaches a loop device made later; the container opens it" \
-	"open r /dev/loop$n ok " "$(opens c1 r:/dev/loop$n)"
+wait_for_line "$T/follow.out" "loop$m attached"
+check "--follow attaches two loop devices made later; the container opens both" \
+	"open r /dev/loop$n ok open r /dev/loop$m ok " "$(opens c1 r:/dev/loop$n r:/dev/loop$m)"
+"$H/loopctl" remove $n >/dev/null && FLOOPS=$m
+wait_for_line "$T/follow.out" "loop$n detached"
+check "--follow: the removed device's node is gone inside, the other one still opens" \
+	"open r /dev/loop$n ENOENT open r /dev/loop$m ok " "$(opens c1 r:/dev/loop$n r:/dev/loop$m)"
+wait_for_line "$T/fol.ev" "action=remove devpath=/devices/virtual/block/loop$n"
+check "--follow: the container's listener got both adds, then the removed one's remove" \
+	"add /devices/virtual/block/loop$n;add /devices/virtual/block/loop$m;remove /devices/virtual/block/loop$n;" \
+	"$(events fol)"
+"$UEVSCOPE" devices list >"$T/list" 2>&1
+check "--follow: devices list and the state show the remaining device only" "0 1 0 1" \
+	"$(grep -c "^attached b 7:$n " "$T/list") $(grep -c "^attached b 7:$m " "$T/list") $(grep -c "	7	$n	" /run/uevscope/attached) $(grep -c "	7	$m	" /run/uevscope/attached)"
+check "--follow: the cgroup's devices.list no longer allows the removed one, still the other" "0 1" \
+	"$(grep -c "^b 7:$n " "$(ctr_cgroup c1)/devices.list") $(grep -c "^b 7:$m " "$(ctr_cgroup c1)/devices.list")"
 kill "$FPID"
 wait "$FPID" 2>/dev/null
 "$UEVSCOPE" detach --container "$pid" --all >/dev/null 2>&1
-losetup -d "$LOOP2" 2>/dev/null && LOOP2=
+"$H/loopctl" remove $m >/dev/null && FLOOPS=
 
 CTR_CGROUP=v1
 ctr_stop c1

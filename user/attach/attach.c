@@ -8,6 +8,7 @@
  * this command attached before it, so a command does all or nothing.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -62,7 +63,8 @@ static const char attach_usage[] =
     "\n"
     "Exit status: 0 done; 1 environment (not root, container or device gone, no device\n"
     "control on the container, the kernel refused; nothing is left half-done); 2 bad usage,\n"
-    "already attached, not attached.\n";
+    "already attached, not attached. An attach or detach killed part way is rolled back\n"
+    "(attach) or completed (detach) by the next attach, detach or devices list, which says so.\n";
 
 static volatile sig_atomic_t exiting;
 
@@ -146,19 +148,27 @@ static int parse_args(const char *cmd, int argc, char **argv, struct attach_args
 	return -1;
 }
 
-/* The state file, held under the lock for the whole command. */
-struct att_session {
-	int lock;
-	struct hotplug_entry *e;
-	size_t n;
-	struct att_ctr ctr;
-};
-
 static bool same_dev(const struct hotplug_entry *e, const struct att_ctr *c,
 		     const struct att_dev *d)
 {
 	return !strcmp(e->cgroup, c->cgroup) && e->type == d->type && e->major == d->major &&
 	       e->minor == d->minor;
+}
+
+static bool same_entry(const struct hotplug_entry *a, const struct hotplug_entry *b)
+{
+	return !strcmp(a->cgroup, b->cgroup) && a->type == b->type && a->major == b->major &&
+	       a->minor == b->minor;
+}
+
+ssize_t att_find(const struct hotplug_entry *e, size_t n, const struct hotplug_entry *like)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (same_entry(&e[i], like))
+			return i;
+	return -1;
 }
 
 static ssize_t find(const struct att_session *s, const struct att_dev *d)
@@ -171,20 +181,15 @@ static ssize_t find(const struct att_session *s, const struct att_dev *d)
 	return -1;
 }
 
-/* Other v2 entries of this cgroup: the runtime's program comes back with the last. */
-static bool last_v2(const struct att_session *s, size_t skip, uint32_t *orig)
+bool att_last_v2(const struct hotplug_entry *v, size_t n, const struct hotplug_entry *e)
 {
 	size_t i;
-	bool last = true;
 
-	*orig = s->e[skip].orig_prog;
-	for (i = 0; i < s->n; i++) {
-		if (i == skip || strcmp(s->e[i].cgroup, s->e[skip].cgroup) ||
-		    strcmp(s->e[i].access, "v2"))
-			continue;
-		last = false;
-	}
-	return last;
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].cgroup, e->cgroup) && !strcmp(v[i].access, "v2") &&
+		    !same_entry(&v[i], e))
+			return false;
+	return true;
 }
 
 static double ms_since(uint64_t t0)
@@ -192,14 +197,40 @@ static double ms_since(uint64_t t0)
 	return (now_monotonic_ns() - t0) / 1e6;
 }
 
+/*
+ * The container or the device went away while attaching (before or during
+ * step): the caller undoes what is done. sysfd is the device's uevent file,
+ * opened when the attach began: once the kernel removes the device, reading it
+ * fails with ENODEV (kernfs), even when a new device took the same name.
+ */
+static int check_gone(const struct att_session *s, const struct att_dev *d, int sysfd,
+		      const char *when, char *err, size_t errlen)
+{
+	char b;
+
+	if (att_ctr_gone(&s->ctr)) {
+		snprintf(err, errlen,
+			 "container %d (%.200s) went away while attaching %c %u:%u (%s): nothing "
+			 "of it is left",
+			 (int)s->ctr.pid, s->ctr.cgroup, d->type, d->major, d->minor, when);
+		return -ESRCH;
+	}
+	if (sysfd >= 0 && pread(sysfd, &b, 1, 0) < 0 && errno == ENODEV) {
+		snprintf(err, errlen,
+			 "device %.300s went away while attaching (%s): nothing of it is left",
+			 d->syspath, when);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 static int attach_one(struct att_session *s, const struct att_dev *d, char *err, size_t errlen)
 {
 	struct hotplug_entry e = {};
 	uint64_t t0 = now_monotonic_ns();
 	double t_acc, t_node;
-	struct stat st;
-	char e2[256];
-	int rc;
+	char e2[256], fn[600];
+	int rc, sysfd = -1;
 
 	if (find(s, d) >= 0) {
 		snprintf(err, errlen, "%c %u:%u (%.200s) is attached to %.200s already", d->type,
@@ -214,26 +245,40 @@ static int attach_one(struct att_session *s, const struct att_dev *d, char *err,
 	e.minor = d->minor;
 	snprintf(e.node, sizeof(e.node), "%s", d->node);
 	snprintf(e.syspath, sizeof(e.syspath), "%s", d->syspath[0] ? d->syspath : "-");
-	rc = att_access_allow(&s->ctr, d, e.access, sizeof(e.access), e.v1prev, sizeof(e.v1prev),
-			      &e.orig_prog, err, errlen);
+	snprintf(e.how, sizeof(e.how), "%s", s->ctr.own_userns ? "bind" : "mknod");
+	if (d->syspath[0]) {
+		snprintf(fn, sizeof(fn), "%s/uevent", d->syspath);
+		sysfd = open(fn, O_RDONLY | O_CLOEXEC);
+	}
+	/* Each step journaled before it starts, with what undoing it needs. */
+	rc = att_access_plan(&s->ctr, d, e.access, sizeof(e.access), e.v1prev, sizeof(e.v1prev),
+			     err, errlen);
+	rc = rc ?: att_journal_step(s, "attach", "access", &e, err, errlen);
+	rc = rc ?: check_gone(s, d, sysfd, "before its access step", err, errlen);
+	rc = rc ?: att_access_allow(&s->ctr, d, e.access, e.v1prev, &e.orig_prog, err, errlen);
 	if (rc)
-		return rc;
+		goto out;
 	t_acc = ms_since(t0);
-	rc = att_node_make(&s->ctr, d, e.how, sizeof(e.how), err, errlen);
+	rc = att_journal_step(s, "attach", "node", &e, err, errlen);
+	rc = rc ?: check_gone(s, d, sysfd, "before its node step", err, errlen);
+	rc = rc ?: att_node_make(&s->ctr, d, e.how, sizeof(e.how), err, errlen);
 	if (rc)
 		goto undo_access;
 	t_node = ms_since(t0);
-	/* The device may have gone while we worked: then nothing must stay. */
-	if (d->syspath[0] && stat(d->syspath, &st)) {
-		snprintf(err, errlen, "device %.400s went away while attaching", d->syspath);
-		rc = -ENODEV;
+	rc = att_journal_step(s, "attach", "event", &e, err, errlen);
+	rc = rc ?: check_gone(s, d, sysfd, "before its add event", err, errlen);
+	if (rc)
 		goto undo_node;
-	}
 	rc = att_event(&s->ctr, d, "add", err, errlen);
 	if (rc && rc != -ENODEV)
 		goto undo_node;
 	if (rc)
 		uev_dbg("attach: %s", err);
+	/* Gone while the add went out: the container heard add, so it hears remove. */
+	rc = check_gone(s, d, sysfd, "as its add event was sent", err, errlen);
+	rc = rc ?: att_journal_step(s, "attach", "done", &e, err, errlen);
+	if (rc)
+		goto undo_event;
 	uev_dbg("attach: %c %u:%u access %.2f ms, node %.2f ms, event %.2f ms", d->type, d->major,
 		d->minor, t_acc, t_node - t_acc, ms_since(t0) - t_node);
 	struct hotplug_entry *ne = realloc(s->e, (s->n + 1) * sizeof(*ne));
@@ -244,6 +289,8 @@ static int attach_one(struct att_session *s, const struct att_dev *d, char *err,
 	}
 	s->e = ne;
 	s->e[s->n++] = e;
+	if (sysfd >= 0)
+		close(sysfd);
 	fprintf(stderr,
 		"uevscope: attach: %c %u:%u %s attached to %s (pid %d): access %s%s, node %s, "
 		"add sent\n",
@@ -257,11 +304,14 @@ undo_node:
 undo_access:
 	att_access_revoke(&s->ctr, d, e.access, e.v1prev, e.orig_prog, e.orig_prog != 0, e2,
 			  sizeof(e2));
+out:
+	att_journal_forget(s, &e);
+	if (sysfd >= 0)
+		close(sysfd);
 	return rc;
 }
 
-/* The device of entry i, as attach recorded it. */
-static void dev_of(const struct hotplug_entry *e, struct att_dev *d)
+void att_dev_of(const struct hotplug_entry *e, struct att_dev *d)
 {
 	char e2[256];
 
@@ -280,24 +330,38 @@ static void dev_of(const struct hotplug_entry *e, struct att_dev *d)
 	}
 }
 
+/*
+ * Backwards: access first, so the container loses the device before anything
+ * else. Only the access step can fail a detach; every step after it is done
+ * (a journal error there is said, not fatal: the next command completes it).
+ */
 static int detach_one(struct att_session *s, size_t i, char *err, size_t errlen)
 {
 	struct hotplug_entry e = s->e[i];
 	struct att_dev d;
-	uint32_t orig;
-	bool last = last_v2(s, i, &orig);
+	uint32_t orig = e.orig_prog;
+	bool last = att_last_v2(s->e, s->n, &e);
 	char e2[256] = "";
 	int rc;
 
-	dev_of(&e, &d);
-	rc = att_access_revoke(&s->ctr, &d, e.access, e.v1prev, orig, last, err, errlen);
-	if (rc)
+	att_dev_of(&e, &d);
+	rc = att_journal_step(s, "detach", "access", &e, err, errlen);
+	rc = rc ?: att_access_revoke(&s->ctr, &d, e.access, e.v1prev, orig, last, err, errlen);
+	if (rc) {
+		att_journal_forget(s, &e);
 		return rc;
+	}
+	if (att_journal_step(s, "detach", "node", &e, e2, sizeof(e2)))
+		uev_err("detach: %s", e2);
 	rc = att_node_remove(&s->ctr, &d, e.how, err, errlen);
 	if (rc)
 		uev_err("detach: %s; access is revoked", err);
+	if (att_journal_step(s, "detach", "event", &e, e2, sizeof(e2)))
+		uev_err("detach: %s", e2);
 	if (att_event(&s->ctr, &d, "remove", e2, sizeof(e2)))
 		uev_dbg("detach: %s", e2);
+	if (att_journal_step(s, "detach", "done", &e, e2, sizeof(e2)))
+		uev_err("detach: %s", e2);
 	/* The runtime's program is kept by whichever entry of the cgroup remains. */
 	memmove(&s->e[i], &s->e[i + 1], (s->n - i - 1) * sizeof(s->e[0]));
 	s->n--;
@@ -317,13 +381,9 @@ static int detach_one(struct att_session *s, size_t i, char *err, size_t errlen)
 	return 0;
 }
 
-static int save(struct att_session *s, char *err, size_t errlen)
+static int save(struct att_session *s, const char *op, char *err, size_t errlen)
 {
-	int rc = hotplug_write(s->e, s->n);
-
-	if (rc)
-		snprintf(err, errlen, "cannot write %s: %s", HOTPLUG_FILE, strerror(-rc));
-	return rc;
+	return att_journal_commit(s, op, err, errlen);
 }
 
 static int exit_for(int rc)
@@ -345,6 +405,7 @@ static bool forget_gone(const char *arg)
 
 	if (!arg)
 		return false;
+	att_recover_locked("detach");
 	lock = hotplug_lock();
 	if (lock < 0 || hotplug_read(&e, &n)) {
 		hotplug_unlock(lock);
@@ -370,6 +431,17 @@ static bool forget_gone(const char *arg)
 	return dropped > 0;
 }
 
+static void session_close(struct att_session *s)
+{
+	att_ctr_close(&s->ctr);
+	hotplug_unlock(s->lock);
+	free(s->e);
+	free(s->j);
+	s->e = NULL;
+	s->j = NULL;
+	s->lock = -1;
+}
+
 static int session_open(struct att_session *s, const struct attach_args *a, const char *cmd)
 {
 	char err[512];
@@ -387,19 +459,12 @@ static int session_open(struct att_session *s, const struct attach_args *a, cons
 		return rc == -ENOENT ? EXIT_USAGE : EXIT_ENV;
 	}
 	s->lock = hotplug_lock();
-	if (s->lock < 0 || hotplug_read(&s->e, &s->n)) {
+	if (s->lock < 0 || hotplug_read(&s->e, &s->n) || att_recover(s, cmd)) {
 		uev_err("%s: cannot read %s (lock %s)", cmd, HOTPLUG_FILE, HOTPLUG_LOCK);
-		att_ctr_close(&s->ctr);
+		session_close(s);
 		return EXIT_ENV;
 	}
 	return -1;
-}
-
-static void session_close(struct att_session *s)
-{
-	att_ctr_close(&s->ctr);
-	hotplug_unlock(s->lock);
-	free(s->e);
 }
 
 /* Resolves the DEVICE words and -m into a list. */
@@ -476,18 +541,21 @@ int cmd_attach(int argc, char **argv)
 		uev_err("attach: %s%s", err,
 			s.n > before ? "; the devices attached before are detached again" : "");
 		rc = exit_for(r);
-		while (s.n > before)
-			detach_one(&s, s.n - 1, err, sizeof(err));
-		goto close;
+		goto undo;
 	}
-	if (save(&s, err, sizeof(err))) {
+	if (save(&s, "attach", err, sizeof(err))) {
 		uev_err("attach: %s; detached again", err);
-		while (s.n > before)
-			detach_one(&s, s.n - 1, err, sizeof(err));
 		rc = EXIT_ENV;
-		goto close;
+		goto undo;
 	}
 	rc = a.follow ? follow(&s, &a) : EXIT_OK;
+	goto close;
+undo:
+	while (s.n > before)
+		detach_one(&s, s.n - 1, err, sizeof(err));
+	/* The state as it was; the journal, whose intents are all undone, goes. */
+	if (save(&s, "detach", err, sizeof(err)))
+		uev_err("attach: %s", err);
 close:
 	session_close(&s);
 out:
@@ -531,7 +599,7 @@ int cmd_detach(int argc, char **argv)
 		}
 	}
 	for (i = 0, j = 0; rc == EXIT_OK && (a.all || a.ml) && i < s.n;) {
-		dev_of(&s.e[i], &d);
+		att_dev_of(&s.e[i], &d);
 		if (strcmp(s.e[i].cgroup, s.ctr.cgroup) ||
 		    (a.ml && !(d.syspath[0] && att_sys_matches_up(a.ml, d.syspath)))) {
 			i++;
@@ -548,7 +616,7 @@ int cmd_detach(int argc, char **argv)
 			s.ctr.cgroup);
 		rc = EXIT_USAGE;
 	}
-	if (save(&s, err, sizeof(err))) {
+	if (save(&s, "detach", err, sizeof(err))) {
 		uev_err("detach: %s", err);
 		rc = EXIT_ENV;
 	}
@@ -600,22 +668,23 @@ static int follow(struct att_session *s, const struct attach_args *a)
 		s->lock = hotplug_lock();
 		free(s->e);
 		s->e = NULL;
-		if (s->lock < 0 || hotplug_read(&s->e, &s->n)) {
+		if (s->lock < 0 || hotplug_read(&s->e, &s->n) || att_recover(s, "attach")) {
 			uev_err("attach: cannot read %s", HOTPLUG_FILE);
 			break;
 		}
 		if (!strcmp(action, "add")) {
 			if (att_sys_matches_up(a->ml, sys) &&
 			    !att_dev_from_sys(sys, &d, err, sizeof(err)) &&
-			    (attach_one(s, &d, err, sizeof(err)) || save(s, err, sizeof(err))))
+			    (attach_one(s, &d, err, sizeof(err)) ||
+			     save(s, "attach", err, sizeof(err))))
 				uev_err("attach: %s", err);
 		} else {
 			for (i = 0; i < s->n; i++)
 				if (!strcmp(s->e[i].cgroup, s->ctr.cgroup) &&
 				    !strcmp(s->e[i].syspath, sys))
 					break;
-			if (i < s->n && !detach_one(s, i, err, sizeof(err)) &&
-			    save(s, err, sizeof(err)))
+			if (i < s->n && (detach_one(s, i, err, sizeof(err)) ||
+					 save(s, "detach", err, sizeof(err))))
 				uev_err("attach: %s", err);
 		}
 		hotplug_unlock(s->lock);

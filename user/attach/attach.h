@@ -16,6 +16,7 @@ struct att_ctr {
 	char v1dir[512];    /* the v1 devices cgroup directory, "" without one */
 	uint32_t netns;	    /* inode */
 	int netns_fd, mnt_fd, root_fd;
+	int pidfd; /* pidfd_open(pid): readable once that very process has exited, -1 if none */
 	bool host_netns; /* shares pid 1's network namespace: no event is injected */
 	bool own_userns; /* in a user namespace other than ours: its tmpfs is nodev */
 	char uid_map[512], gid_map[512];
@@ -39,6 +40,8 @@ struct att_dev {
 /* attach_target.c */
 int att_ctr_open(const char *arg, struct att_ctr *c, char *err, size_t errlen);
 void att_ctr_close(struct att_ctr *c);
+/* The container's process has exited since att_ctr_open() (the pidfd, not a reused pid). */
+bool att_ctr_gone(const struct att_ctr *c);
 /* A /dev node or a /sys path. */
 int att_dev_resolve(const char *arg, struct att_dev *d, char *err, size_t errlen);
 /* The device of a sysfs directory, its node /dev/DEVNAME. */
@@ -58,9 +61,18 @@ long att_map_to_inside(const char *map, unsigned long id);
 /* The host id of the container's id (the overflow id 65534 when unmapped). */
 unsigned long att_map_to_outside(const char *map, unsigned long id);
 
-/* attach_access.c: allow MAJ:MIN for the container; prev and orig filled for undo. */
-int att_access_allow(const struct att_ctr *c, const struct att_dev *d, char *how, size_t howlen,
-		     char *prev, size_t prevlen, uint32_t *orig, char *err, size_t errlen);
+/*
+ * attach_access.c: how (v1, v2) the device is allowed, and for v1 the exact
+ * entry before (prev), decided before anything is written, so that the journal
+ * holds what undoing needs; then the allow itself (orig: the runtime's v2
+ * program set aside, 0 when none).
+ */
+int att_access_plan(const struct att_ctr *c, const struct att_dev *d, char *how, size_t howlen,
+		    char *prev, size_t prevlen, char *err, size_t errlen);
+int att_access_allow(const struct att_ctr *c, const struct att_dev *d, const char *how,
+		     const char *prev, uint32_t *orig, char *err, size_t errlen);
+/* The runtime's v2 program of this cgroup is pinned aside. */
+bool att_access_pinned(uint64_t cgroup_id);
 int att_access_revoke(const struct att_ctr *c, const struct att_dev *d, const char *how,
 		      const char *prev, uint32_t orig, bool last_v2, char *err, size_t errlen);
 /* A container gone: our rules for its cgroup and the pin of the runtime's program go. */
@@ -77,5 +89,43 @@ int att_node_remove(const struct att_ctr *c, const struct att_dev *d, const char
 /* attach_event.c: inject action ("add", "remove") into the container's netns. */
 int att_event(const struct att_ctr *c, const struct att_dev *d, const char *action, char *err,
 	      size_t errlen);
+
+/*
+ * attach.c: a command's view of the state file and its journal, held under the
+ * attach lock (hotplug.h) for the whole command.
+ */
+struct hotplug_entry;
+struct hotplug_intent;
+struct att_session {
+	int lock;
+	struct hotplug_entry *e; /* the state file, as this command changes it */
+	size_t n;
+	struct hotplug_intent *j; /* the journal: what this command has begun */
+	size_t nj;
+	struct att_ctr ctr;
+};
+/* The device of a state entry, from /sys when it is still there, else as recorded. */
+void att_dev_of(const struct hotplug_entry *e, struct att_dev *d);
+/* The entry of the same cgroup and device, or -1. */
+ssize_t att_find(const struct hotplug_entry *e, size_t n, const struct hotplug_entry *like);
+/* No other v2 entry of e's cgroup is in the state: e's detach brings the runtime's program back. */
+bool att_last_v2(const struct hotplug_entry *v, size_t n, const struct hotplug_entry *e);
+
+/*
+ * attach_journal.c. att_journal_step() records that op ("attach", "detach")
+ * begins step ("access", "node", "event"; "done" after the last) for entry e,
+ * then passes the fault point OP-STEP: 0, or -errno with err filled.
+ * att_journal_commit() writes the state (after the fault point OP-save), then
+ * drops the journal. att_recover() resolves a journal left by a killed
+ * command (attach rolled back, detach completed; one line each on stderr) and
+ * saves the state: under the lock, s->e read; the session's container unused.
+ */
+int att_journal_step(struct att_session *s, const char *op, const char *step,
+		     const struct hotplug_entry *e, char *err, size_t errlen);
+void att_journal_forget(struct att_session *s, const struct hotplug_entry *e);
+int att_journal_commit(struct att_session *s, const char *op, char *err, size_t errlen);
+int att_recover(struct att_session *s, const char *cmd);
+/* For `devices list`: takes the lock, resolves a journal left behind, 0 or -errno. */
+int att_recover_locked(const char *cmd);
 
 #endif /* UEVSCOPE_ATTACH_CMD_H */

@@ -69,13 +69,13 @@ static bool covers(const char *line, char type, unsigned int maj, unsigned int m
 	return strchr(a, 'r') && strchr(a, 'w') && strchr(a, 'm');
 }
 
-static int v1_allow(const struct att_ctr *c, const struct att_dev *d, char *prev, size_t prevlen,
-		    char *err, size_t errlen)
+/* The exact entry devices.list holds for the device now ("-" none, "all" covered by rwm). */
+static int v1_prev(const struct att_ctr *c, const struct att_dev *d, char *prev, size_t prevlen,
+		   char *err, size_t errlen)
 {
 	char fn[PATH_MAX], line[128], acc[8];
 	bool exact, all = false;
 	FILE *f;
-	int rc;
 
 	snprintf(prev, prevlen, "-");
 	snprintf(fn, sizeof(fn), "%s/devices.list", c->v1dir);
@@ -91,11 +91,19 @@ static int v1_allow(const struct att_ctr *c, const struct att_dev *d, char *prev
 			snprintf(prev, prevlen, "%s", acc);
 	}
 	fclose(f);
-	if (all) {
-		/* Allowed already: leave it to the runtime, and leave it be on detach. */
+	/* Allowed already: leave it to the runtime, and leave it be on detach. */
+	if (all)
 		snprintf(prev, prevlen, "all");
+	return 0;
+}
+
+static int v1_allow(const struct att_ctr *c, const struct att_dev *d, const char *prev, char *err,
+		    size_t errlen)
+{
+	int rc;
+
+	if (!strcmp(prev, "all"))
 		return 0;
-	}
 	rc = write_rule(c->v1dir, "devices.allow", d->type, d->major, d->minor, "rwm");
 	if (rc)
 		snprintf(err, errlen, "cannot allow %c %u:%u in %s/devices.allow: %s", d->type,
@@ -339,7 +347,8 @@ static int v2_revoke(const struct att_ctr *c, const struct att_dev *d, uint32_t 
 			close(pfd);
 		if (cgfd >= 0)
 			close(cgfd);
-		if (rc && rc != -ENOENT) {
+		/* ENOENT: pin or cgroup gone; EEXIST: never detached (killed before). */
+		if (rc && rc != -ENOENT && rc != -EEXIST) {
 			snprintf(err, errlen,
 				 "cannot attach the runtime's device program again: %s",
 				 strerror(-rc));
@@ -401,23 +410,39 @@ int att_access_forget(const char *cgroup, char *err, size_t errlen)
 	return rc;
 }
 
-int att_access_allow(const struct att_ctr *c, const struct att_dev *d, char *how, size_t howlen,
-		     char *prev, size_t prevlen, uint32_t *orig, char *err, size_t errlen)
+int att_access_plan(const struct att_ctr *c, const struct att_dev *d, char *how, size_t howlen,
+		    char *prev, size_t prevlen, char *err, size_t errlen)
 {
 	const char *mode = att_access_mode(c);
 
 	snprintf(how, howlen, "%s", mode);
 	snprintf(prev, prevlen, "-");
-	*orig = 0;
-	if (!strcmp(mode, "v2"))
-		return v2_allow(c, d, orig, err, errlen);
 	if (!strcmp(mode, "v1"))
-		return v1_allow(c, d, prev, prevlen, err, errlen);
+		return v1_prev(c, d, prev, prevlen, err, errlen);
+	if (!strcmp(mode, "v2"))
+		return 0;
 	snprintf(err, errlen,
 		 "container %d has no device control to open: no devices controller (cgroup v1) "
 		 "and no cgroup/dev program (cgroup v2) on its cgroup %s",
 		 (int)c->pid, c->cgroup);
 	return -EOPNOTSUPP;
+}
+
+int att_access_allow(const struct att_ctr *c, const struct att_dev *d, const char *how,
+		     const char *prev, uint32_t *orig, char *err, size_t errlen)
+{
+	*orig = 0;
+	if (!strcmp(how, "v2"))
+		return v2_allow(c, d, orig, err, errlen);
+	return v1_allow(c, d, prev, err, errlen);
+}
+
+bool att_access_pinned(uint64_t cgroup_id)
+{
+	char pin[PATH_MAX];
+
+	snprintf(pin, sizeof(pin), ORIG_DIR "/orig-%" PRIu64, cgroup_id);
+	return !access(pin, F_OK);
 }
 
 int att_access_revoke(const struct att_ctr *c, const struct att_dev *d, const char *how,

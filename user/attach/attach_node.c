@@ -103,6 +103,18 @@ static void mkdirs(const char *node)
 
 enum { OP_MAKE, OP_REMOVE };
 
+#ifndef UMOUNT_NOFOLLOW
+#define UMOUNT_NOFOLLOW 0x00000008
+#endif
+
+static bool ours(const struct stat *st, const struct att_dev *d)
+{
+	if (S_ISREG(st->st_mode))
+		return st->st_size == 0;
+	return (d->type == 'b' ? S_ISBLK(st->st_mode) : S_ISCHR(st->st_mode)) &&
+	       major(st->st_rdev) == d->major && minor(st->st_rdev) == d->minor;
+}
+
 /* In the child, in the container's mount namespace: 0 or an errno, with a message. */
 static int in_ns(const struct att_ctr *c, const struct att_dev *d, int op, bool bind, int tree,
 		 char *msg, size_t len)
@@ -116,10 +128,25 @@ static int in_ns(const struct att_ctr *c, const struct att_dev *d, int op, bool 
 		return errno;
 	}
 	if (op == OP_REMOVE) {
-		if (bind && umount2(d->node, MNT_DETACH) && errno != EINVAL && errno != ENOENT) {
+		/* The container's root may have put a symlink there: never follow it. */
+		if (bind && umount2(d->node, MNT_DETACH | UMOUNT_NOFOLLOW) && errno != EINVAL &&
+		    errno != ENOENT) {
 			snprintf(msg, len, "cannot unmount %s in the container: %s", d->node,
 				 strerror(errno));
 			return errno;
+		}
+		if (lstat(d->node, &st))
+			return 0;
+		/*
+		 * Only what attach made goes: the device's node, or the empty file a
+		 * bind was mounted on. Whatever the container put there instead is
+		 * its own (its access is revoked all the same).
+		 */
+		if (!ours(&st, d)) {
+			snprintf(msg, len,
+				 "%s in the container is not the node attach made: left alone",
+				 d->node);
+			return EEXIST;
 		}
 		if (unlink(d->node) && errno != ENOENT) {
 			snprintf(msg, len, "cannot remove %s in the container: %s", d->node,

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include "attach.h"
 #include "cgroupfs.h"
@@ -16,6 +18,10 @@
 #include "nsnames.h"
 #include "strbuf.h"
 #include "uevent.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 static bool all_digits(const char *s)
 {
@@ -170,11 +176,12 @@ int att_ctr_open(const char *arg, struct att_ctr *c, char *err, size_t errlen)
 	int rc, level;
 
 	memset(c, 0, sizeof(*c));
-	c->netns_fd = c->mnt_fd = c->root_fd = -1;
+	c->netns_fd = c->mnt_fd = c->root_fd = c->pidfd = -1;
 	rc = pid_of(arg, &c->pid, err, errlen);
 	if (rc)
 		return rc;
 	snprintf(fn, sizeof(fn), "/proc/%d", (int)c->pid);
+	c->pidfd = syscall(SYS_pidfd_open, c->pid, 0);
 	if (stat(fn, &a)) {
 		snprintf(err, errlen, "no process %d: is the container running?", (int)c->pid);
 		return -ESRCH;
@@ -219,7 +226,21 @@ void att_ctr_close(struct att_ctr *c)
 		close(c->mnt_fd);
 	if (c->root_fd >= 0)
 		close(c->root_fd);
-	c->netns_fd = c->mnt_fd = c->root_fd = -1;
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->netns_fd = c->mnt_fd = c->root_fd = c->pidfd = -1;
+}
+
+bool att_ctr_gone(const struct att_ctr *c)
+{
+	struct pollfd p = {.fd = c->pidfd, .events = POLLIN};
+	char fn[64];
+
+	if (c->pidfd >= 0)
+		return poll(&p, 1, 0) == 1;
+	/* Kernels before 5.3: the pid's directory, which a reused pid would fool. */
+	snprintf(fn, sizeof(fn), "/proc/%d/ns/net", (int)c->pid);
+	return access(fn, F_OK) != 0;
 }
 
 long att_map_to_inside(const char *map, unsigned long id)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "attach/attach.h"
 #include "common.h"
 #include "devices.h"
 #include "devices_pins.h"
@@ -337,6 +338,10 @@ static int list_rules(const struct devices_args *a)
 				       a->words[1]);
 	if (!require_root("devices"))
 		return EXIT_ENV;
+	/* An attach or detach killed part way is resolved first: the list is then the truth. */
+	if (att_recover_locked("devices"))
+		uev_err("devices: cannot resolve %s: the attached devices below may be wrong",
+			HOTPLUG_JOURNAL);
 	/* A periodic list ends on SIGINT/SIGTERM with exit 0, like trace. */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -22,6 +22,14 @@ static const char *const steps[] = {
     "commit",	      /* the one write that makes the new generation active */
     "cleanup",	      /* remove what only the old generation used */
     "unpin",	      /* flush: remove the pins */
+    "attach-access",  /* attach: intent journaled; allow the device for the container */
+    "attach-node",    /* attach: make the node in the container */
+    "attach-event",   /* attach: inject add into the container's netns */
+    "attach-save",    /* attach: every step done; write the state file, drop the journal */
+    "detach-access",  /* detach: intent journaled; revoke the container's access */
+    "detach-node",    /* detach: remove the node in the container */
+    "detach-event",   /* detach: inject remove */
+    "detach-save",    /* detach: every step done; write the state file, drop the journal */
 };
 
 int fault_point(const char *step)
@@ -40,8 +48,10 @@ int fault_point(const char *step)
 	for (i = 0; i < ARRAY_SIZE(steps); i++)
 		if (strlen(steps[i]) == len && !strncmp(steps[i], env, len))
 			break;
-	if (i == ARRAY_SIZE(steps) || (colon && strcmp(colon, ":kill") && strcmp(colon, ":fail"))) {
-		uev_err("UEVSCOPE_FAULT='%s' is not STEP[:kill|:fail] with a step of docs/tests.md",
+	if (i == ARRAY_SIZE(steps) ||
+	    (colon && strcmp(colon, ":kill") && strcmp(colon, ":fail") && strcmp(colon, ":stop"))) {
+		uev_err("UEVSCOPE_FAULT='%s' is not STEP[:kill|:fail|:stop] with a step of "
+			"docs/tests.md",
 			env);
 		exit(EXIT_USAGE);
 	}
@@ -50,6 +60,13 @@ int fault_point(const char *step)
 	if (colon && !strcmp(colon, ":fail")) {
 		uev_err("fault point %s: failing as UEVSCOPE_FAULT asks", step);
 		return -EIO;
+	}
+	if (colon && !strcmp(colon, ":stop")) {
+		/* A test does something now (removes the device), then sends SIGCONT. */
+		fprintf(stderr, "uevscope: fault point %s: stopped\n", step);
+		fflush(NULL);
+		raise(SIGSTOP);
+		return 0;
 	}
 	fflush(NULL);
 	kill(getpid(), SIGKILL);

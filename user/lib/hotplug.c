@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The state file of `uevscope attach` (hotplug.h): tab-separated, one device a line. */
+/*
+ * The state file of `uevscope attach` and its journal (hotplug.h): tab-separated,
+ * one device a line.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,27 +46,28 @@ static int parse_line(char *line, struct hotplug_entry *e)
 	return 0;
 }
 
-int hotplug_read(struct hotplug_entry **out, size_t *n)
+/* Reads every line of path through parse into an array of size-byte elements. */
+static int read_lines(const char *path, size_t size, int (*parse)(char *, void *), void **out,
+		      size_t *n)
 {
-	struct hotplug_entry *v = NULL, *nv;
+	char *v = NULL, *nv, line[2048];
 	size_t len = 0;
-	char line[2048];
 	FILE *f;
 
 	*out = NULL;
 	*n = 0;
-	f = fopen(HOTPLUG_FILE, "re");
+	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
 	while (fgets(line, sizeof(line), f)) {
-		nv = realloc(v, (len + 1) * sizeof(*v));
+		nv = realloc(v, (len + 1) * size);
 		if (!nv) {
 			fclose(f);
 			free(v);
 			return -ENOMEM;
 		}
 		v = nv;
-		if (!parse_line(line, &v[len]))
+		if (!parse(line, v + len * size))
 			len++;
 	}
 	fclose(f);
@@ -71,9 +76,52 @@ int hotplug_read(struct hotplug_entry **out, size_t *n)
 	return 0;
 }
 
-int hotplug_write(const struct hotplug_entry *e, size_t n)
+static int parse_entry(char *line, void *out)
 {
-	char tmp[] = HOTPLUG_FILE ".XXXXXX";
+	return parse_line(line, out);
+}
+
+int hotplug_read(struct hotplug_entry **out, size_t *n)
+{
+	return read_lines(HOTPLUG_FILE, sizeof(**out), parse_entry, (void **)out, n);
+}
+
+/* "OP\tSTEP\t" and a state line. */
+static int parse_intent(char *line, void *out)
+{
+	struct hotplug_intent *in = out;
+	char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+
+	if (!t2)
+		return -EINVAL;
+	*t1 = *t2 = '\0';
+	if (parse_line(t2 + 1, &in->e))
+		return -EINVAL;
+	snprintf(in->op, sizeof(in->op), "%s", line);
+	snprintf(in->step, sizeof(in->step), "%s", t1 + 1);
+	return strcmp(in->op, "attach") && strcmp(in->op, "detach") ? -EINVAL : 0;
+}
+
+int hotplug_journal_read(struct hotplug_intent **out, size_t *n)
+{
+	return read_lines(HOTPLUG_JOURNAL, sizeof(**out), parse_intent, (void **)out, n);
+}
+
+/* The last field carries orig_prog and the syspath, "ID:PATH", so a path may hold tabs. */
+static void print_entry(FILE *f, const struct hotplug_entry *e)
+{
+	fprintf(f,
+		"%s\t%" PRIu32 "\t%" PRIu32 "\t%c\t%" PRIu32 "\t%" PRIu32
+		"\t%s\t%s\t%s\t%s\t%" PRIu32 ":%s\n",
+		e->cgroup, e->pid, e->netns, e->type, e->major, e->minor, e->node, e->how,
+		e->access, e->v1prev, e->orig_prog, e->syspath);
+}
+
+/* Writes path aside and renames it into place: a reader sees the old file or the new one. */
+static int write_file(const char *path, size_t n, void (*print)(FILE *, const void *, size_t),
+		      const void *v)
+{
+	char tmp[PATH_MAX];
 	size_t i;
 	FILE *f;
 	int fd;
@@ -81,7 +129,8 @@ int hotplug_write(const struct hotplug_entry *e, size_t n)
 	if (mkdir(HOTPLUG_DIR, 0755) && errno != EEXIST)
 		return -errno;
 	if (!n)
-		return unlink(HOTPLUG_FILE) && errno != ENOENT ? -errno : 0;
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0)
 		return -errno;
@@ -91,23 +140,40 @@ int hotplug_write(const struct hotplug_entry *e, size_t n)
 		unlink(tmp);
 		return -ENOMEM;
 	}
-	/* The last field carries orig_prog and the syspath, "ID:PATH", so a path may hold tabs. */
 	for (i = 0; i < n; i++)
-		fprintf(f,
-			"%s\t%" PRIu32 "\t%" PRIu32 "\t%c\t%" PRIu32 "\t%" PRIu32
-			"\t%s\t%s\t%s\t%s\t%" PRIu32 ":%s\n",
-			e[i].cgroup, e[i].pid, e[i].netns, e[i].type, e[i].major, e[i].minor,
-			e[i].node, e[i].how, e[i].access, e[i].v1prev, e[i].orig_prog,
-			e[i].syspath);
+		print(f, v, i);
 	if (fflush(f) || fsync(fd) || fclose(f)) {
 		unlink(tmp);
 		return -EIO;
 	}
-	if (chmod(tmp, 0644) || rename(tmp, HOTPLUG_FILE)) {
+	if (chmod(tmp, 0644) || rename(tmp, path)) {
 		unlink(tmp);
 		return -errno;
 	}
 	return 0;
+}
+
+static void print_nth_entry(FILE *f, const void *v, size_t i)
+{
+	print_entry(f, (const struct hotplug_entry *)v + i);
+}
+
+static void print_nth_intent(FILE *f, const void *v, size_t i)
+{
+	const struct hotplug_intent *in = (const struct hotplug_intent *)v + i;
+
+	fprintf(f, "%s\t%s\t", in->op, in->step);
+	print_entry(f, &in->e);
+}
+
+int hotplug_write(const struct hotplug_entry *e, size_t n)
+{
+	return write_file(HOTPLUG_FILE, n, print_nth_entry, e);
+}
+
+int hotplug_journal_write(const struct hotplug_intent *v, size_t n)
+{
+	return write_file(HOTPLUG_JOURNAL, n, print_nth_intent, v);
 }
 
 int hotplug_lock(void)

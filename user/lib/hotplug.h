@@ -13,6 +13,8 @@
 #define HOTPLUG_DIR  "/run/uevscope"
 #define HOTPLUG_FILE HOTPLUG_DIR "/attached"
 #define HOTPLUG_LOCK "/run/lock/uevscope-attach.lock"
+/* What a running attach/detach has begun: its intents, one a device, see below. */
+#define HOTPLUG_JOURNAL HOTPLUG_DIR "/attach.journal"
 
 struct hotplug_entry {
 	char cgroup[256]; /* the container's cgroup v2 path ("/machine.slice/x") */
@@ -28,10 +30,29 @@ struct hotplug_entry {
 	char syspath[512];  /* /sys/devices/... or "-" */
 };
 
+/*
+ * An attach or detach in flight, for one device: written before each step
+ * (access, node, event) with what undoing it needs, marked "done" after the
+ * last, and dropped once the state file says the outcome. A journal that
+ * outlives its command (killed) is resolved by the next attach, detach or
+ * `devices list`: an attach is rolled back from the step it had begun, a
+ * detach completed (user/attach/attach_journal.c).
+ */
+struct hotplug_intent {
+	char op[8];   /* "attach" or "detach" */
+	char step[8]; /* the step begun last: "access", "node", "event", or "done" */
+	struct hotplug_entry e;
+};
+
 /* All entries (malloc'ed array in *out, count in *n; none when the file is absent). 0 or -errno. */
 int hotplug_read(struct hotplug_entry **out, size_t *n);
 /* Replaces the file with these entries (written aside, then renamed). 0 or -errno. */
 int hotplug_write(const struct hotplug_entry *e, size_t n);
+/* The journal's intents, as the state file's entries; none when it is absent. 0 or -errno. */
+int hotplug_journal_read(struct hotplug_intent **out, size_t *n);
+/* Replaces the journal (written aside, then renamed); n == 0 removes it. 0 or -errno. */
+int hotplug_journal_write(const struct hotplug_intent *v, size_t n);
+
 /* Serialises attach and detach (flock). A fd, or -errno. */
 int hotplug_lock(void);
 void hotplug_unlock(int fd);
