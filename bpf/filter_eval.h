@@ -10,6 +10,15 @@
  * matches (a third). bpf_loop() keeps verification to one pass per
  * callback, whatever the number of rules.
  *
+ * Kernels before 5.17 have no bpf_loop(). There the includer defines
+ * EVAL_BOUNDED (bpf/filter_bounded.bpf.c): each callback becomes a global
+ * function, which the verifier checks once on its own (5.6+), called from a
+ * plain bounded loop (5.3+) of at most EVAL_LOOP_MAX calls, so verification
+ * stays one pass per callback as with bpf_loop(). A global function takes
+ * scalars only, so the loop state (struct eval_ctx) then lives in the
+ * per-CPU scratch instead of the stack. The callbacks' bodies are the same
+ * source in both: EVAL_CB() only wraps them.
+ *
  * The includer defines, before including this file, the types of
  * include/filter.h and, for the evaluator (without them, only the structs
  * and the scope test are defined):
@@ -19,6 +28,7 @@
  *   struct scratch *scratch(void)                     the (per-CPU) scratch, or NULL
  *   void count(__u32 idx)                             adds one to counter idx
  *   EVAL_LOOP(n, cb, ctx)   calls cb(i, ctx) for i = 0 .. n-1 until it returns nonzero
+ *                           (with EVAL_BOUNDED: cb(i), ctx being the scratch's)
  */
 #ifndef FILTER_EVAL_H
 #define FILTER_EVAL_H
@@ -30,14 +40,6 @@
 /* Hides a value's known range from clang, so the masks the verifier needs stay in the code. */
 #define hide_range(v) asm volatile("" : "+r"(v))
 
-struct scratch {
-	char buf[FILTER_BUF_SIZE];
-	__u32 voff[FILTER_MAX_KEYS]; /* value of keys[k] at buf[voff], vlen bytes */
-	__u32 vlen[FILTER_MAX_KEYS];
-	__u32 seg_end[128]; /* MAX_SEGS */
-	struct filter_sock_facts facts;
-};
-
 struct eval_ctx {
 	__u32 set; /* active rule set */
 	__u32 nkeys;
@@ -46,6 +48,15 @@ struct eval_ctx {
 	__u32 verdict; /* enum filter_action, 0 = no rule matched */
 	__u32 extra;   /* position + 1 of a NUL found after MAX_SEGS segments, 0 if none */
 	__u32 header;  /* segment 0 holds an '@': the ACTION@DEVPATH header, not a property */
+};
+
+struct scratch {
+	char buf[FILTER_BUF_SIZE];
+	__u32 voff[FILTER_MAX_KEYS]; /* value of keys[k] at buf[voff], vlen bytes */
+	__u32 vlen[FILTER_MAX_KEYS];
+	__u32 seg_end[128]; /* MAX_SEGS */
+	struct filter_sock_facts facts;
+	struct eval_ctx ctx; /* the loop state of a bounded evaluator (EVAL_BOUNDED) */
 };
 
 /* What evaluate() is told about where the payload came from. */
@@ -81,13 +92,36 @@ static __always_inline void count(__u32 idx);
 
 #define CHUNK	 64  /* bytes one scan_cb call looks at */
 #define MAX_SEGS 128 /* NUL-terminated segments of one uevent we look into */
+/* The most calls one loop makes: segments (key_cb, 2 * MAX_SEGS - 1), chunks, rules. */
+#define EVAL_LOOP_MAX (2 * MAX_SEGS)
+
+#ifdef EVAL_BOUNDED
+/*
+ * A callback as a global function of the loop index alone: verified once, whatever its
+ * caller; its loop state is the scratch's. Its body is the static function below it.
+ */
+#define EVAL_CB(name)                                                           \
+	static __always_inline long name##_body(__u32 i, struct eval_ctx *ctx); \
+	__attribute__((noinline)) int name(__u32 i)                             \
+	{                                                                       \
+		struct scratch *s_ = scratch();                                 \
+                                                                                \
+		return s_ ? name##_body(i, &s_->ctx) : 1;                       \
+	}                                                                       \
+	static __always_inline long name##_body(__u32 i, struct eval_ctx *ctx)
+/* The loop state: the scratch's, where the global callbacks find it. */
+#define EVAL_CTX(s, local) ((void)(local), &(s)->ctx)
+#else
+#define EVAL_CB(name)	   static long name(__u32 i, struct eval_ctx *ctx)
+#define EVAL_CTX(s, local) (local)
+#endif
 
 /*
  * Pass 1, one call per CHUNK bytes: where each segment ends (its NUL). A NUL past MAX_SEGS
  * segments is noted in ctx->extra (its position + 1) and ends the pass. Kept to one branch per
  * byte: the verifier walks all CHUNK bytes of each call.
  */
-static long scan_cb(__u32 i, struct eval_ctx *ctx)
+EVAL_CB(scan_cb)
 {
 	struct scratch *s = scratch();
 	__u32 j, pos;
@@ -110,7 +144,7 @@ static long scan_cb(__u32 i, struct eval_ctx *ctx)
 }
 
 /* Pass 1b, one call per CHUNK bytes of segment 0: whether it holds an '@' (a header). */
-static long hdr_cb(__u32 i, struct eval_ctx *ctx)
+EVAL_CB(hdr_cb)
 {
 	struct scratch *s = scratch();
 	__u32 j, pos;
@@ -135,7 +169,7 @@ static long hdr_cb(__u32 i, struct eval_ctx *ctx)
  * replaces an existing key's value), the LAST occurrence of a repeated key wins, and the
  * ACTION@DEVPATH header (segment 0, when it holds an '@') is not a property.
  */
-static long key_cb(__u32 i, struct eval_ctx *ctx)
+EVAL_CB(key_cb)
 {
 	struct filter_config *cfg;
 	struct scratch *s = scratch();
@@ -218,7 +252,7 @@ static __always_inline bool alt_match(const struct scratch *s, __u32 off, __u32 
 }
 
 /* One rule per call, in order; stops at the first match. */
-static long rule_cb(__u32 i, struct eval_ctx *ctx)
+EVAL_CB(rule_cb)
 {
 	__u32 slot = (ctx->set & 1) * FILTER_MAX_RULES + (i & (FILTER_MAX_RULES - 1));
 	struct filter_rule_stats *st;
@@ -261,7 +295,7 @@ static long rule_cb(__u32 i, struct eval_ctx *ctx)
 }
 
 /* One rule per call: whether any deny rule of the set applies to this socket. */
-static long deny_cb(__u32 i, struct eval_ctx *ctx)
+EVAL_CB(deny_cb)
 {
 	__u32 slot = (ctx->set & 1) * FILTER_MAX_RULES + (i & (FILTER_MAX_RULES - 1));
 	struct scratch *s = scratch();
@@ -321,16 +355,17 @@ static __always_inline bool is_udev_format(const struct scratch *s, __u32 len)
  */
 static __always_inline __u32 evaluate(struct scratch *s, __u32 len, __u32 full_len, __u32 origin)
 {
-	struct eval_ctx ctx = {};
+	struct eval_ctx local = {}, *ctx = EVAL_CTX(s, &local);
 	struct filter_config *cfg;
 	__u32 k, n, set, why = 0;
 
 	cfg = eval_config();
 	if (!cfg)
 		return FILTER_ALLOW;
+	__builtin_memset(ctx, 0, sizeof(*ctx));
 	set = cfg->active & 1;
-	ctx.set = set;
-	ctx.nkeys = cfg->nkeys[set];
+	ctx->set = set;
+	ctx->nkeys = cfg->nkeys[set];
 	for (k = 0; k < FILTER_MAX_KEYS; k++) {
 		s->voff[k] = 0;
 		s->vlen[k] = 0; /* an absent key compares as "" (like trace -m) */
@@ -347,8 +382,8 @@ static __always_inline __u32 evaluate(struct scratch *s, __u32 len, __u32 full_l
 	n = cfg->nrules[set];
 	if (n > FILTER_MAX_RULES)
 		n = FILTER_MAX_RULES;
-	ctx.len = len;
-	EVAL_LOOP(len / CHUNK + 1, scan_cb, &ctx);
+	ctx->len = len;
+	EVAL_LOOP(len / CHUNK + 1, scan_cb, ctx);
 	/*
 	 * Fail closed: what cannot be evaluated whole, as libudev would read it, is denied
 	 * whenever a deny rule applies to this socket (kernel uevents never get here: at most
@@ -356,29 +391,29 @@ static __always_inline __u32 evaluate(struct scratch *s, __u32 len, __u32 full_l
 	 */
 	/* More than MAX_SEGS segments, unless the one left is the empty one after a final NUL. */
 	if (full_len > len ||
-	    (ctx.extra && (ctx.extra != len + 1 || s->seg_end[MAX_SEGS - 1] + 1 != len)))
+	    (ctx->extra && (ctx->extra != len + 1 || s->seg_end[MAX_SEGS - 1] + 1 != len)))
 		why = FILTER_CNT_TOO_LARGE;
 	else if (is_udev_format(s, len))
 		why = FILTER_CNT_UDEV_FORMAT;
 	if (why) {
-		EVAL_LOOP(n, deny_cb, &ctx);
-		if (ctx.verdict == FILTER_DENY) {
+		EVAL_LOOP(n, deny_cb, ctx);
+		if (ctx->verdict == FILTER_DENY) {
 			count(why);
 			return FILTER_DENY;
 		}
 		count(FILTER_CNT_DEFAULT_ALLOW);
 		return FILTER_ALLOW;
 	}
-	if (ctx.nkeys) {
-		EVAL_LOOP(s->seg_end[0] / CHUNK + 1, hdr_cb, &ctx);
-		EVAL_LOOP(ctx.nsegs & (2 * MAX_SEGS - 1), key_cb, &ctx);
+	if (ctx->nkeys) {
+		EVAL_LOOP(s->seg_end[0] / CHUNK + 1, hdr_cb, ctx);
+		EVAL_LOOP(ctx->nsegs & (2 * MAX_SEGS - 1), key_cb, ctx);
 	}
-	EVAL_LOOP(n, rule_cb, &ctx);
-	if (!ctx.verdict) {
+	EVAL_LOOP(n, rule_cb, ctx);
+	if (!ctx->verdict) {
 		count(FILTER_CNT_DEFAULT_ALLOW);
 		return FILTER_ALLOW;
 	}
-	return ctx.verdict;
+	return ctx->verdict;
 }
 
 #endif /* EVAL_LOOP */

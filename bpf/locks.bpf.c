@@ -6,7 +6,8 @@
  * (user/locks/) only reads the maps.
  *
  * Tiers, picked by the loader: lock:contention_begin/end as tp_btf, then as
- * raw_tp; both call the same handlers. One optional job, loaded only where
+ * raw_tp, then (before 5.19) fentry/fexit, then kprobe/kretprobe, on the
+ * mutex slow path; all call the same handlers. One optional job, loaded only where
  * the kernel allows it: netns churn (below). The time of each uevent
  * broadcast is the emission object's job (emit.bpf.c), which shares this
  * object's generations (locks_gen.bpf.h).
@@ -234,6 +235,42 @@ SEC("raw_tp/contention_end")
 int BPF_PROG(contention_end_raw, void *lock, int ret)
 {
 	return on_end((__u64)lock);
+}
+
+/*
+ * Before 5.19 (Debian's 5.10) there are no contention tracepoints: the mutex
+ * slow path is timed instead. mutex_lock() calls __mutex_lock_slowpath()
+ * (noinline) only when its fast path found the mutex taken, and it returns
+ * holding it: the same interval contention_begin/end bound for a mutex,
+ * optimistic spinning included. Mutexes only (the uevent lock is one);
+ * spinlocks and rwsems are not seen there. The kretprobe has no arguments:
+ * its end is the waiting task's own.
+ */
+SEC("fentry/__mutex_lock_slowpath")
+int BPF_PROG(mutex_slow_entry, struct mutex *lock)
+{
+	return on_begin(ctx, (__u64)lock, LOCKS_F_MUTEX);
+}
+
+SEC("fexit/__mutex_lock_slowpath")
+int BPF_PROG(mutex_slow_exit, struct mutex *lock)
+{
+	return on_end((__u64)lock);
+}
+
+SEC("kprobe/__mutex_lock_slowpath")
+int BPF_KPROBE(mutex_slow_kprobe, struct mutex *lock)
+{
+	return on_begin(ctx, (__u64)lock, LOCKS_F_MUTEX);
+}
+
+SEC("kretprobe/__mutex_lock_slowpath")
+int BPF_KRETPROBE(mutex_slow_kretprobe)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct wait_start *w = bpf_map_lookup_elem(&waits, &tid);
+
+	return w ? on_end(w->lock) : 0;
 }
 
 /*

@@ -77,21 +77,31 @@ static __always_inline __u32 log2_slot(__u64 v)
 	return r;
 }
 
+/*
+ * A fully ordered add. On x86-64 the plain atomic add (BPF_XADD, every kernel) is JITed as
+ * `lock add`, itself a full barrier; the fetch form (BPF_FETCH) arrived only in 5.12, and a
+ * program holding it is refused whole before (5.10: "BPF_STX uses reserved fields"), even
+ * in code the verifier would never walk. Elsewhere (arm64: a plain add is an unordered
+ * stadd) the result is used, so the add keeps its fetch form, fully ordered on every JIT.
+ */
 static __always_inline void ordered_add(__s64 *p, __s64 v)
 {
-	/* Its result used, the add keeps its fetch form, fully ordered on every JIT. */
+#ifdef __TARGET_ARCH_x86
+	__sync_fetch_and_add(p, v);
+#else
 	if (__sync_fetch_and_add(p, v) == -(1LL << 62))
 		asm volatile("" ::: "memory"); /* never taken: no count goes that low */
+#endif
 }
 
 /*
  * Enters generation *gen: returns its busy counter (held until gen_exit()),
  * or NULL when the generation moved at every try (counted; nothing recorded).
  * Why a run holding the counter is always waited for: the increment is a
- * fully ordered atomic (BPF_FETCH: lock xadd on x86, ldaddal on arm64, the
- * instructions Linux's fully ordered atomic_fetch_add() uses) before the
- * second read of locks_gen, and user space stores locks_gen with a full
- * barrier before it reads the counters. So either this run sees the new
+ * fully ordered atomic (lock add on x86-64, BPF_FETCH's ldaddal on arm64, as
+ * Linux's fully ordered atomics; see ordered_add()) before the second read of
+ * locks_gen, and user space stores locks_gen with a full barrier before it
+ * reads the counters. So either this run sees the new
  * generation and retries in the new slot, or user space sees its increment
  * and waits for it (the classic store-buffering pair). Runs of different
  * programs may nest on one CPU (a preempted fexit, a contended map bucket

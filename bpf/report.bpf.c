@@ -27,9 +27,21 @@
 
 /*
  * SUBSYSTEM, ACTION and SEQNUM of a queued uevent, parsed in the kernel by
- * report.bpf.c: the payload is copied into per-CPU scratch and scanned with
- * bpf_loop(), which the verifier checks once however long the payload.
+ * report.bpf.c: the payload is copied into per-CPU scratch and scanned by a
+ * global function called from a bounded loop, which the verifier checks once
+ * however long the payload, as it would a bpf_loop() callback, and on every
+ * kernel of the matrix (bpf_loop() arrived in 5.17, global functions in 5.6).
  */
+
+/* Where SUBSYSTEM= and SEQNUM= values start in the scratch copy (0: not found). */
+struct parse_ctx {
+	__u32 len;
+	__u32 start; /* of the string being scanned */
+	__u32 subsys_off;
+	__u32 seq_off;
+	__u32 seq_found; /* read from the tail already */
+	__u32 reserved;
+};
 
 /* Scratch is twice the payload so that a bounded offset plus a key fits. */
 #define SCRATCH_LEN  (2 * UEV_PAYLOAD_MAX)
@@ -59,6 +71,7 @@ struct scratch {
 	__u32 last_name_id;	      /* ... and its id, 0: none */
 	__u32 names_made;	      /* names interned by this CPU */
 	__u64 fanout_seqnum;	      /* the SEQNUM whose fan-out entry this CPU saw last */
+	struct parse_ctx pc;	      /* the scan's state: parse_word() takes the index only */
 };
 
 struct {
@@ -67,16 +80,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct scratch);
 } scratch SEC(".maps");
-
-/* Where SUBSYSTEM= and SEQNUM= values start in the scratch copy (0: not found). */
-struct parse_ctx {
-	struct scratch *s;
-	__u32 len;
-	__u32 start; /* of the string being scanned */
-	__u32 subsys_off;
-	__u32 seq_off;
-	bool seq_found; /* read from the tail already */
-};
 
 /* The string [c->start, end) is complete: is it one of the two keys we need? */
 static __always_inline void match_key(struct parse_ctx *c, const char *b)
@@ -98,7 +101,7 @@ static __always_inline void match_key(struct parse_ctx *c, const char *b)
 #define HIGHS 0x8080808080808080ULL
 
 /*
- * Eight bytes per call of bpf_loop(): the verifier checks this body once,
+ * Eight bytes per call: a global function, so the verifier checks this body once,
  * where a plain loop over up to 2048 bytes with branches would be explored
  * per iteration. A word without a NUL (most of them) costs one test; at each
  * NUL the string that ends there is matched against the keys. KEY=VALUE
@@ -106,11 +109,19 @@ static __always_inline void match_key(struct parse_ctx *c, const char *b)
  * but the kernel's own put SUBSYSTEM third (kobject_uevent_env() adds
  * ACTION, DEVPATH, SUBSYSTEM first): the scan stops once it has both keys.
  */
-static long parse_word(__u32 i, struct parse_ctx *c)
+__attribute__((noinline)) int parse_word(__u32 i)
 {
-	const char *b = c->s->buf;
-	__u32 base = (i * 8) & PAYLOAD_MASK, k;
+	__u32 base = (i * 8) & PAYLOAD_MASK, k, zero = 0;
+	struct parse_ctx *c;
+	struct scratch *s;
+	const char *b;
 	__u64 w;
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 1;
+	b = s->buf;
+	c = &s->pc;
 
 	if (base >= c->len)
 		return 1;
@@ -180,7 +191,7 @@ static __always_inline __u64 tail_seqnum(const char *t)
  */
 static __always_inline bool parse_payload(struct scratch *s, const void *data, __u64 len)
 {
-	struct parse_ctx c = {.s = s};
+	struct parse_ctx *c = &s->pc;
 	__u64 tail[TAIL_LEN / 8] = {};
 	__u32 k;
 
@@ -195,7 +206,8 @@ static __always_inline bool parse_payload(struct scratch *s, const void *data, _
 		return true;
 	__builtin_memcpy(s->tail, tail, sizeof(tail));
 	s->p.seqnum = tail_seqnum((const char *)s->tail);
-	c.seq_found = s->p.seqnum != 0;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->seq_found = s->p.seqnum != 0;
 	asm volatile("if %[n] <= %[max] goto +1\n\t%[n] = %[max]"
 		     : [n] "+r"(len)
 		     : [max] "i"(UEV_PAYLOAD_MAX));
@@ -203,8 +215,10 @@ static __always_inline bool parse_payload(struct scratch *s, const void *data, _
 		return true;
 	/* The scan needs a NUL at the end even when the payload was cut. */
 	s->buf[(len - 1) & PAYLOAD_MASK] = 0;
-	c.len = len;
-	bpf_loop(UEV_PAYLOAD_MAX / 8, parse_word, &c, 0);
+	c->len = len;
+	for (k = 0; k < UEV_PAYLOAD_MAX / 8; k++)
+		if (parse_word(k))
+			break;
 	/* ACTION is the header's part before '@' ("change@/devices/..."). */
 	for (k = 0; k < REPORT_ACTION_LEN - 1; k++) {
 		char ch = s->buf[k];
@@ -213,11 +227,11 @@ static __always_inline bool parse_payload(struct scratch *s, const void *data, _
 			break;
 		s->p.str.action[k] = ch;
 	}
-	if (c.subsys_off)
+	if (c->subsys_off)
 		bpf_probe_read_kernel_str(s->p.str.subsystem, sizeof(s->p.str.subsystem),
-					  &s->buf[c.subsys_off & PAYLOAD_MASK]);
-	if (!c.seq_found && c.seq_off)
-		s->p.seqnum = parse_seqnum(s->buf, c.seq_off & PAYLOAD_MASK, SCRATCH_MASK);
+					  &s->buf[c->subsys_off & PAYLOAD_MASK]);
+	if (!c->seq_found && c->seq_off)
+		s->p.seqnum = parse_seqnum(s->buf, c->seq_off & PAYLOAD_MASK, SCRATCH_MASK);
 	s->data = data;
 	s->len = len;
 	return true;
@@ -523,8 +537,8 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	return 0;
 }
 
-/* The four delivery tiers, gated (uev_delivery.bpf.h). */
+/* The six delivery tiers, gated (uev_delivery.bpf.h). */
 UEV_DELIVERY_PROGRAMS(report_tp_btf, report_raw_tp, report_sendskb_fentry, report_sendskb_kprobe,
-		      handle_delivery)
+		      report_readable_fentry, report_readable_kprobe, handle_delivery)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -9,6 +9,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "uevscope.h"
+#include "uev_cgroup.bpf.h"
 
 #define AF_NETLINK	       16
 #define NETLINK_KOBJECT_UEVENT 15
@@ -48,7 +49,7 @@ int dump_uevent_socks(struct bpf_iter__netlink *ctx)
 			      bpf_core_enum_value(enum sock_flags, SOCK_FILTER_LOCKED)) &
 			     1;
 	info.ngroups = nlk->ngroups;
-	info.cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	info.cgroup_id = uev_sk_cgroup_id(sk, false);
 	bpf_seq_write(ctx->meta->seq, &info, sizeof(info));
 	return 0;
 }

@@ -7,13 +7,16 @@
  * Tiers, picked by the loader (user/trace/trace_attach.c): the sock:sk_data_ready
  * tracepoint as tp_btf, then raw_tp (both fire right after
  * __netlink_sendskb() queued the skb), then fentry and kprobe on
- * __netlink_sendskb() itself for kernels without that tracepoint (< 6.4).
+ * __netlink_sendskb() itself for kernels without that tracepoint (< 6.4),
+ * then fentry and kprobe on sock_def_readable(), the tracepoint's own
+ * function, where __netlink_sendskb() is inlined (5.10).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include "uevscope.h"
+#include "uev_cgroup.bpf.h"
 #include "uev_delivery.bpf.h"
 #include "uev_record.bpf.h"
 
@@ -24,15 +27,12 @@ const volatile __s32 targ_cgroup_level = -1;
 
 static __always_inline bool sk_in_target_cgroup(const struct sock *sk, bool direct)
 {
-	struct cgroup *cg = UEV_LOAD(direct, sk, sk_cgrp_data.cgroup);
-	int level = UEV_LOAD(direct, cg, level);
-	struct cgroup *anc;
+	int level = uev_sk_cgroup_level(sk, direct);
 
-	/* ancestors[] holds every level from the root down to cg itself. */
+	/* The ancestors hold every level from the root down to cg itself. */
 	if (targ_cgroup_level < 0 || level < targ_cgroup_level || targ_cgroup_level > 255)
 		return false;
-	anc = BPF_CORE_READ(cg, ancestors[targ_cgroup_level & 0xff]);
-	return BPF_CORE_READ(anc, kn, id) == targ_cgroup_id;
+	return uev_sk_cgroup_ancestor_id(sk, targ_cgroup_level, direct) == targ_cgroup_id;
 }
 
 /*
@@ -47,8 +47,6 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	struct uev_payload payload = {};
 	struct uev_skb_cb cb = {};
 	struct uev_record *rec;
-	const struct kernfs_node *kn;
-	const struct cgroup *cg;
 	const struct net *net;
 	__u32 netns;
 
@@ -89,9 +87,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	uev_fill_common(rec, UEV_REC_DELIVERY, &cb, direct);
 	rec->netns_ino = netns;
 	rec->userns_ino = uev_net_owner_inum(net, direct);
-	cg = UEV_LOAD(direct, sk, sk_cgrp_data.cgroup);
-	kn = UEV_LOAD(direct, cg, kn);
-	rec->cgroup_id = UEV_LOAD(direct, kn, id);
+	rec->cgroup_id = uev_sk_cgroup_id(sk, direct);
 	rec->sock_ino = uev_sock_inode(sk, direct);
 	/* The netlink_sock cast reaches past what the verifier knows sk as: a probe read. */
 	rec->portid = BPF_CORE_READ((struct netlink_sock *)sk, portid);
@@ -102,8 +98,9 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	return 0;
 }
 
-/* The four delivery tiers, gated (uev_delivery.bpf.h). */
+/* The six delivery tiers, gated (uev_delivery.bpf.h). */
 UEV_DELIVERY_PROGRAMS(sk_data_ready_btf, sk_data_ready_raw, netlink_sendskb_fentry,
-		      netlink_sendskb_kprobe, handle_delivery)
+		      netlink_sendskb_kprobe, sock_def_readable_fentry, sock_def_readable_kprobe,
+		      handle_delivery)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -46,8 +46,15 @@ static __always_inline void uev_count(__u32 idx)
  * or, for injected uevents, the sender itself, since the kernel broadcasts
  * synchronously inside its sendmsg() (uevent_net_rcv()).
  */
-static __always_inline void uev_fill_origin(struct uev_record *rec, bool direct)
+static __always_inline void uev_fill_origin(struct uev_record *rec, bool direct_tier)
 {
+	/*
+	 * bpf_get_current_task_btf() arrived in 5.11: before it (Debian's 5.10) even a BTF tier
+	 * reads the task with probe reads. The test is a load-time constant (CO-RE), so the
+	 * verifier never walks the branch with the missing helper.
+	 */
+	const bool direct = direct_tier && bpf_core_enum_value_exists(
+					       enum bpf_func_id, BPF_FUNC_get_current_task_btf);
 	struct task_struct *task =
 	    direct ? bpf_get_current_task_btf() : (struct task_struct *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();

@@ -91,8 +91,14 @@ struct filter_config {
 	__u32 nkeys[2];
 	__u32 next_id; /* next rule id */
 	__u32 tier;    /* enum filter_tier, as chosen by the first loader */
-	__u32 reserved;
+	__u32 eval;    /* enum filter_eval, likewise (0: made before it was recorded, bpf_loop) */
 	struct filter_key keys[2][FILTER_MAX_KEYS];
+};
+
+/* Which build of the filter object runs the evaluator (bpf/filter_eval.h). */
+enum filter_eval {
+	FILTER_EVAL_BPF_LOOP = 1, /* bpf/filter.bpf.c, bpf_loop() (5.17+) */
+	FILTER_EVAL_BOUNDED = 2,  /* bpf/filter_bounded.bpf.c, bounded loops */
 };
 
 enum filter_tier {

@@ -119,3 +119,30 @@ fire 1 0
 wait_lines "$T/a.out" "devpath=$NULLDEV " 2
 [ "$(count_lines "devpath=$NULLDEV " "$T/a.out")" = 2 ] && pass "after flush every uevent arrives" ||
 	fail "after flush every uevent arrives" "$(cat "$T/flush.out")"
+
+# The evaluator build: the one features plans by default, and the bounded-loop build (the
+# only one on kernels before 5.17) forced with --tier where this kernel has bpf_loop() too.
+plan_eval=$("$UEVSCOPE" features | awk '$1 == "filter" && $2 == "evaluate" { print $3 }')
+[ -n "$plan_eval" ] && [ "$(jq -r .evaluator "$T/st1.json")" = "$plan_eval" ] &&
+	pass "status names the evaluator build features plans ($plan_eval)" ||
+	fail "status names the evaluator build features plans ($plan_eval)" "$(jq -c .evaluator "$T/st1.json")"
+"$UEVSCOPE" filter add --tier eval/nonesuch --netns "$NSA" deny >"$T/badtier.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "eval/bounded" "$T/badtier.out" && [ ! -e /sys/fs/bpf/uevscope/filter ] &&
+	pass "filter add --tier with an unknown tier: exit 2, one line naming the tiers, nothing made" ||
+	fail "filter add --tier with an unknown tier: exit 2, one line naming the tiers, nothing made" \
+		"exit $rc: $(cat "$T/badtier.out")"
+"$UEVSCOPE" filter add --tier eval/bounded --netns "$NSA" 'SUBSYSTEM=="mem"' deny >"$T/bounded.out" 2>&1
+rc=$?
+a0=$(count_lines "devpath=$NULLDEV " "$T/a.out")
+b0=$(count_lines "devpath=$NULLDEV " "$T/b.out")
+fire 2 0
+wait_lines "$T/b.out" "devpath=$NULLDEV " $((b0 + 2))
+sleep 0.3
+got="$(($(count_lines "devpath=$NULLDEV " "$T/a.out") - a0)) $(($(count_lines "devpath=$NULLDEV " "$T/b.out") - b0))"
+ev=$("$UEVSCOPE" filter status -j | jq -r .evaluator)
+[ $rc = 0 ] && [ "$ev" = eval/bounded ] && [ "$got" = "0 2" ] &&
+	pass "forced eval/bounded denies in the scoped netns only" ||
+	fail "forced eval/bounded denies in the scoped netns only" \
+		"exit $rc, evaluator $ev, new null uevents in A/B $got, want 0 2: $(cat "$T/bounded.out")"
+"$UEVSCOPE" filter flush >/dev/null 2>&1

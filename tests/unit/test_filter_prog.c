@@ -22,6 +22,7 @@
 #include "filter/filter_policy.h"
 #include "filter_eval_shim.h"
 #include "filter.skel.h"
+#include "filter_bounded.skel.h"
 #include "unit.h"
 
 #define ETH_HLEN    14
@@ -137,7 +138,7 @@ static int model(const struct mrule *rs, int n, const char *p, size_t len)
 
 /* ---- the program ---- */
 
-static int load(void)
+static int load(bool bounded)
 {
 	struct bpf_map *m;
 	int err;
@@ -146,7 +147,19 @@ static int load(void)
 		snprintf(skip_why, sizeof(skip_why), "needs root to load BPF");
 		return -1;
 	}
-	skel = filter_bpf__open();
+	/* Either build of the object: the same maps and programs by name, other ELF bytes. */
+	skel = calloc(1, sizeof(*skel));
+	if (skel && filter_bpf__create_skeleton(skel)) {
+		filter_bpf__destroy(skel);
+		skel = NULL;
+	}
+	if (skel && bounded)
+		skel->skeleton->data =
+		    (void *)filter_bounded_bpf__elf_bytes(&skel->skeleton->data_sz);
+	if (skel && bpf_object__open_skeleton(skel->skeleton, NULL)) {
+		filter_bpf__destroy(skel);
+		skel = NULL;
+	}
 	if (!skel) {
 		snprintf(skip_why, sizeof(skip_why), "cannot open the filter object");
 		return -1;
@@ -618,15 +631,26 @@ int main(void)
 	    {test_random, "3000 random payloads and rule sets: program == model"},
 	};
 
+	/* Both builds of the evaluator (bpf/filter_eval.h): bpf_loop(), and bounded loops. */
+	static const char *const builds[] = {"eval/bpf_loop", "eval/bounded"};
+	char name[160];
+
 	unit_suite("filter_prog");
 	RUN(test_too_large_in_shim, "beyond the scratch: denied (shim, same evaluator)");
-	if (load()) {
-		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-			printf("SKIP filter_prog: %s: %s\n", cases[i].name, skip_why);
-		return 0;
+	for (size_t b = 0; b < 2; b++) {
+		if (load(b == 1)) {
+			for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+				printf("SKIP filter_prog: %s: %s: %s\n", builds[b], cases[i].name,
+				       skip_why);
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			snprintf(name, sizeof(name), "%s: %s", builds[b], cases[i].name);
+			RUN(cases[i].fn, name);
+		}
+		filter_bpf__destroy(skel);
+		skel = NULL;
+		prog_fd = -1;
 	}
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		RUN(cases[i].fn, cases[i].name);
-	filter_bpf__destroy(skel);
 	return unit_exit();
 }

@@ -46,6 +46,8 @@ static void test_names_exact(void)
 {
 	CHECK_STR("tp_btf/sk_data_ready", probe_name(PROBE_TP_BTF_SK_DATA_READY));
 	CHECK_STR("kprobe/__netlink_sendskb", probe_name(PROBE_KPROBE_NETLINK_SENDSKB));
+	CHECK_STR("fentry/sock_def_readable", probe_name(PROBE_FENTRY_SOCK_DEF_READABLE));
+	CHECK_STR("kprobe/sock_def_readable", probe_name(PROBE_KPROBE_SOCK_DEF_READABLE));
 	CHECK_STR("raw_tp/contention_end", probe_name(PROBE_RAW_TP_CONTENTION_END));
 	CHECK_STR("socket_filter/netlink_uevent", probe_name(PROBE_SOCKET_FILTER_NETLINK_UEVENT));
 	CHECK_STR("fs/kallsyms", probe_name(PROBE_FS_KALLSYMS));
@@ -97,6 +99,12 @@ static void test_delivery_tiers_in_order(void)
 	set(PROBE_FENTRY_NETLINK_SENDSKB, false);
 	CHECK_INT(PROBE_KPROBE_NETLINK_SENDSKB, plan_choose(&ps, PLAN_TRACE_DELIVERY));
 	set(PROBE_KPROBE_NETLINK_SENDSKB, false);
+	/* 5.10: no tracepoint, __netlink_sendskb() inlined. */
+	CHECK_INT(PROBE_FENTRY_SOCK_DEF_READABLE, plan_choose(&ps, PLAN_TRACE_DELIVERY));
+	CHECK_INT(PROBE_FENTRY_SOCK_DEF_READABLE, plan_choose(&ps, PLAN_REPORT_DELIVERY));
+	set(PROBE_FENTRY_SOCK_DEF_READABLE, false);
+	CHECK_INT(PROBE_KPROBE_SOCK_DEF_READABLE, plan_choose(&ps, PLAN_TRACE_DELIVERY));
+	set(PROBE_KPROBE_SOCK_DEF_READABLE, false);
 	CHECK_INT(-1, plan_choose(&ps, PLAN_TRACE_DELIVERY));
 }
 
@@ -143,6 +151,11 @@ static void test_locks_partner_required(void)
 	set(PROBE_TP_BTF_CONTENTION_END, false);
 	CHECK_INT(PROBE_RAW_TP_CONTENTION_BEGIN, plan_choose(&ps, PLAN_LOCKS));
 	set(PROBE_RAW_TP_CONTENTION_END, false);
+	/* Before 5.19: the mutex slow path, fexit then kprobe. */
+	CHECK_INT(PROBE_FEXIT_MUTEX_SLOWPATH, plan_choose(&ps, PLAN_LOCKS));
+	set(PROBE_FEXIT_MUTEX_SLOWPATH, false);
+	CHECK_INT(PROBE_KPROBE_MUTEX_SLOWPATH, plan_choose(&ps, PLAN_LOCKS));
+	set(PROBE_KPROBE_MUTEX_SLOWPATH, false);
 	CHECK_INT(-1, plan_choose(&ps, PLAN_LOCKS));
 	/* end alone is not enough either. */
 	set(PROBE_TP_BTF_CONTENTION_BEGIN, false);
@@ -189,8 +202,8 @@ static void test_tier_names(void)
 	CHECK(!trace_emission_tier_known("kprobe/__netlink_sendskb"));
 	CHECK(!trace_emission_tier_known("fentry/kobject_uevent_env"));
 	CHECK_STR("tp_btf/sk_data_ready, raw_tp/sk_data_ready, fentry/__netlink_sendskb, "
-		  "kprobe/__netlink_sendskb (deliveries); fexit/netlink_broadcast, "
-		  "kprobe/netlink_broadcast (emissions)",
+		  "kprobe/__netlink_sendskb, fentry/sock_def_readable, kprobe/sock_def_readable "
+		  "(deliveries); fexit/netlink_broadcast, kprobe/netlink_broadcast (emissions)",
 		  trace_tier_list());
 }
 

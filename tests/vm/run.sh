@@ -3,22 +3,33 @@
 # Boots Debian's own kernels under QEMU with the test initramfs and runs
 # tests/vm/vm-tests.sh in each: the attach tiers the build machine's kernel
 # refuses (fentry and kprobe fallbacks, emission records) run there for real.
-# Kernels come from apt (the newest of each series), downloaded once into
-# BUILD/vm/kernels/; serial logs stay in BUILD/vm/logs/.
+# Kernels come from Debian's archive through the harness's own apt
+# configuration (the newest of each series; sid: the newest kernel there),
+# downloaded once into BUILD/vm/kernels/; serial logs stay in BUILD/vm/logs/.
 # Each kernel boots twice: SERIES with `bpf` in lsm= (filter picks the LSM
 # tier) and SERIES-nolsm without it (filter falls back to socket filters), the
 # second running only the enforcement and attack parts (VM_NOLSM_PARTS).
-# usage: [VM_KERNELS="6.1 6.12"] [VM_NOLSM=1|0] [VM_PARTS="A B"] [VM_ACCEL=auto|kvm|tcg] [VM_TIMEOUT=SECS]
+# usage: [VM_KERNELS="5.10 6.1 6.12 sid"] [VM_NOLSM=1|0] [VM_NOLSM_SERIES="6.1 6.12"]
+#        [VM_PARTS="A B"] [VM_ACCEL=auto|kvm|tcg] [VM_TIMEOUT=SECS]
 #        [VM_START=SECS] [VM_IDLE=SECS] tests/vm/run.sh BUILD_DIR
 # Ends with "N passed, N failed, N skipped"; exits 1 on a failure or a VM that
 # did not finish.
 BUILD=${1:-build}
 VM=$BUILD/vm
-SERIES=${VM_KERNELS:-6.1 6.12}
-# The boots: every series as is, then (VM_NOLSM=1, the default) without BPF LSM.
+SERIES=${VM_KERNELS:-5.10 6.1 6.12 sid}
+# The boots: every series as is, then (VM_NOLSM=1, the default) without BPF LSM
+# those of VM_NOLSM_SERIES. Four full boots and four -nolsm ones do not fit the
+# vm item's 1200 s under TCG on a loaded 2-core machine (a full boot takes
+# 300-470 s there): the socket filter tier runs on 6.1 (bpf_loop) and 6.12
+# (the bounded evaluator, forced), 5.10 and sid run it through their LSM boots'
+# forced rounds only.
 BOOTS=$SERIES
 if [ "${VM_NOLSM:-1}" = 1 ]; then
-	for s in $SERIES; do BOOTS="$BOOTS $s-nolsm"; done
+	for s in $SERIES; do
+		case " ${VM_NOLSM_SERIES:-6.1 6.12} " in
+		*" $s "*) BOOTS="$BOOTS $s-nolsm" ;;
+		esac
+	done
 fi
 NOLSM_PARTS=${VM_NOLSM_PARTS:-70-enforce 76-attacks 77-race 78-crash}
 # VM_PARTS: only these vm.d parts (after features) in every boot, for working
@@ -26,9 +37,9 @@ NOLSM_PARTS=${VM_NOLSM_PARTS:-70-enforce 76-attacks 77-race 78-crash}
 PARTS=${VM_PARTS:-}
 # A VM's whole run: under TCG on a loaded 2-core machine 6.12 took 241 s, so
 # the limit is generous; a VM that hangs is caught sooner by START and IDLE.
-TIMEOUT=${VM_TIMEOUT:-600}
+TIMEOUT=${VM_TIMEOUT:-800}
 # Seconds a VM may take to begin its tests, and stay silent while running them.
-START=${VM_START:-60}
+START=${VM_START:-150}
 IDLE=${VM_IDLE:-90}
 ACCEL=${VM_ACCEL:-auto}
 # The KVM device auto probes (another path lets a test fake a broken KVM).
@@ -52,6 +63,8 @@ fi
 expected_tier() {
 	case $1 in
 	6.1 | 6.1-*) echo fentry/__netlink_sendskb ;;
+	# 5.10 also inlines __netlink_sendskb() into netlink_broadcast_deliver().
+	5.10 | 5.10-*) echo fentry/sock_def_readable ;;
 	*) echo tp_btf/sk_data_ready ;;
 	esac
 }
@@ -63,6 +76,21 @@ expected_filter() {
 	*) echo lsm/socket_sock_rcv_skb ;;
 	esac
 }
+# The filter evaluator build a boot must use: bounded loops where the kernel has no
+# bpf_loop() (5.17+), and forced (filter add --tier) on one boot that has both, so that
+# each build runs under each filter tier: 5.10 LSM and 6.12-nolsm socket filters bounded,
+# the others bpf_loop().
+expected_eval() {
+	case $1 in
+	5.10 | 5.10-* | 6.12-nolsm) echo eval/bounded ;;
+	*) echo eval/bpf_loop ;;
+	esac
+}
+force_eval() {
+	case $1 in
+	6.12-nolsm) echo eval/bounded ;;
+	esac
+}
 boot_args() {
 	case $1 in
 	*-nolsm) echo "lsm=lockdown,capability,landlock,yama uevscope.parts=$(echo "${PARTS:-$NOLSM_PARTS}" | tr ' ' ,)" ;;
@@ -70,46 +98,95 @@ boot_args() {
 	esac
 }
 
+# The harness's own apt configuration: Debian's suites that carry the
+# matrix's kernels (bullseye 5.10, bookworm 6.1 and 6.12, sid the newest),
+# with lists and cache of its own under BUILD/vm/apt, so the system's apt
+# sources, lists and cache are never touched.
+APT_DIR=$(cd "$VM" && pwd)/apt
+MIRROR=${VM_MIRROR:-http://deb.debian.org/debian}
+SECURITY_MIRROR=${VM_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+vm_apt() {
+	cmd=$1
+	shift
+	"$cmd" -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$APT_DIR/lists" -o Dir::Cache="$APT_DIR/cache" \
+		-o Dir::State::Status="$APT_DIR/status" -o Debug::NoLocking=1 "$@"
+}
+vm_apt_update() {
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial"
+	: >>"$APT_DIR/status"
+	{
+		for suite in bullseye bookworm bookworm-updates sid; do
+			echo "deb $MIRROR $suite main"
+		done
+		# Debian 12's newer 6.12 builds come through its security suite.
+		echo "deb $SECURITY_MIRROR bookworm-security main"
+	} >"$APT_DIR/sources.list"
+	vm_apt apt-get update -qq >/dev/null 2>&1
+}
+
 # Kernel package names of a series, newest first. The ABI number changes
-# with every Debian point release, so it is looked up, never written down.
+# with every Debian point release, and sid's version with every upload, so it
+# is looked up, never written down. sid: the newest cloud kernel there, by
+# name (its linux-image package is a meta package whose image is in
+# linux-binary-VERSION-cloud-amd64).
 kernel_packages() {
 	case $1 in
+	5.10) re='^linux-image-5\.10\.0-[0-9]+-cloud-amd64$' ;;
 	6.1) re='^linux-image-6\.1\.0-[0-9]+-cloud-amd64$' ;;
-	*) re="^linux-image-$(echo "$1" | sed 's/\./\\./g')\.[0-9]+\+deb[0-9]+-cloud-amd64\$" ;;
+	sid) re='^linux-binary-[0-9.]+\+deb[0-9]+-cloud-amd64$' ;;
+	*) re="^linux-image-$(echo "$1" | sed 's/\./\\./g')\.[0-9]+\+deb12-cloud-amd64\$" ;;
 	esac
-	apt-cache search --names-only "$re" | cut -d' ' -f1 | sort -rV
+	vm_apt apt-cache search --names-only "$re" | cut -d' ' -f1 | sort -rV
+}
+
+# unpack_kernel DIR ROOT: copies the image and config of an unpacked package
+# (boot/ of linux-image, or usr/lib/modules/VERSION/ of sid's linux-binary,
+# whose config is in linux-base-VERSION-cloud-amd64).
+unpack_kernel() {
+	# shellcheck disable=SC2012 # Debian names: vmlinuz-VERSION, no blanks
+	img=$(ls "$2"/boot/vmlinuz-* "$2"/usr/lib/modules/*/vmlinuz 2>/dev/null | head -1)
+	# shellcheck disable=SC2012 # config-VERSION, no blanks
+	cfg=$(ls "$2"/boot/config-* "$2"/usr/lib/modules/*/config 2>/dev/null | head -1)
+	[ -n "$img" ] && [ -n "$cfg" ] || return 1
+	mkdir -p "$1"
+	cp "$cfg" "$1/config"
+	cp "$img" "$1/vmlinuz"
 }
 
 # fetch_kernel SERIES: BUILD/vm/kernels/SERIES/vmlinuz, downloaded only once.
 fetch_kernel() {
 	dir=$VM/kernels/$1
 	[ -f "$dir/vmlinuz" ] && return 0
+	[ -f "$APT_DIR/sources.list" ] || vm_apt_update
 	pkgs=$(kernel_packages "$1")
 	if [ -z "$pkgs" ]; then
-		apt-get update -qq >/dev/null 2>&1
+		vm_apt_update
 		pkgs=$(kernel_packages "$1")
 	fi
 	tmp=$VM/kernels/.dl-$1
 	for pkg in $pkgs; do
 		rm -rf "$tmp"
 		mkdir -p "$tmp"
-		echo "vmtest: downloading $pkg"
+		extra=
+		case $pkg in
+		linux-binary-*) extra=linux-base-${pkg#linux-binary-} ;;
+		esac
+		echo "vmtest: downloading $pkg $extra"
 		# A mirror may list a version it no longer has: try the next one.
-		(cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) || continue
-		dpkg -x "$tmp"/*.deb "$tmp/root" || continue
-		# shellcheck disable=SC2012 # Debian names: vmlinuz-VERSION, no blanks
-		img=$(ls "$tmp"/root/boot/vmlinuz-* 2>/dev/null | head -1)
-		[ -n "$img" ] || continue
+		# shellcheck disable=SC2086 # extra: nothing or one package name
+		(cd "$tmp" && vm_apt apt-get download -q "$pkg" $extra >/dev/null 2>&1) || continue
+		for deb in "$tmp"/*.deb; do
+			dpkg -x "$deb" "$tmp/root" || continue 2
+		done
 		# Only the image and its config are kept: the tests load no modules.
-		mkdir -p "$dir"
-		cp "$tmp"/root/boot/config-* "$dir/config"
+		unpack_kernel "$dir" "$tmp/root" || continue
 		echo "$pkg" >"$dir/package"
-		cp "$img" "$dir/vmlinuz"
 		rm -rf "$tmp"
 		return 0
 	done
 	rm -rf "$tmp"
-	echo "vmtest: cannot download a linux-image-$1 cloud-amd64 kernel (tried: $pkgs)" >&2
+	echo "vmtest: cannot download a cloud-amd64 kernel of $1 (tried: ${pkgs:-none found})" >&2
 	return 1
 }
 
@@ -149,14 +226,14 @@ run_qemu() {
 	: >"$log"
 	# bpf in lsm= makes BPF LSM programs run (6.12 leaves it out by default);
 	# quiet and loglevel keep kernel lines out of the test output;
-	# no_timer_check: on a loaded host TCG can be too slow for the boot-time
-	# check of the timer interrupt, and 6.1 then panics ("IO-APIC + timer
-	# doesn't work!") before the tests begin.
+# usage: [VM_KERNELS="5.10 6.1 6.12 sid"] [VM_NOLSM=1|0] [VM_NOLSM_SERIES="6.1 6.12"]
+#        [VM_PARTS="A B"] [VM_ACCEL=auto|kvm|tcg] [VM_TIMEOUT=SECS]
 	qemu-system-x86_64 -accel "$2" -m 1024 -smp 2 -display none -no-reboot \
 		-monitor none -serial "file:$log" \
 		-kernel "$VM/kernels/${1%-nolsm}/vmlinuz" -initrd "$VM/initramfs.cpio.gz" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=3 no_timer_check $(boot_args "$1") \
-uevscope.label=$1 uevscope.delivery=$(expected_tier "$1") uevscope.filter=$(expected_filter "$1")" \
+# usage: [VM_KERNELS="5.10 6.1 6.12 sid"] [VM_NOLSM=1|0] [VM_NOLSM_SERIES="6.1 6.12"]
+#        [VM_PARTS="A B"] [VM_ACCEL=auto|kvm|tcg] [VM_TIMEOUT=SECS]
 		</dev/null >"$qlog" 2>&1 &
 	qpid=$!
 	t0=$(date +%s)

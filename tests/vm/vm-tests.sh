@@ -6,13 +6,20 @@
 # fallbacks, emission records) against a real Debian kernel. Every check
 # prints PASS/FAIL/SKIP like the host suites; INFO lines feed the host's table.
 # Nothing else listens for uevents in the VM (no udevd), so counts are exact.
-# usage: vm-tests.sh LABEL EXPECTED_DELIVERY_TIER [EXPECTED_FILTER_TIER [PARTS]]
+# usage: vm-tests.sh LABEL EXPECTED_DELIVERY_TIER [EXPECTED_FILTER_TIER [PARTS [EXPECTED_EVAL
+#        [FORCE_EVAL]]]]
 # PARTS (comma-separated vm.d names without .sh): only features, then those.
+# EXPECTED_EVAL: the filter evaluator build (eval/bpf_loop, eval/bounded) the boot must use;
+# FORCE_EVAL: that build forced with filter add --tier where the kernel has the other too.
 SUITE=vm-$1
 WANT_DELIVERY=$2
 # shellcheck disable=SC2034 # read by vm.d/70-enforce.sh and 76-attacks.sh
 WANT_FILTER=${3:-lsm/socket_sock_rcv_skb}
 PARTS=$4
+# shellcheck disable=SC2034 # read by vm.d/70-enforce.sh and 76-attacks.sh
+WANT_EVAL=${5:-eval/bpf_loop}
+# shellcheck disable=SC2034 # read by vm.d/70-enforce.sh and 76-attacks.sh
+FORCE_EVAL=$6
 BUILD=/uev
 # shellcheck source=../integration/lib.sh
 . /uev/lib.sh
@@ -42,7 +49,7 @@ timeout 120 "$UEVSCOPE" features -v >"$T/features-v.out" 2>&1
 rcv=$?
 # Which uevent-path functions this kernel keeps out of line (fentry targets).
 echo "--- uevent and netlink broadcast symbols in /proc/kallsyms"
-grep -E ' (kobject_uevent[a-z_]*|uevent_net[a-z_]*|alloc_uevent_skb|netlink_broadcast[a-z_]*|__netlink_sendskb|netlink_has_listeners)$' /proc/kallsyms | sed 's/^[0-9a-f]* //'
+grep -E ' (kobject_uevent[a-z_]*|uevent_net[a-z_]*|alloc_uevent_skb|netlink_broadcast[a-z_]*|__netlink_sendskb|netlink_has_listeners|sock_def_readable|__mutex_lock_slowpath)$' /proc/kallsyms | sed 's/^[0-9a-f]* //'
 echo "--- uevscope features -v (exit $rcv)"
 cat "$T/features-v.out"
 echo "---"
@@ -174,9 +181,10 @@ echo "---"
 # Every other delivery tier this kernel allows, forced: the fallbacks must
 # trace the very same deliveries.
 for tier in tp_btf/sk_data_ready raw_tp/sk_data_ready fentry/__netlink_sendskb \
-	kprobe/__netlink_sendskb; do
+	kprobe/__netlink_sendskb fentry/sock_def_readable kprobe/sock_def_readable; do
 	[ "$tier" = "$DELIVERY_TIER" ] && continue
-	short=$(echo "$tier" | sed 's/^\([a-z_]*\)\/.*/\1/')
+	# fentry/__netlink_sendskb is tier-fentry, fentry/sock_def_readable tier-fentry-readable.
+	short=$(echo "$tier" | sed 's/^\([a-z_]*\)\/sock_def_readable$/\1-readable/; s/^\([a-z_]*\)\/.*/\1/')
 	if [ "$(works "$tier")" != yes ]; then
 		skip "tier $tier" "not available on this kernel: $(why_not "$tier")"
 		continue
@@ -348,7 +356,7 @@ rc=$?
 refused=$(grep -c "tier .* refused: ." "$T/v.err")
 want=0
 for tier in tp_btf/sk_data_ready raw_tp/sk_data_ready fentry/__netlink_sendskb \
-	kprobe/__netlink_sendskb; do
+	kprobe/__netlink_sendskb fentry/sock_def_readable kprobe/sock_def_readable; do
 	[ "$tier" = "$DELIVERY_TIER" ] && break
 	want=$((want + 1))
 done

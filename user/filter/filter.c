@@ -20,7 +20,8 @@ static void usage(FILE *f)
 {
 	fputs(
 	    "usage: uevscope filter add (--netns NS|--cgroup PATH|--pid PID) [--lock] [--replace]\n"
-	    "                           [--no-watch] [--strict] [MATCH...] allow|deny\n"
+	    "                           [--no-watch] [--strict] [--tier TIER]...\n"
+	    "                           [MATCH...] allow|deny\n"
 	    "       uevscope filter del ID\n"
 	    "       uevscope filter list [-j]\n"
 	    "       uevscope filter status [-j] [INTERVAL [COUNT]]\n"
@@ -38,6 +39,9 @@ static void usage(FILE *f)
 	    "  --pid PID      sockets this process holds\n"
 	    "  --lock         SO_LOCK_FILTER: the holder cannot detach the filter\n"
 	    "  --replace      replace a socket's own filter (refused and reported otherwise)\n"
+	    "  --tier TIER    when this rule makes the policy, force its hook\n"
+	    "                 (lsm/socket_sock_rcv_skb, socket_filter/netlink_uevent)\n"
+	    "                 or evaluator (eval/bpf_loop, eval/bounded), once each\n"
 	    "  --no-watch     do not start the watcher that covers sockets created later\n"
 	    "  --strict       refuse (exit 1, nothing changed) where a new socket could see a\n"
 	    "                 uevent before its filter (see 'filter status': best effort)\n"
@@ -170,7 +174,8 @@ static int filter_add(int argc, char **argv)
 		OPT_LOCK,
 		OPT_REPLACE,
 		OPT_NO_WATCH,
-		OPT_STRICT
+		OPT_STRICT,
+		OPT_TIER
 	};
 	static const struct option opts[] = {
 	    {"netns", required_argument, NULL, OPT_NETNS},
@@ -180,6 +185,7 @@ static int filter_add(int argc, char **argv)
 	    {"replace", no_argument, NULL, OPT_REPLACE},
 	    {"no-watch", no_argument, NULL, OPT_NO_WATCH},
 	    {"strict", no_argument, NULL, OPT_STRICT},
+	    {"tier", required_argument, NULL, OPT_TIER},
 	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
@@ -220,6 +226,20 @@ static int filter_add(int argc, char **argv)
 			break;
 		case OPT_STRICT:
 			strict = true;
+			break;
+		case OPT_TIER:
+			/* Tests force each fallback where the kernel has the first choice too. */
+			ret = filter_state_force_tier(optarg);
+			if (ret == -EEXIST)
+				return cmd_usage_error(
+				    "filter", "--tier %s: that job's tier is forced already",
+				    optarg);
+			if (ret)
+				return cmd_usage_error("filter",
+						       "--tier %s: use lsm/socket_sock_rcv_skb, "
+						       "socket_filter/netlink_uevent, "
+						       "eval/bpf_loop or eval/bounded",
+						       optarg);
 			break;
 		case 'v':
 			verbose = true;

@@ -19,6 +19,7 @@
 #include "policy_commit.h"
 #include "probe.h"
 #include "filter.skel.h"
+#include "filter_bounded.skel.h"
 
 #define PIN_ROOT     "/sys/fs/bpf/uevscope"
 #define PIN_PROG     FILTER_PIN_DIR "/sockfilter"
@@ -68,17 +69,72 @@ static int read_config(struct filter_config *cfg)
 	return ret;
 }
 
+/* The evaluator's two builds own no programs of their own: they pick the object. */
 static const struct tier_progs filter_tiers[] = {
     {PROBE_LSM_SOCKET_SOCK_RCV_SKB, {"uev_lsm_rcv"}},
     {PROBE_SOCKET_FILTER_NETLINK_UEVENT, {"uev_sock_filter"}},
+    {PROBE_EVAL_BPF_LOOP, {NULL}},
+    {PROBE_EVAL_BOUNDED, {NULL}},
 };
+
+/* --tier for the next policy made: one tier per job (enforce, evaluate), or NULL. */
+static const char *force_enforce, *force_eval;
+
+int filter_state_force_tier(const char *name)
+{
+	const char **slot;
+
+	if (attach_tier_known(filter_tiers, ARRAY_SIZE(filter_tiers), PLAN_FILTER, name))
+		slot = &force_enforce;
+	else if (attach_tier_known(filter_tiers, ARRAY_SIZE(filter_tiers), PLAN_FILTER_EVAL, name))
+		slot = &force_eval;
+	else
+		return -EINVAL;
+	if (*slot)
+		return -EEXIST;
+	*slot = name;
+	return 0;
+}
+
+const char *filter_state_eval_name(const struct filter_state *st)
+{
+	return probe_name(st->eval == PROBE_EVAL_BOUNDED ? PROBE_EVAL_BOUNDED
+							 : PROBE_EVAL_BPF_LOOP);
+}
+
+/*
+ * The filter object, from the build of the evaluator being tried (st->eval): both builds have
+ * the same maps and programs by name, so filter.skel.h binds either; only the ELF bytes differ.
+ */
+static struct filter_bpf *filter_open_build(const struct bpf_object_open_opts *opts, bool bounded)
+{
+	struct filter_bpf *obj = calloc(1, sizeof(*obj));
+	int err;
+
+	if (!obj) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = filter_bpf__create_skeleton(obj);
+	if (!err && bounded)
+		obj->skeleton->data =
+		    (void *)filter_bounded_bpf__elf_bytes(&obj->skeleton->data_sz);
+	if (!err)
+		err = bpf_object__open_skeleton(obj->skeleton, opts);
+	if (err) {
+		filter_bpf__destroy(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
 
 static struct bpf_object_skeleton *open_filter(void *ctx)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = FILTER_PIN_DIR);
 	struct filter_state *st = ctx;
 
-	st->skel = filter_bpf__open_opts(&opts);
+	st->skel = filter_open_build(&opts, st->eval == PROBE_EVAL_BOUNDED);
 	if (!st->skel)
 		return NULL;
 	/* Shared with the device program: pinned beside both directories. */
@@ -99,20 +155,40 @@ static void close_filter(void *ctx)
  * loaded and, for the LSM, attached here (the skeleton leaves a socket filter
  * to SO_ATTACH_BPF).
  */
+/* open_filter() of a choice in progress: the evaluator build of the combination tried. */
+static struct bpf_object_skeleton *open_filter_trying(void *ctx)
+{
+	struct filter_state *st = ctx;
+
+	st->eval = probe_id_by_name(st->eval_job->tier);
+	return open_filter(ctx);
+}
+
 static int choose_tier(struct filter_state *st, char *err, size_t errlen)
 {
-	struct attach_job job = {.plan = PLAN_FILTER};
+	/* The hook varies slowest: LSM with either evaluator before a socket filter. */
+	struct attach_job jobs[2] = {
+	    {.plan = PLAN_FILTER, .force = force_enforce},
+	    {.plan = PLAN_FILTER_EVAL, .force = force_eval},
+	};
 	const struct attach_obj obj =
-	    ATTACH_OBJ("filter", filter_tiers, open_filter, close_filter, st);
-	int ret = attach_load(&obj, &job, 1);
+	    ATTACH_OBJ("filter", filter_tiers, open_filter_trying, close_filter, st);
+	int ret;
 
+	st->eval_job = &jobs[1];
+	ret = attach_load(&obj, jobs, 2);
+	st->eval_job = NULL;
 	if (ret) {
-		snprintf(err, errlen, "this kernel refuses both BPF LSM and socket filters (%s)",
-			 job.why[0] ? job.why : "no tier");
+		snprintf(err, errlen,
+			 "this kernel refuses both BPF LSM and socket filters (%s%s%s)",
+			 jobs[0].why[0] ? jobs[0].why : "no tier", jobs[1].why[0] ? "; " : "",
+			 jobs[1].why);
 		return ret;
 	}
-	st->tier = probe_id_by_name(job.tier) == PROBE_LSM_SOCKET_SOCK_RCV_SKB ? FILTER_TIER_LSM
-									       : FILTER_TIER_SOCKET;
+	st->tier = probe_id_by_name(jobs[0].tier) == PROBE_LSM_SOCKET_SOCK_RCV_SKB
+		       ? FILTER_TIER_LSM
+		       : FILTER_TIER_SOCKET;
+	st->eval = probe_id_by_name(jobs[1].tier);
 	return 0;
 }
 
@@ -121,6 +197,8 @@ static int load_existing(struct filter_state *st, char *err, size_t errlen)
 {
 	int ret;
 
+	/* A program reloaded for a lost pin: the build the policy was made with. */
+	st->eval = st->cfg.eval == FILTER_EVAL_BOUNDED ? PROBE_EVAL_BOUNDED : PROBE_EVAL_BPF_LOOP;
 	if (!open_filter(st)) {
 		snprintf(err, errlen, "cannot open the filter BPF object: %s", strerror(errno));
 		return -errno;
@@ -151,6 +229,8 @@ static int finish_load(struct filter_state *st, bool fresh, char *err, size_t er
 		/* Both generations empty; the one in force is read back. */
 		memset(&st->cfg, 0, sizeof(st->cfg));
 		st->cfg.tier = st->tier;
+		st->cfg.eval =
+		    st->eval == PROBE_EVAL_BOUNDED ? FILTER_EVAL_BOUNDED : FILTER_EVAL_BPF_LOOP;
 		st->cfg.next_id = 1;
 		for (gen = 0; gen < 2; gen++) {
 			st->cfg.active = gen;

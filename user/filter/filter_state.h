@@ -17,6 +17,7 @@
 #define FILTER_LOCK_FILE "/run/lock/uevscope-filter.lock"
 
 struct filter_bpf;
+struct attach_job;
 
 struct filter_state {
 	struct filter_bpf *skel;
@@ -24,8 +25,19 @@ struct filter_state {
 	int prog_fd; /* socket tier: the pinned socket filter; else -1 */
 	int tier;    /* enum filter_tier */
 	const char *tier_name;
+	int eval; /* the evaluator build loaded: PROBE_EVAL_BPF_LOOP or PROBE_EVAL_BOUNDED */
+	struct attach_job *eval_job; /* while choosing: the evaluator job being tried */
 	struct filter_config cfg;
 };
+
+/*
+ * --tier NAME for the policy this process makes (when none is pinned yet): a filter tier
+ * (lsm/..., socket_filter/...) or an evaluator build (eval/bpf_loop, eval/bounded), one each.
+ * 0, -EINVAL (not one of them) or -EEXIST (that job was forced already).
+ */
+int filter_state_force_tier(const char *name);
+/* The evaluator build of the loaded policy: "eval/bpf_loop" or "eval/bounded". */
+const char *filter_state_eval_name(const struct filter_state *st);
 
 /*
  * Takes the policy lock and opens the pinned state. With create, makes it (choosing the

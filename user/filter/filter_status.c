@@ -203,6 +203,7 @@ static int status_once(bool json)
 	sb_init(&sb, 4096);
 	if (!json) {
 		printf("tier: %s\n", st.tier_name);
+		printf("evaluator: %s\n", filter_state_eval_name(&st));
 		if (!strcmp(news, "lsm"))
 			printf("new sockets: no window (the LSM program sees every socket)\n");
 		else if (!strcmp(news, "held"))
@@ -250,6 +251,7 @@ static int status_once(bool json)
 		jw_record(&w, &sb);
 		jw_bool(&w, "loaded", true);
 		jw_str(&w, "tier", st.tier == FILTER_TIER_LSM ? "lsm" : "socket_filter");
+		jw_str(&w, "evaluator", filter_state_eval_name(&st));
 		jw_object(&w, "watcher");
 		jw_i64(&w, "pid", watcher);
 		jw_str(&w, "method", watch_method_name(ws.method));

@@ -23,6 +23,8 @@ static const struct {
     [PROBE_RAW_TP_SK_DATA_READY] = {"raw_tp/sk_data_ready", PK_RAW_TP},
     [PROBE_FENTRY_NETLINK_SENDSKB] = {"fentry/__netlink_sendskb", PK_FENTRY},
     [PROBE_KPROBE_NETLINK_SENDSKB] = {"kprobe/__netlink_sendskb", PK_KPROBE},
+    [PROBE_FENTRY_SOCK_DEF_READABLE] = {"fentry/sock_def_readable", PK_FENTRY},
+    [PROBE_KPROBE_SOCK_DEF_READABLE] = {"kprobe/sock_def_readable", PK_KPROBE},
     [PROBE_FEXIT_NETLINK_BROADCAST] = {"fexit/netlink_broadcast", PK_FEXIT},
     [PROBE_KPROBE_NETLINK_BROADCAST] = {"kprobe/netlink_broadcast", PK_KPROBE},
     [PROBE_FENTRY_KOBJECT_UEVENT_ENV] = {"fentry/kobject_uevent_env", PK_FENTRY},
@@ -47,6 +49,10 @@ static const struct {
     [PROBE_RAW_TP_SYS_EXIT] = {"raw_tp/sys_exit", PK_RAW_TP},
     [PROBE_TP_BTF_KMEM_CACHE_ALLOC] = {"tp_btf/kmem_cache_alloc", PK_TP_BTF},
     [PROBE_TP_BTF_KMEM_CACHE_FREE] = {"tp_btf/kmem_cache_free", PK_TP_BTF},
+    [PROBE_FEXIT_MUTEX_SLOWPATH] = {"fexit/__mutex_lock_slowpath", PK_FEXIT},
+    [PROBE_KPROBE_MUTEX_SLOWPATH] = {"kprobe/__mutex_lock_slowpath", PK_KPROBE},
+    [PROBE_EVAL_BPF_LOOP] = {"eval/bpf_loop", PK_EVAL},
+    [PROBE_EVAL_BOUNDED] = {"eval/bounded", PK_EVAL},
 };
 
 #define N PROBE_NONE
@@ -57,9 +63,10 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .job = "delivery",
 	    .desc = "per-listener uevent deliveries",
 	    .tiers = {PROBE_TP_BTF_SK_DATA_READY, PROBE_RAW_TP_SK_DATA_READY,
-		      PROBE_FENTRY_NETLINK_SENDSKB, PROBE_KPROBE_NETLINK_SENDSKB},
-	    .requires = {N, N, N, N},
-	    .ntiers = 4,
+		      PROBE_FENTRY_NETLINK_SENDSKB, PROBE_KPROBE_NETLINK_SENDSKB,
+		      PROBE_FENTRY_SOCK_DEF_READABLE, PROBE_KPROBE_SOCK_DEF_READABLE},
+	    .requires = {N, N, N, N, N, N},
+	    .ntiers = 6,
 	},
     [PLAN_TRACE_EMISSION] =
 	{
@@ -80,15 +87,19 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .requires = {N},
 	    .ntiers = 1,
 	},
-    /* A contention interval needs both ends: begin alone is useless. */
+    /*
+     * A contention interval needs both ends: begin alone is useless. Before 5.19 (no
+     * tracepoints) the mutex slow path, entry to return: mutexes only.
+     */
     [PLAN_LOCKS] =
 	{
 	    .subcommand = "locks",
 	    .job = "contention",
 	    .desc = "lock contention intervals",
-	    .tiers = {PROBE_TP_BTF_CONTENTION_BEGIN, PROBE_RAW_TP_CONTENTION_BEGIN},
-	    .requires = {PROBE_TP_BTF_CONTENTION_END, PROBE_RAW_TP_CONTENTION_END},
-	    .ntiers = 2,
+	    .tiers = {PROBE_TP_BTF_CONTENTION_BEGIN, PROBE_RAW_TP_CONTENTION_BEGIN,
+		      PROBE_FEXIT_MUTEX_SLOWPATH, PROBE_KPROBE_MUTEX_SLOWPATH},
+	    .requires = {PROBE_TP_BTF_CONTENTION_END, PROBE_RAW_TP_CONTENTION_END, N, N},
+	    .ntiers = 4,
 	},
     [PLAN_FILTER] =
 	{
@@ -115,9 +126,10 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .job = "delivery",
 	    .desc = "per-namespace delivery counts",
 	    .tiers = {PROBE_TP_BTF_SK_DATA_READY, PROBE_RAW_TP_SK_DATA_READY,
-		      PROBE_FENTRY_NETLINK_SENDSKB, PROBE_KPROBE_NETLINK_SENDSKB},
-	    .requires = {N, N, N, N},
-	    .ntiers = 4,
+		      PROBE_FENTRY_NETLINK_SENDSKB, PROBE_KPROBE_NETLINK_SENDSKB,
+		      PROBE_FENTRY_SOCK_DEF_READABLE, PROBE_KPROBE_SOCK_DEF_READABLE},
+	    .requires = {N, N, N, N, N, N},
+	    .ntiers = 6,
 	},
     [PLAN_REPORT_EMISSION] =
 	{
@@ -168,6 +180,19 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .requires = {N, N},
 	    .ntiers = 2,
 	    .optional = true,
+	},
+    /*
+     * Not an attach point: which build of the filter object loads (bpf/filter.bpf.c over
+     * bpf_loop(), else bpf/filter_bounded.bpf.c), the same evaluator source in both.
+     */
+    [PLAN_FILTER_EVAL] =
+	{
+	    .subcommand = "filter",
+	    .job = "evaluate",
+	    .desc = "the rule evaluator's loops",
+	    .tiers = {PROBE_EVAL_BPF_LOOP, PROBE_EVAL_BOUNDED},
+	    .requires = {N, N},
+	    .ntiers = 2,
 	},
 };
 #undef N
@@ -270,6 +295,8 @@ static void run_probe(struct probe_set *ps, enum probe_id id)
 		probe_map_type(r, id);
 	else if (probes[id].kind == PK_FS)
 		probe_fs_fact(ps, r, id);
+	else if (probes[id].kind == PK_EVAL)
+		probe_eval_loop(r, id);
 	else
 		probe_attach_point(ps, r, probes[id].kind, target);
 	if (r->ok) {

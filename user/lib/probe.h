@@ -18,6 +18,8 @@ enum probe_id {
 	PROBE_RAW_TP_SK_DATA_READY,	    /* raw_tp/sk_data_ready */
 	PROBE_FENTRY_NETLINK_SENDSKB,	    /* fentry/__netlink_sendskb */
 	PROBE_KPROBE_NETLINK_SENDSKB,	    /* kprobe/__netlink_sendskb */
+	PROBE_FENTRY_SOCK_DEF_READABLE,	    /* fentry/sock_def_readable */
+	PROBE_KPROBE_SOCK_DEF_READABLE,	    /* kprobe/sock_def_readable */
 	PROBE_FEXIT_NETLINK_BROADCAST,	    /* fexit/netlink_broadcast */
 	PROBE_KPROBE_NETLINK_BROADCAST,	    /* kprobe/netlink_broadcast */
 	PROBE_FENTRY_KOBJECT_UEVENT_ENV,    /* fentry/kobject_uevent_env */
@@ -42,6 +44,10 @@ enum probe_id {
 	PROBE_RAW_TP_SYS_EXIT,		    /* raw_tp/sys_exit */
 	PROBE_TP_BTF_KMEM_CACHE_ALLOC,	    /* tp_btf/kmem_cache_alloc */
 	PROBE_TP_BTF_KMEM_CACHE_FREE,	    /* tp_btf/kmem_cache_free */
+	PROBE_FEXIT_MUTEX_SLOWPATH,	    /* fexit/__mutex_lock_slowpath (with its fentry) */
+	PROBE_KPROBE_MUTEX_SLOWPATH,	    /* kprobe/__mutex_lock_slowpath (with its kretprobe) */
+	PROBE_EVAL_BPF_LOOP,		    /* eval/bpf_loop: the bpf_loop() helper (5.17+) */
+	PROBE_EVAL_BOUNDED,		    /* eval/bounded: bounded loops (5.3+) */
 	PROBE__COUNT
 };
 
@@ -91,6 +97,7 @@ enum plan_id {
 	PLAN_LOCKS_BROADCAST, /* locks: netlink_broadcast() timed per uevent and netns */
 	PLAN_LOCKS_CHURN,     /* locks: netns created and destroyed (net_namespace slab) */
 	PLAN_LOCKS_WALK,      /* locks: broadcast walks timed from sk_data_ready deliveries */
+	PLAN_FILTER_EVAL,     /* filter: the rule evaluator's loop primitive (which object) */
 	PLAN__COUNT
 };
 
@@ -122,6 +129,7 @@ enum probe_kind {
 	PK_MAP,
 	PK_FS,
 	PK_TRACEPOINT, /* tracefs event: perf_event_open(PERF_TYPE_TRACEPOINT) */
+	PK_EVAL,       /* a loop primitive a program may use */
 };
 
 void probe_fail(struct probe_result *r, int err, const char *fmt, ...)
@@ -136,6 +144,7 @@ void probe_attach_point(struct probe_set *ps, struct probe_result *r, enum probe
 			const char *target);
 void probe_map_type(struct probe_result *r, enum probe_id id);
 void probe_fs_fact(struct probe_set *ps, struct probe_result *r, enum probe_id id);
+void probe_eval_loop(struct probe_result *r, enum probe_id id);
 void probe_caches_free(struct probe_set *ps);
 
 #endif /* UEVSCOPE_PROBE_H */

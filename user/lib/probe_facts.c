@@ -119,6 +119,42 @@ void probe_map_type(struct probe_result *r, enum probe_id id)
 	r->ok = true;
 }
 
+/*
+ * A loop primitive of the filter evaluator: the bpf_loop() helper (5.17), else a bounded loop
+ * (5.3), checked by loading a socket filter that loops four times.
+ */
+void probe_eval_loop(struct probe_result *r, enum probe_id id)
+{
+	const struct bpf_insn loop[] = {
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_0, .imm = 1},
+	    {.code = BPF_JMP | BPF_JLT | BPF_K, .dst_reg = BPF_REG_0, .off = -2, .imm = 4},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	int ret;
+
+	if (id == PROBE_EVAL_BPF_LOOP) {
+		probe_detail(r, "libbpf_probe_bpf_helper(socket_filter, bpf_loop)");
+		ret = libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL);
+		if (ret < 0)
+			probe_fail_step(r, "helper probe", -ret);
+		else if (!ret)
+			probe_fail(r, ENOENT, "no bpf_loop() helper (5.17+)");
+		else
+			r->ok = true;
+		return;
+	}
+	probe_detail(r, "socket filter with a 4-pass bounded loop");
+	ret = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "uevscope_probe", "GPL", loop,
+			    sizeof(loop) / sizeof(loop[0]), NULL);
+	if (ret < 0) {
+		probe_fail_step(r, "load", -ret);
+		return;
+	}
+	close(ret);
+	r->ok = true;
+}
+
 void probe_fs_fact(struct probe_set *ps, struct probe_result *r, enum probe_id id)
 {
 	struct statfs st;

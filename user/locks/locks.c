@@ -175,8 +175,14 @@ static int parse_args(int argc, char **argv, struct lk_args *a)
 
 static void say_setup(const struct locks_attached *la, bool seqnum_ok)
 {
-	fprintf(stderr, "uevscope: locks: timing lock contention via %s+contention_end\n",
-		la->tier);
+	if (strstr(la->tier, "contention_begin"))
+		fprintf(stderr, "uevscope: locks: timing lock contention via %s+contention_end\n",
+			la->tier);
+	else
+		fprintf(stderr,
+			"uevscope: locks: timing lock contention via %s+its return (mutexes only: "
+			"this kernel has no contention tracepoints, 5.19+)\n",
+			la->tier);
 	if (la->churn)
 		fputs("uevscope: locks: netns churn counted via tp_btf/kmem_cache_alloc+"
 		      "kmem_cache_free: every struct net allocated and freed (kernels with "

@@ -24,6 +24,8 @@
 static const struct tier_progs tiers[] = {
     {PROBE_TP_BTF_CONTENTION_BEGIN, {"contention_begin_btf", "contention_end_btf"}},
     {PROBE_RAW_TP_CONTENTION_BEGIN, {"contention_begin_raw", "contention_end_raw"}},
+    {PROBE_FEXIT_MUTEX_SLOWPATH, {"mutex_slow_entry", "mutex_slow_exit"}},
+    {PROBE_KPROBE_MUTEX_SLOWPATH, {"mutex_slow_kprobe", "mutex_slow_kretprobe"}},
     {PROBE_TP_BTF_KMEM_CACHE_ALLOC, {"net_alloc_btf", "net_free_btf"}},
     {PROBE_TP_BTF_SK_DATA_READY, {"walk_btf"}},
     {PROBE_RAW_TP_SK_DATA_READY, {"walk_raw"}},
@@ -57,7 +59,8 @@ enum locks_tier_kind locks_tier_kind(const char *name)
 {
 	int id = probe_id_by_name(name);
 
-	if (id == PROBE_TP_BTF_CONTENTION_BEGIN || id == PROBE_RAW_TP_CONTENTION_BEGIN)
+	if (id == PROBE_TP_BTF_CONTENTION_BEGIN || id == PROBE_RAW_TP_CONTENTION_BEGIN ||
+	    id == PROBE_FEXIT_MUTEX_SLOWPATH || id == PROBE_KPROBE_MUTEX_SLOWPATH)
 		return LOCKS_TIER_CONTENTION;
 	if (id == PROBE_FEXIT_NETLINK_BROADCAST || id == PROBE_KPROBE_NETLINK_BROADCAST)
 		return LOCKS_TIER_BROADCAST;

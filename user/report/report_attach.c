@@ -23,6 +23,8 @@ static const struct tier_progs tiers[] = {
     {PROBE_RAW_TP_SK_DATA_READY, {"report_raw_tp"}},
     {PROBE_FENTRY_NETLINK_SENDSKB, {"report_sendskb_fentry"}},
     {PROBE_KPROBE_NETLINK_SENDSKB, {"report_sendskb_kprobe"}},
+    {PROBE_FENTRY_SOCK_DEF_READABLE, {"report_readable_fentry"}},
+    {PROBE_KPROBE_SOCK_DEF_READABLE, {"report_readable_kprobe"}},
 };
 
 struct report_open_ctx {

@@ -66,3 +66,39 @@ else
 fi
 kill "$rh_pid" "$rn_pid" 2>/dev/null
 wait "$rh_pid" "$rn_pid" 2>/dev/null
+
+# The tiers for kernels without sk_data_ready and __netlink_sendskb (5.10), forced where this
+# kernel has the first choice too: the same exact per-netns counts.
+for tier in fentry/sock_def_readable kprobe/sock_def_readable; do
+	[ "$tier" = "$DELIVERY_TIER" ] && continue
+	if [ "$(works "$tier")" != yes ]; then
+		skip "report: tier $tier" "not available on this kernel: $(why_not "$tier")"
+		continue
+	fi
+	start_listener rfh -- -q || fail "report: setup" "host listener: $(cat "$T/rfh.out")"
+	start_listener rfn unshare -n -- -q || fail "report: setup" "netns listener: $(cat "$T/rfn.out")"
+	"$UEVSCOPE" report --tier "$tier" --no-emission 1 >"$T/repf.out" 2>"$T/repf.err" &
+	repf_pid=$!
+	PIDS="$PIDS $repf_pid"
+	if wait_for "NETNS .*LISTENERS" "$T/repf.out" 600; then
+		fire_uevent "$(new_uuid)"
+		fire_uevent "$(new_uuid)"
+		sleep 2.5 # two intervals: every SEQNUM settled and read
+		kill -INT $repf_pid
+		wait $repf_pid
+		awk '/NETNS .*LISTENERS/ { n = NR } { line[NR] = $0 } END { for (i = n; i <= NR; i++) print line[i] }' \
+			"$T/repf.out" >"$T/repf.last"
+		got=$(awk -v a="$rfh_netns" -v b="$rfn_netns" 'NF >= 9 && ($1 == a || $1 == b) { print $1, $3, $4 }' \
+			"$T/repf.last" | sort | tr '\n' ' ')
+		want=$(printf '%s 1 2\n%s 1 2\n' "$rfh_netns" "$rfn_netns" | sort | tr '\n' ' ')
+		grep -q "aggregating uevent deliveries via $tier\$" "$T/repf.err" && [ "$got" = "$want" ] &&
+			pass "report: forced $tier: 2 uevents delivered in each of the 2 namespaces" ||
+			fail "report: forced $tier: 2 uevents delivered in each of the 2 namespaces" \
+				"want [$want] got [$got]: $(cat "$T/repf.err" "$T/repf.last")"
+	else
+		fail "report: forced $tier: starts" "$(cat "$T/repf.err")"
+		kill $repf_pid 2>/dev/null
+	fi
+	kill "$rfh_pid" "$rfn_pid" 2>/dev/null
+	wait "$rfh_pid" "$rfn_pid" 2>/dev/null
+done

@@ -36,13 +36,24 @@ enf_fire() {
 }
 start_listener enf_in unshare -n -- || fail "setup" "filter: netns listener"
 start_listener enf_out -- || fail "setup" "filter: host listener"
-timeout 120 "$UEVSCOPE" filter add --netns "$enf_in_netns" 'SUBSYSTEM=="mem"' deny >"$T/enf-add.out" 2>&1
+timeout 120 "$UEVSCOPE" filter add ${FORCE_EVAL:+--tier=$FORCE_EVAL} --netns "$enf_in_netns" 'SUBSYSTEM=="mem"' deny >"$T/enf-add.out" 2>&1
 rc=$?
 if [ $rc = 0 ] && grep -q "enforced by ${WANT_FILTER%%/*}" "$T/enf-add.out"; then
 	pass "filter: add chooses the $FT tier"
 else
 	fail "filter: add chooses the $FT tier" "exit $rc: $(cat "$T/enf-add.out")"
+	echo "--- uevscope -v filter add: the verifier's reasons"
+	"$UEVSCOPE" filter flush >/dev/null 2>&1
+	timeout 120 "$UEVSCOPE" -v filter add --netns "$enf_in_netns" deny 2>&1 | grep -v '^libbpf: \(prog\|sec\|map\|elf\|CO-RE\)' | grep -B8 'END PROG LOAD LOG\|refused' | head -60
+	"$UEVSCOPE" filter flush >/dev/null 2>&1
+	timeout 120 "$UEVSCOPE" filter add ${FORCE_EVAL:+--tier=$FORCE_EVAL} --netns "$enf_in_netns" 'SUBSYSTEM=="mem"' deny >/dev/null 2>&1
+	echo "---"
 fi
+# The evaluator build: bounded loops without bpf_loop() (5.17), or where --tier forced them.
+enf_eval=$("$UEVSCOPE" filter status | sed -n 's/^evaluator: //p')
+info "filter_eval=${enf_eval:-none}"
+[ "$enf_eval" = "$WANT_EVAL" ] && pass "filter: the evaluator is $WANT_EVAL${FORCE_EVAL:+ (forced)}" ||
+	fail "filter: the evaluator is $WANT_EVAL${FORCE_EVAL:+ (forced)}" "filter status says [$enf_eval]"
 [ -e "/sys/fs/bpf/uevscope/filter/$FPIN" ] && [ ! -e "/sys/fs/bpf/uevscope/filter/$FNOPIN" ] &&
 	pass "filter: the $FT program stays pinned ($FPIN)" ||
 	fail "filter: the $FT program stays pinned ($FPIN)" "$(ls /sys/fs/bpf/uevscope/filter)"
@@ -76,7 +87,7 @@ denied=$("$UEVSCOPE" filter status | awk '$1 == "1" && $4 == "netns='"$enf_in_ne
 
 # Deny everything in that netns: the LSM hook sees every socket, the injector's own
 # too, whose ack (a unicast, through the same hook) must still arrive.
-"$UEVSCOPE" filter add --netns "$enf_in_netns" deny >/dev/null 2>&1
+"$UEVSCOPE" filter add ${FORCE_EVAL:+--tier=$FORCE_EVAL} --netns "$enf_in_netns" deny >/dev/null 2>&1
 if command -v nsenter >/dev/null; then
 	nsenter -t "$enf_in_pid" -n "$H/uevinject" add /devices/virtual/uevtest/enf uevtest >"$T/enf-inj.out" 2>&1
 	rc=$?
@@ -102,8 +113,8 @@ if [ -n "$enf_root" ]; then
 	start_listener enf_cg sh "$T/enf-incg.sh" -- || fail "setup" "filter: listener in the cgroup"
 	start_listener enf_pid -- || fail "setup" "filter: listener for the pid scope"
 	start_listener enf_free -- || fail "setup" "filter: listener in no scope"
-	timeout 120 "$UEVSCOPE" filter add --cgroup "$CG" 'SUBSYSTEM=="mem"' deny >"$T/enf-scopes.out" 2>&1 &&
-		timeout 120 "$UEVSCOPE" filter add --pid "$enf_pid_pid" 'SUBSYSTEM=="mem"' deny \
+	timeout 120 "$UEVSCOPE" filter add ${FORCE_EVAL:+--tier=$FORCE_EVAL} --cgroup "$CG" 'SUBSYSTEM=="mem"' deny >"$T/enf-scopes.out" 2>&1 &&
+		timeout 120 "$UEVSCOPE" filter add ${FORCE_EVAL:+--tier=$FORCE_EVAL} --pid "$enf_pid_pid" 'SUBSYSTEM=="mem"' deny \
 			>>"$T/enf-scopes.out" 2>&1 || fail "setup" "filter: scoped rules: $(cat "$T/enf-scopes.out")"
 	enf_fire 2
 	wait_count "devpath=/devices/virtual/mem/null " "$T/enf_free.out" 2

@@ -23,8 +23,8 @@ else
 		got=$(count_lines "devpath=$3 " "$T/atk.out")
 		[ "$got" = 0 ] && pass "attacks: $2" || fail "attacks: $2" "the listener got $got, want 0"
 	}
-	timeout 120 "$UEVSCOPE" filter add --netns "$atk_netns" 'SUBSYSTEM=="bar"' deny >"$T/atk-add.out" 2>&1 &&
-		timeout 120 "$UEVSCOPE" filter add --netns "$atk_netns" 'UEVTAG=="evil"' deny \
+	timeout 120 "$UEVSCOPE" filter add ${FORCE_EVAL:+--tier=$FORCE_EVAL} --netns "$atk_netns" 'SUBSYSTEM=="bar"' deny >"$T/atk-add.out" 2>&1 &&
+		timeout 120 "$UEVSCOPE" filter add ${FORCE_EVAL:+--tier=$FORCE_EVAL} --netns "$atk_netns" 'UEVTAG=="evil"' deny \
 			>>"$T/atk-add.out" 2>&1 || fail "setup" "attacks: $(cat "$T/atk-add.out")"
 	atk_craft 'ab@/\x02' ACTION=add DEVPATH=/devices/virtual/bar/fake SUBSYSTEM=bar
 	atk_verdict c1 "a fake ack (bytes 4-5 02 00) is denied" /devices/virtual/bar/fake
