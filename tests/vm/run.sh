@@ -226,14 +226,15 @@ run_qemu() {
 	: >"$log"
 	# bpf in lsm= makes BPF LSM programs run (6.12 leaves it out by default);
 	# quiet and loglevel keep kernel lines out of the test output;
-# usage: [VM_KERNELS="5.10 6.1 6.12 sid"] [VM_NOLSM=1|0] [VM_NOLSM_SERIES="6.1 6.12"]
-#        [VM_PARTS="A B"] [VM_ACCEL=auto|kvm|tcg] [VM_TIMEOUT=SECS]
+	# no_timer_check: on a loaded host TCG can be too slow for the boot-time
+	# check of the timer interrupt, and 6.1 then panics ("IO-APIC + timer
+	# doesn't work!") before the tests begin.
 	qemu-system-x86_64 -accel "$2" -m 1024 -smp 2 -display none -no-reboot \
 		-monitor none -serial "file:$log" \
 		-kernel "$VM/kernels/${1%-nolsm}/vmlinuz" -initrd "$VM/initramfs.cpio.gz" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=3 no_timer_check $(boot_args "$1") \
-# usage: [VM_KERNELS="5.10 6.1 6.12 sid"] [VM_NOLSM=1|0] [VM_NOLSM_SERIES="6.1 6.12"]
-#        [VM_PARTS="A B"] [VM_ACCEL=auto|kvm|tcg] [VM_TIMEOUT=SECS]
+uevscope.label=$1 uevscope.delivery=$(expected_tier "$1") uevscope.filter=$(expected_filter "$1") \
+uevscope.eval=$(expected_eval "$1") uevscope.force_eval=$(force_eval "$1")" \
 		</dev/null >"$qlog" 2>&1 &
 	qpid=$!
 	t0=$(date +%s)
