@@ -94,11 +94,11 @@ TOL=$(awk -F, -v cal="$CAL" '$1 == cal && !a { a = $6; next } END { d = ($6 - a)
 
 echo "workload: bench/lock-storm.sh, CHURNERS=0, WRITERS=${WRITERS:-2}, ${DUR}s per size; $(uname -r), $(nproc) CPUs; tolerance $TOL (twice the on-CPU walk's spread between the two runs of $CAL)"
 echo
-echo "| listening netns | walks | uevents/s | bound sockets | walk (measured) | on CPU | off CPU | wake-ups per step | step without wake-up | one wake-up | linear from $first | as now from $CAL | asleep from $CAL | asleep within tolerance |"
+echo "| listening netns | walks | uevents/s | bound sockets | walk (measured) | on CPU | off CPU | wake-ups per step | step without wake-up | one wake-up | linear from $first | as now from $CAL | asleep from $CAL | asleep within tolerance (sizes above $CAL) |"
 echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-awk -F, -v tol="$TOL" 'NR > 1 {
+awk -F, -v tol="$TOL" -v cal="$CAL" 'NR > 1 {
 	us = 1000; e = ($15 - $5) / $5
-	ok = (e <= tol && e >= -tol) ? "yes" : "no"
+	ok = $1 <= cal ? "-" : (e <= tol && e >= -tol) ? "yes" : "no"
 	printf "| %s%s | %s | %s | %s | %.2f us | %.2f us | %.2f us | %.3f | %.0f ns | %.0f ns | %.2f us (%+.0f%%) | %.2f us (%+.0f%%) | %.2f us (%+.0f%%) | %s |\n",
 		$1, (NR == lines) ? " (repeat)" : "", $2, $3, $4, $5 / us, $6 / us, $7 / us, $10, $11, $12,
 		$13 / us, ($13 - $5) / $5 * 100, $14 / us, ($14 - $5) / $5 * 100, $15 / us, e * 100, ok
