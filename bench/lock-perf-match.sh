@@ -29,7 +29,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The storm outlives both tools: uevscope's load and perf's start lie inside it.
-STORM_ONLY=1 DURATION=$((DUR + 12)) "$HERE/lock-storm.sh" "$BUILD" >"$OUT/storm.out" 2>&1 &
+STORM_ONLY=1 DURATION=$((DUR + 30)) "$HERE/lock-storm.sh" "$BUILD" >"$OUT/storm.out" 2>&1 &
 STORM=$!
 i=0
 while ! grep -q "storm: running" "$OUT/storm.out" 2>/dev/null; do
@@ -37,10 +37,21 @@ while ! grep -q "storm: running" "$OUT/storm.out" 2>/dev/null; do
 	[ $i -lt 600 ] || { echo "lock-perf-match: the storm did not start" >&2; exit 1; }
 	sleep 0.1
 done
-perf lock record -k CLOCK_MONOTONIC -o "$OUT/perf.data" -a -- sleep $((DUR + 2)) \
+# uevscope first, perf once it is attached: on a loaded host its start-up took 6 s,
+# longer than perf recorded, and the window both saw shrank to 0.36 s (2026-12-02).
+"$BUILD/uevscope" locks -j -d "$DUR" --events "$OUT/events.txt" >"$OUT/locks.json" 2>"$OUT/locks.err" &
+UPID=$!
+i=0
+while ! grep -q "timing lock contention via" "$OUT/locks.err" 2>/dev/null; do
+	i=$((i + 1))
+	kill -0 "$UPID" 2>/dev/null && [ $i -lt 600 ] ||
+		{ echo "lock-perf-match: uevscope locks did not start: $(tail -1 "$OUT/locks.err")" >&2; exit 1; }
+	sleep 0.1
+done
+perf lock record -k CLOCK_MONOTONIC -o "$OUT/perf.data" -a -- sleep "$DUR" \
 	>/dev/null 2>"$OUT/perf.rec" &
 PERF=$!
-"$BUILD/uevscope" locks -j -d "$DUR" --events "$OUT/events.txt" >"$OUT/locks.json" 2>"$OUT/locks.err"
+wait "$UPID"
 rc=$?
 wait "$PERF"
 prc=$?
