@@ -294,10 +294,9 @@ static void build_views(struct lk_run *run, struct lk_report *r)
  * On-CPU time of the walks of one size against the wake-ups in them, least
  * squares: t = base + wake * k. Walks of one size differ in how many of their
  * listeners were asleep (woken) or still busy (not woken), so the slope is
- * the cost of one wake-up in the sender and base the walk with none. Taken
- * for the model from the largest size that has at least 100 walks.
+ * the cost of one wake-up in the sender and base the walk with none.
  */
-static void fit_wakes(struct lk_walk_view *w, struct lk_walk_size *sz)
+static void fit_wakes(struct lk_walk_size *sz)
 {
 	const struct lk_stat *on = sz->part[LOCKS_WALK_ON_CPU], *k = sz->part[LOCKS_WALK_WAKES];
 	const struct lk_stat *kk = sz->part[LOCKS_WALK_WAKES_SQ];
@@ -314,8 +313,6 @@ static void fit_wakes(struct lk_walk_view *w, struct lk_walk_size *sz)
 	skt = kt ? (double)kt->total_ns : 0;
 	sz->wakes_mean = sk / n;
 	sz->base_ns = st / n;
-	if (sz->nets > 1)
-		w->wakes_per_step = sz->wakes_mean / (sz->nets - 1);
 	var = n * skk - sk * sk;
 	/* A spread of at least one wake-up in ten walks, or the slope is noise. */
 	if (n < 100 || var < 0.1 * n * n)
@@ -328,9 +325,34 @@ static void fit_wakes(struct lk_walk_view *w, struct lk_walk_size *sz)
 		return;
 	}
 	sz->fit_ok = true;
-	if (sz->nets > 1) {
-		w->step_base_ns = sz->base_ns / (sz->nets - 1);
-		w->wake_ns = sz->wake_ns;
+}
+
+/*
+ * The model's b, w and f come from one size, the one with the most walks
+ * (with netns churn, walks of a few more or fewer namespaces are rare and
+ * their fits noisy): preferably one whose fit worked.
+ */
+static void pick_model(struct lk_walk_view *w)
+{
+	const struct lk_walk_size *best = NULL;
+
+	for (size_t i = 0; i < w->nsizes; i++) {
+		const struct lk_walk_size *sz = &w->sizes[i];
+		const struct lk_stat *on = sz->part[LOCKS_WALK_ON_CPU];
+
+		if (sz->nets < 2 || !on)
+			continue;
+		if (!best || (sz->fit_ok && !best->fit_ok) ||
+		    (sz->fit_ok == best->fit_ok &&
+		     on->count > best->part[LOCKS_WALK_ON_CPU]->count))
+			best = sz;
+	}
+	if (!best)
+		return;
+	w->wakes_per_step = best->wakes_mean / (best->nets - 1);
+	if (best->fit_ok) {
+		w->step_base_ns = best->base_ns / (best->nets - 1);
+		w->wake_ns = best->wake_ns;
 	}
 }
 
@@ -397,7 +419,8 @@ static void build_walk(struct lk_run *run, struct lk_report *r)
 	w->step_ns = steps ? (double)step_total / steps : 0;
 	w->step_on_ns = steps ? (double)step_on / steps : 0;
 	for (size_t i = 0; i < w->nsizes; i++)
-		fit_wakes(w, &w->sizes[i]);
+		fit_wakes(&w->sizes[i]);
+	pick_model(w);
 }
 
 static void count_bound(const struct uev_sock_info *info, void *ctx)
