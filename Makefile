@@ -98,6 +98,17 @@ bench: $(OUTPUT)/uevscope $(HELPER_BINS)
 bench-locks: $(OUTPUT)/uevscope $(HELPER_BINS)
 	bench/lock-storm.sh $(OUTPUT)
 
+# The walk under uevent_sock_mutex against listening namespaces, measured and predicted;
+# a CSV and (with gnuplot, make bench-deps) a PNG in bench/results/.
+.PHONY: bench-walk bench-deps
+bench-walk: $(OUTPUT)/uevscope $(HELPER_BINS)
+	flock /run/lock/uevscope-tests.lock bench/lock-walk-scale.sh $(OUTPUT)
+
+# What only the benches use: gnuplot draws bench/results/*.png.
+BENCH_DEPS := gnuplot-nox
+bench-deps:
+	$(call apt_install,$(BENCH_DEPS),--no-install-recommends)
+
 # uevscope export attached, then scraped 10 times a second, against a baseline.
 .PHONY: bench-export
 bench-export: $(OUTPUT)/uevscope $(HELPER_BINS)

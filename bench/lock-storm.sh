@@ -15,6 +15,16 @@
 #   INSTALL=1      apt-get install libbpf-tools and linux-perf when missing
 #   STORM_ONLY=1   just the workload, for DURATION seconds, no measurement
 #                  (the integration tests drive it this way)
+#   LISTEN_OPTS=   more uevlisten options for the standing listeners ("-I 10":
+#                  listeners that drain every 10 ms and are never woken)
+#   PIN=split      writers on CPU 0, standing listeners on the other CPUs
+#   PACED=1        writers that sleep 2 ms after each uevent: the listeners
+#                  keep up and sleep, so every delivery wakes one
+#   DARK=0         uevent listeners in network namespaces owned by a user
+#                  namespace of their own (unshare -Urn): bound to the uevent
+#                  group, so on the kernel's one list of bound uevent sockets
+#                  that every netlink_broadcast() scans, but sent no kernel
+#                  uevent (such a netns is not on uevent_sock_list)
 set -u
 BUILD=${1:-build}
 H=$BUILD/tests
@@ -27,6 +37,12 @@ TOOLS=${TOOLS:-uevscope klockstat perf}
 [ "$(id -u)" = 0 ] || { echo "lock-storm: needs root (namespaces, BPF)" >&2; exit 1; }
 [ -x "$H/uevgen" ] && [ -x "$H/uevlisten" ] || { echo "lock-storm: build first: make $H/uevgen $H/uevlisten" >&2; exit 1; }
 
+LPIN=""
+WPIN=""
+if [ "${PIN:-}" = split ]; then
+	LPIN="taskset -c 1-$(($(nproc) - 1))"
+	WPIN="taskset -c 0"
+fi
 OUT=$(mktemp -d /tmp/uevscope-storm.XXXXXX)
 NSPFX=uevstorm$$_
 STANDING=""
@@ -59,11 +75,20 @@ while [ $i -lt "$NAMESPACES" ]; do
 	ip netns add "$NSPFX$i" || exit 1
 	l=0
 	while [ $l -lt "$LISTENERS" ]; do
-		ip netns exec "$NSPFX$i" "$H/uevlisten" -q -b 4194304 >/dev/null 2>&1 &
+		# shellcheck disable=SC2086 # LPIN and LISTEN_OPTS are word lists
+		ip netns exec "$NSPFX$i" $LPIN "$H/uevlisten" -q -b 4194304 ${LISTEN_OPTS:-} \
+			>/dev/null 2>&1 &
 		STANDING="$STANDING $!"
 		l=$((l + 1))
 	done
 	i=$((i + 1))
+done
+
+d=0
+while [ $d -lt "${DARK:-0}" ]; do
+	unshare -Urn "$H/uevlisten" -q >/dev/null 2>&1 &
+	STANDING="$STANDING $!"
+	d=$((d + 1))
 done
 
 # start_workers SECONDS: churners and writers for that long.
@@ -81,7 +106,14 @@ start_workers() {
 	done
 	w=0
 	while [ $w -lt "$WRITERS" ]; do
-		"$H/uevgen" -d "$1" >"$OUT/gen$w.out" 2>&1 &
+		if [ -n "${PACED:-}" ]; then
+			(while [ "$(date +%s)" -lt $end ]; do
+				echo change >/sys/class/mem/null/uevent
+				sleep 0.002
+			done) &
+		else
+			$WPIN "$H/uevgen" -d "$1" >"$OUT/gen$w.out" 2>&1 &
+		fi
 		WORKERS="$WORKERS $!"
 		w=$((w + 1))
 	done

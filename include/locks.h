@@ -92,6 +92,35 @@ struct locks_waiter_key {
 };
 
 /*
+ * The walk statistics map (walk_stats) is keyed by LOCKS_WALK_KEY(part,
+ * namespaces): the walk's time from first to last delivery (ALL), that time
+ * with the sender on CPU (ON_CPU: ALL minus OFF_CPU, every walk) and off CPU
+ * (OFF_CPU: walks that lost the CPU at least once), and the time off CPU by
+ * the way the sender left it, each over the walks where it happened.
+ */
+enum locks_walk_part {
+	LOCKS_WALK_PREEMPTED, /* sched_switch with preempt set */
+	LOCKS_WALK_YIELDED,   /* runnable, not preempted: yield() or a reschedule */
+	LOCKS_WALK_SLEPT,     /* blocked (a sleeping allocation, another lock) */
+	LOCKS_WALK_ALL,
+	LOCKS_WALK_ON_CPU,
+	LOCKS_WALK_OFF_CPU,
+	/*
+	 * Sums over every walk, in total_ns (count = walks): k, the tasks the
+	 * sender woke in it; k * k; k * its time on CPU. From them user space
+	 * fits the on-CPU time as a + w * k (least squares): w is one wake-up.
+	 */
+	LOCKS_WALK_WAKES,
+	LOCKS_WALK_WAKES_SQ,
+	LOCKS_WALK_WAKES_X_ON,
+	LOCKS_WALK__PARTS
+};
+
+#define LOCKS_WALK_KEY(part, nets) ((__u32)(part) << 16 | (nets))
+#define LOCKS_WALK_KEY_PART(key)   ((key) >> 16)
+#define LOCKS_WALK_KEY_NETS(key)   ((key)&0xffff)
+
+/*
  * One event of --events, streamed through a ring buffer with
  * CLOCK_MONOTONIC (bpf_ktime_get_ns()) times: a contention from its first
  * contention_begin to its contention_end, or a broadcast walk from the first
@@ -103,13 +132,18 @@ enum locks_event_kind { LOCKS_EV_CONTENTION = 1, LOCKS_EV_WALK = 2 };
 struct locks_event {
 	__u64 begin_ns;
 	__u64 end_ns;
-	__u64 lock; /* the lock's address; 0 for a walk */
+	__u64 lock; /* the lock's address; for a walk, the ns its sender was off CPU in it */
 	__u32 tid;
 	__s32 stack_id; /* < 0: capture failed (-errno) */
-	__u32 flags;	/* LOCKS_F_* seen at contention_begin */
-	__u16 kind;	/* enum locks_event_kind */
-	__u16 arg;	/* walk: namespaces reached (capped at 65535) */
-	__u32 gen;	/* the report generation it was recorded in (0: before the start) */
+	/*
+	 * LOCKS_F_* seen at contention_begin; for a walk, the sender's switches
+	 * out in it: preempted (bits 0-9), yielded (10-19), slept (20-29), each
+	 * capped at 1023
+	 */
+	__u32 flags;
+	__u16 kind; /* enum locks_event_kind */
+	__u16 arg;  /* walk: namespaces reached (capped at 65535) */
+	__u32 gen;  /* the report generation it was recorded in (0: before the start) */
 	__u32 pad;
 };
 

@@ -2,15 +2,17 @@
 /*
  * uevlisten - minimal NETLINK_KOBJECT_UEVENT listener for uevscope tests.
  *
- * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-p] [-B] [-F] [-L] [-K]
- *                  [--own-filter] [--try-detach]
+ * Usage: uevlisten [-b RCVBUF] [-n COUNT] [-t IDLE_MS] [-P] [-q] [-S] [-p] [-B] [-I MS] [-F] [-L]
+ *                  [-K] [--own-filter] [--try-detach]
  *
  * Prints "ready pid= portid= ino= netns= rcvbuf=" once the socket is bound, then one line per
  * uevent (-p: followed by "props" and every KEY=VALUE, space-separated), then
  * "total= enobufs= drops=" when it stops. -B never sleeps: it polls the socket in a loop, as a
  * reader busy in recv() on another core, which can dequeue a message before a program at
- * sk_data_ready reads it. (COUNT reached, IDLE_MS without a
- * message, SIGTERM or SIGINT). -P waits for SIGUSR1 before reading at all, so a small -b
+ * sk_data_ready reads it. -I MS drains the socket every MS milliseconds and sleeps in between
+ * without waiting on it: never on the socket's wait queue, so a delivery wakes nobody (the
+ * locks benches compare such listeners with ones blocked in recv()). (COUNT reached, IDLE_MS
+ * without a message, SIGTERM or SIGINT). -P waits for SIGUSR1 before reading at all, so a small -b
  * buffer can be overrun on purpose. -F attaches a classic BPF socket filter that accepts every
  * message (SO_ATTACH_FILTER), -L then locks it (SO_LOCK_FILTER), for `uevscope listeners`.
  * -K forks a child that only keeps the socket open (a socket two processes hold) and dies
@@ -199,7 +201,7 @@ static long long read_drops(int fd)
 
 int main(int argc, char **argv)
 {
-	long long rcvbuf_req = -1, count = 0, idle_ms = -1, total = 0, enobufs = 0;
+	long long rcvbuf_req = -1, count = 0, idle_ms = -1, total = 0, enobufs = 0, every_ms = 0;
 	int paused = 0, quiet = 0, seq_only = 0, props = 0, busy = 0, filter = 0, lock = 0,
 	    keeper = 0, detach_opt = 0;
 	static const struct option longopts[] = {
@@ -217,7 +219,7 @@ int main(int argc, char **argv)
 	int fd, opt, rcvbuf = 0;
 	long long deadline;
 
-	while ((opt = getopt_long(argc, argv, "b:n:t:PqSpBFLK", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "b:n:t:PqSpBI:FLK", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 256:
 			detach_opt = 1;
@@ -245,6 +247,9 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			busy = 1;
+			break;
+		case 'I':
+			every_ms = parse_num(optarg, "MS");
 			break;
 		case 'F':
 			filter = 1;
@@ -426,6 +431,16 @@ int main(int argc, char **argv)
 				if (left <= 0)
 					break;
 				timeout = left > INT32_MAX ? INT32_MAX : (int)left;
+			}
+			if (every_ms > 0) {
+				/* A sleep on no file: nothing for sk_data_ready to wake. */
+				long long nap =
+				    timeout >= 0 && timeout < every_ms ? timeout : every_ms;
+
+				ts.tv_sec = nap / 1000;
+				ts.tv_nsec = (nap % 1000) * 1000000L;
+				ppoll(NULL, 0, &ts, &wait_mask);
+				continue;
 			}
 			ts.tv_sec = timeout / 1000;
 			ts.tv_nsec = (timeout % 1000) * 1000000L;

@@ -106,10 +106,19 @@ else
 	bad=$(jq '.walk | select(.max_ns < .mean_ns or ([.hist[].count] | add) != .count or .per_namespace_ns <= 0 or (.what_if | length) != 3)' "$T/walk.json")
 	[ -z "$bad" ] && pass "walk histogram sums to the count, a time per namespace and three what-if figures" ||
 		fail "walk histogram sums to the count, a time per namespace and three what-if figures" "$bad"
-	# The what-if line: the time now is the step times the namespaces after the first.
-	ok=$(jq '.walk | (.what_if[0].hold_ns - .per_namespace_ns * (.namespaces_mean - 1)) | fabs < 2' "$T/walk.json")
-	[ "$ok" = true ] && pass "what-if: held now = time per namespace x (namespaces - 1)" ||
-		fail "what-if: held now = time per namespace x (namespaces - 1)" "$(jq -c .walk.what_if "$T/walk.json")"
+	# The what-if line: the time now is the on-CPU step (fitted as b + f w when the
+	# wake-ups allow a fit) times the namespaces after the first.
+	ok=$(jq '.walk | (if .wakeup_ns then .per_namespace_without_wakeups_ns + .wakeups_per_namespace * .wakeup_ns
+		else .per_namespace_on_cpu_ns end) as $s | (.what_if[0].hold_ns - $s * (.namespaces_mean - 1)) | fabs < 2' "$T/walk.json")
+	[ "$ok" = true ] && pass "what-if: held now = on-CPU time per namespace x (namespaces - 1)" ||
+		fail "what-if: held now = on-CPU time per namespace x (namespaces - 1)" "$(jq -c .walk.what_if "$T/walk.json")"
+	# Every walk's time is split in two: on CPU (every walk) and off CPU (the walks that lost it),
+	# and the time off CPU is the sum of its ways (preempted, yielded, slept).
+	bad=$(jq -c '.walk.by_namespaces[] | select(.on_cpu.count != .count or
+		.on_cpu.total_ns + .off_cpu.total_ns != .total_ns or
+		.preempted.total_ns + .yielded.total_ns + .slept.total_ns < .off_cpu.total_ns)' "$T/walk.json")
+	[ -z "$bad" ] && pass "walk time = on CPU + off CPU, off CPU = preempted + yielded + slept, per size" ||
+		fail "walk time = on CPU + off CPU, off CPU = preempted + yielded + slept, per size" "$bad"
 fi
 for n in $NS1 $NS2 $NS3; do eval "kill \$l_${n}_pid" 2>/dev/null; done
 

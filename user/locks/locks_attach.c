@@ -27,8 +27,8 @@ static const struct tier_progs tiers[] = {
     {PROBE_FEXIT_MUTEX_SLOWPATH, {"mutex_slow_entry", "mutex_slow_exit"}},
     {PROBE_KPROBE_MUTEX_SLOWPATH, {"mutex_slow_kprobe", "mutex_slow_kretprobe"}},
     {PROBE_TP_BTF_KMEM_CACHE_ALLOC, {"net_alloc_btf", "net_free_btf"}},
-    {PROBE_TP_BTF_SK_DATA_READY, {"walk_btf"}},
-    {PROBE_RAW_TP_SK_DATA_READY, {"walk_raw"}},
+    {PROBE_TP_BTF_SK_DATA_READY, {"walk_btf", "walk_switch_btf", "walk_waking_btf"}},
+    {PROBE_RAW_TP_SK_DATA_READY, {"walk_raw", "walk_switch_raw", "walk_waking_raw"}},
 };
 
 static struct bpf_object_skeleton *open_locks(void *ctx)

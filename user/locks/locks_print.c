@@ -150,12 +150,52 @@ static const double whatif_scale[] = {1, 2, 4};
 
 static double walk_nets_mean(const struct lk_walk_view *w)
 {
-	return w->all.count ? (double)w->nets_sum / w->all.count : 0;
+	return w->part[LOCKS_WALK_ALL].count ? (double)w->nets_sum / w->part[LOCKS_WALK_ALL].count
+					     : 0;
+}
+
+static const char *const off_how[] = {"preempted", "yielded", "slept"};
+
+/* Where the walk's time went: on CPU (the walk's own work) and off CPU, by how. */
+static void text_walk_parts(struct strbuf *out, const struct lk_walk_view *w)
+{
+	const struct lk_stat *all = &w->part[LOCKS_WALK_ALL], *off = &w->part[LOCKS_WALK_OFF_CPU];
+
+	sb_puts(out, "    on CPU: mean ");
+	put_ns(out, mean_ns(&w->part[LOCKS_WALK_ON_CPU]));
+	if (w->step_on_ns > 0) {
+		sb_puts(out, ", per namespace ");
+		put_ns(out, (uint64_t)(w->step_on_ns + 0.5));
+	}
+	sb_printf(out, "; off CPU: %.1f%% of the walk time, in %llu walks of %llu",
+		  all->total_ns ? 100.0 * off->total_ns / all->total_ns : 0.0,
+		  (unsigned long long)off->count, (unsigned long long)all->count);
+	for (int p = LOCKS_WALK_PREEMPTED; p <= LOCKS_WALK_SLEPT; p++) {
+		if (!w->part[p].count)
+			continue;
+		sb_printf(out, "; %s in %llu (", off_how[p], (unsigned long long)w->part[p].count);
+		put_ns(out, w->part[p].total_ns);
+		sb_putc(out, ')');
+	}
+	sb_printf(out, "\n    wake-ups: %.3f per namespace step", w->wakes_per_step);
+	if (w->wake_ns > 0) {
+		sb_puts(out, ", one costs ");
+		put_ns(out, (uint64_t)(w->wake_ns + 0.5));
+		sb_puts(out, ", step without one ");
+		put_ns(out, (uint64_t)(w->step_base_ns + 0.5));
+	} else {
+		sb_puts(out, " (too even to fit their cost)");
+	}
+	if (w->bound >= 0)
+		sb_printf(out, "; every step scans the %d bound uevent sockets of the host",
+			  w->bound);
+	sb_putc(out, '\n');
 }
 
 static void text_walk(struct strbuf *out, const struct lk_report *r)
 {
 	const struct lk_walk_view *w = &r->walk;
+	const struct lk_stat *all = &w->part[LOCKS_WALK_ALL];
 	double nets = walk_nets_mean(w);
 
 	if (!w->tier) {
@@ -165,31 +205,40 @@ static void text_walk(struct strbuf *out, const struct lk_report *r)
 	sb_printf(out,
 		  "walk (%s, first to last delivery of one kernel uevent by its sender): "
 		  "%llu walks, %.1f namespaces each (max %u)",
-		  w->tier, (unsigned long long)w->all.count, nets, w->nets_max);
-	if (!w->all.count) {
+		  w->tier, (unsigned long long)all->count, nets, w->nets_max);
+	if (!all->count) {
 		sb_putc(out, '\n');
 		return;
 	}
 	sb_puts(out, ", total ");
-	put_ns(out, w->all.total_ns);
+	put_ns(out, all->total_ns);
 	sb_puts(out, ", max ");
-	put_ns(out, w->all.max_ns);
+	put_ns(out, all->max_ns);
 	sb_puts(out, ", mean ");
-	put_ns(out, mean_ns(&w->all));
+	put_ns(out, mean_ns(all));
 	if (w->step_ns > 0) {
 		sb_puts(out, "; per namespace ");
 		put_ns(out, (uint64_t)(w->step_ns + 0.5));
 	}
-	sb_puts(out, "\n    walk time histogram:\n");
-	text_hist(out, &w->all);
-	if (w->step_ns <= 0)
+	sb_putc(out, '\n');
+	text_walk_parts(out, w);
+	sb_puts(out, "    walk time histogram:\n");
+	text_hist(out, all);
+	if (w->step_on_ns <= 0)
 		return;
-	sb_puts(out, "    what-if, uevent_sock_mutex held per uevent for its walk:");
+	sb_puts(out,
+		"    what-if, uevent_sock_mutex held per uevent for its walk (on CPU; wake-ups as "
+		"now .. every listener asleep):");
 	for (size_t i = 0; i < ARRAY_SIZE(whatif_scale); i++) {
-		double n = nets * whatif_scale[i], hold = lk_walk_predict_ns(w, n);
+		double n = nets * whatif_scale[i], hold = lk_walk_predict_ns(w, n, false);
+		double most = lk_walk_predict_ns(w, n, true);
 
 		sb_printf(out, "%s %.0f namespaces ", i ? ";" : "", n);
 		put_ns(out, (uint64_t)(hold + 0.5));
+		if (most > hold) {
+			sb_puts(out, " .. ");
+			put_ns(out, (uint64_t)(most + 0.5));
+		}
 		if (r->seqnum_ok && r->seconds > 0)
 			sb_printf(out, " (%.1f%% of the time at %.0f uevents/s)",
 				  100.0 * hold * 1e-9 * r->uevents / r->seconds,
@@ -370,6 +419,28 @@ static void json_rate(struct json_writer *w, const char *key, uint64_t n, double
 	jw_numf(w, key, "%.1f", seconds > 0 ? n / seconds : 0.0);
 }
 
+static const char *const part_keys[LOCKS_WALK__PARTS] = {
+    [LOCKS_WALK_ON_CPU] = "on_cpu",	  [LOCKS_WALK_OFF_CPU] = "off_cpu",
+    [LOCKS_WALK_PREEMPTED] = "preempted", [LOCKS_WALK_YIELDED] = "yielded",
+    [LOCKS_WALK_SLEPT] = "slept",
+};
+
+/* The parts of a walk's time (LOCKS_WALK_ALL is the walk's own object). */
+static void json_walk_parts(struct json_writer *w, const struct lk_stat *const *parts,
+			    const struct lk_stat *sums)
+{
+	for (int p = 0; p < LOCKS_WALK__PARTS; p++) {
+		const struct lk_stat *st = parts ? parts[p] : &sums[p];
+		static const struct lk_stat none;
+
+		if (!part_keys[p])
+			continue;
+		jw_object(w, part_keys[p]);
+		json_stat(w, st ? st : &none);
+		jw_object_end(w);
+	}
+}
+
 static void json_walk(struct json_writer *w, const struct lk_report *r)
 {
 	const struct lk_walk_view *v = &r->walk;
@@ -381,26 +452,54 @@ static void json_walk(struct json_writer *w, const struct lk_report *r)
 	}
 	jw_object(w, "walk");
 	jw_str(w, "tier", v->tier);
-	json_stat(w, &v->all);
+	json_stat(w, &v->part[LOCKS_WALK_ALL]);
 	jw_numf(w, "namespaces_mean", "%.2f", nets);
 	jw_u64(w, "namespaces_max", v->nets_max);
 	jw_numf(w, "per_namespace_ns", "%.1f", v->step_ns);
-	json_hist(w, &v->all);
+	jw_numf(w, "per_namespace_on_cpu_ns", "%.1f", v->step_on_ns);
+	if (v->wake_ns > 0) {
+		jw_numf(w, "per_namespace_without_wakeups_ns", "%.1f", v->step_base_ns);
+		jw_numf(w, "wakeup_ns", "%.1f", v->wake_ns);
+	} else {
+		jw_null(w, "per_namespace_without_wakeups_ns");
+		jw_null(w, "wakeup_ns");
+	}
+	jw_numf(w, "wakeups_per_namespace", "%.3f", v->wakes_per_step);
+	if (v->bound >= 0)
+		jw_u64(w, "bound_sockets", (uint64_t)v->bound);
+	else
+		jw_null(w, "bound_sockets");
+	json_hist(w, &v->part[LOCKS_WALK_ALL]);
+	json_walk_parts(w, NULL, v->part);
 	jw_array(w, "by_namespaces");
 	for (size_t i = 0; i < v->nsizes; i++) {
+		static const struct lk_stat none;
+		const struct lk_stat *st = v->sizes[i].part[LOCKS_WALK_ALL];
+
 		jw_object(w, NULL);
 		jw_u64(w, "namespaces", v->sizes[i].nets);
-		json_stat(w, v->sizes[i].st);
+		json_stat(w, st ? st : &none);
+		json_walk_parts(w, v->sizes[i].part, NULL);
+		jw_numf(w, "wakeups_mean", "%.2f", v->sizes[i].wakes_mean);
+		if (v->sizes[i].fit_ok) {
+			jw_numf(w, "on_cpu_without_wakeups_ns", "%.0f", v->sizes[i].base_ns);
+			jw_numf(w, "wakeup_ns", "%.1f", v->sizes[i].wake_ns);
+		} else {
+			jw_null(w, "on_cpu_without_wakeups_ns");
+			jw_null(w, "wakeup_ns");
+		}
 		jw_object_end(w);
 	}
 	jw_array_end(w);
 	jw_array(w, "what_if");
-	for (size_t i = 0; v->step_ns > 0 && i < ARRAY_SIZE(whatif_scale); i++) {
-		double n = nets * whatif_scale[i], hold = lk_walk_predict_ns(v, n);
+	for (size_t i = 0; v->step_on_ns > 0 && i < ARRAY_SIZE(whatif_scale); i++) {
+		double n = nets * whatif_scale[i], hold = lk_walk_predict_ns(v, n, false);
+		double most = lk_walk_predict_ns(v, n, true);
 
 		jw_object(w, NULL);
 		jw_numf(w, "namespaces", "%.1f", n);
 		jw_numf(w, "hold_ns", "%.0f", hold);
+		jw_numf(w, "hold_asleep_ns", "%.0f", most);
 		if (r->seqnum_ok && r->seconds > 0)
 			jw_numf(w, "busy_fraction", "%.4f", hold * 1e-9 * r->uevents / r->seconds);
 		else

@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "procfs.h"
+#include "socks.h"
 #include "locks_print.h"
 #include "locks_report.h"
 #include "locks.skel.h"
@@ -126,6 +127,9 @@ int lk_run_open(struct lk_run *run, const struct lk_args *args)
 		return EXIT_ENV;
 	}
 	run->args = args;
+	/* The sockets every broadcast scans are counted at each report (walks only). */
+	if (run->la.walk_tier)
+		run->socks = socks_open();
 	lk_run_start(run);
 	return EXIT_OK;
 }
@@ -287,46 +291,157 @@ static void build_views(struct lk_run *run, struct lk_report *r)
 }
 
 /*
+ * On-CPU time of the walks of one size against the wake-ups in them, least
+ * squares: t = base + wake * k. Walks of one size differ in how many of their
+ * listeners were asleep (woken) or still busy (not woken), so the slope is
+ * the cost of one wake-up in the sender and base the walk with none.
+ */
+static void fit_wakes(struct lk_walk_size *sz)
+{
+	const struct lk_stat *on = sz->part[LOCKS_WALK_ON_CPU], *k = sz->part[LOCKS_WALK_WAKES];
+	const struct lk_stat *kk = sz->part[LOCKS_WALK_WAKES_SQ];
+	const struct lk_stat *kt = sz->part[LOCKS_WALK_WAKES_X_ON];
+	double n, sk, skk, st, skt, var;
+
+	sz->wake_ns = -1;
+	if (!on || !on->count)
+		return;
+	n = (double)on->count;
+	st = (double)on->total_ns;
+	sk = k ? (double)k->total_ns : 0;
+	skk = kk ? (double)kk->total_ns : 0;
+	skt = kt ? (double)kt->total_ns : 0;
+	sz->wakes_mean = sk / n;
+	sz->base_ns = st / n;
+	var = n * skk - sk * sk;
+	/* A spread of at least one wake-up in ten walks, or the slope is noise. */
+	if (n < 100 || var < 0.1 * n * n)
+		return;
+	sz->wake_ns = (n * skt - sk * st) / var;
+	sz->base_ns = (st - sz->wake_ns * sk) / n;
+	if (sz->wake_ns < 0 || sz->base_ns < 0) { /* not a cost: no fit */
+		sz->wake_ns = -1;
+		sz->base_ns = st / n;
+		return;
+	}
+	sz->fit_ok = true;
+}
+
+/*
+ * The model's b, w and f come from one size, the one with the most walks
+ * (with netns churn, walks of a few more or fewer namespaces are rare and
+ * their fits noisy): preferably one whose fit worked.
+ */
+static void pick_model(struct lk_walk_view *w)
+{
+	const struct lk_walk_size *best = NULL;
+
+	for (size_t i = 0; i < w->nsizes; i++) {
+		const struct lk_walk_size *sz = &w->sizes[i];
+		const struct lk_stat *on = sz->part[LOCKS_WALK_ON_CPU];
+
+		if (sz->nets < 2 || !on)
+			continue;
+		if (!best || (sz->fit_ok && !best->fit_ok) ||
+		    (sz->fit_ok == best->fit_ok &&
+		     on->count > best->part[LOCKS_WALK_ON_CPU]->count))
+			best = sz;
+	}
+	if (!best)
+		return;
+	w->wakes_per_step = best->wakes_mean / (best->nets - 1);
+	if (best->fit_ok) {
+		w->step_base_ns = best->base_ns / (best->nets - 1);
+		w->wake_ns = best->wake_ns;
+	}
+}
+
+/*
  * The walks by size, and the step from one namespace's delivery to the
  * next: the walk time over the namespaces after the first, summed over
- * walks of two namespaces or more.
+ * walks of two namespaces or more; the same for the time on CPU.
  */
 static void build_walk(struct lk_run *run, struct lk_report *r)
 {
 	struct lk_walk_view *w = &r->walk;
 	const struct lk_table *t = &run->cur.walks;
-	uint64_t steps = 0, step_total = 0;
+	uint64_t steps = 0, step_total = 0, step_on = 0;
 
 	w->tier = run->la.walk_tier;
 	if (!w->tier || !t->n || !(w->sizes = calloc(t->n, sizeof(*w->sizes))))
 		return;
 	for (size_t i = 0; i < t->n; i++) { /* the table is sorted by key bytes, not by value */
-		uint32_t nets;
+		uint32_t key, nets, part;
 		size_t j;
 
-		memcpy(&nets, t->e[i].key, sizeof(nets));
-		for (j = w->nsizes; j > 0 && w->sizes[j - 1].nets > nets; j--)
-			w->sizes[j] = w->sizes[j - 1];
-		w->sizes[j].nets = nets;
-		w->sizes[j].st = &t->e[i].st;
-		w->nsizes++;
+		memcpy(&key, t->e[i].key, sizeof(key));
+		nets = LOCKS_WALK_KEY_NETS(key);
+		part = LOCKS_WALK_KEY_PART(key);
+		if (part >= LOCKS_WALK__PARTS)
+			continue;
+		for (j = 0; j < w->nsizes && w->sizes[j].nets < nets; j++)
+			;
+		if (j == w->nsizes || w->sizes[j].nets != nets) {
+			memmove(&w->sizes[j + 1], &w->sizes[j],
+				(w->nsizes - j) * sizeof(*w->sizes));
+			memset(&w->sizes[j], 0, sizeof(*w->sizes));
+			w->sizes[j].nets = nets;
+			w->nsizes++;
+		}
+		w->sizes[j].part[part] = &t->e[i].st;
 	}
 	for (size_t i = 0; i < w->nsizes; i++) {
-		const struct lk_stat *st = w->sizes[i].st;
+		const struct lk_walk_size *sz = &w->sizes[i];
 
-		w->all.count += st->count;
-		w->all.total_ns += st->total_ns;
-		w->all.max_ns = st->max_ns > w->all.max_ns ? st->max_ns : w->all.max_ns;
-		for (int h = 0; h < LOCKS_HIST_SLOTS; h++)
-			w->all.hist[h] += st->hist[h];
-		w->nets_sum += (uint64_t)w->sizes[i].nets * st->count;
-		w->nets_max = w->sizes[i].nets;
-		if (w->sizes[i].nets > 1) {
-			steps += (uint64_t)(w->sizes[i].nets - 1) * st->count;
-			step_total += st->total_ns;
+		for (int p = 0; p < LOCKS_WALK__PARTS; p++) {
+			const struct lk_stat *st = sz->part[p];
+			struct lk_stat *all = &w->part[p];
+
+			if (!st)
+				continue;
+			all->count += st->count;
+			all->total_ns += st->total_ns;
+			all->max_ns = st->max_ns > all->max_ns ? st->max_ns : all->max_ns;
+			for (int h = 0; h < LOCKS_HIST_SLOTS; h++)
+				all->hist[h] += st->hist[h];
+		}
+		if (!sz->part[LOCKS_WALK_ALL])
+			continue;
+		w->nets_sum += (uint64_t)sz->nets * sz->part[LOCKS_WALK_ALL]->count;
+		w->nets_max = sz->nets;
+		if (sz->nets > 1) {
+			steps += (uint64_t)(sz->nets - 1) * sz->part[LOCKS_WALK_ALL]->count;
+			step_total += sz->part[LOCKS_WALK_ALL]->total_ns;
+			step_on +=
+			    sz->part[LOCKS_WALK_ON_CPU] ? sz->part[LOCKS_WALK_ON_CPU]->total_ns : 0;
 		}
 	}
 	w->step_ns = steps ? (double)step_total / steps : 0;
+	w->step_on_ns = steps ? (double)step_on / steps : 0;
+	for (size_t i = 0; i < w->nsizes; i++)
+		fit_wakes(&w->sizes[i]);
+	pick_model(w);
+}
+
+static void count_bound(const struct uev_sock_info *info, void *ctx)
+{
+	if (info->groups) /* subscribed: on the protocol's mc_list (netlink_update_subscriptions) */
+		++*(int *)ctx;
+}
+
+/*
+ * netlink_broadcast() (net/netlink/af_netlink.c) scans the one mc_list of
+ * NETLINK_KOBJECT_UEVENT, every subscribed socket of every network
+ * namespace, and skips those of other namespaces (do_one_broadcast()); a
+ * walk calls it once per listening namespace. So each step of a walk scans
+ * every bound uevent socket on the host, listening netns or not: -1 when
+ * they cannot be listed.
+ */
+static int bound_sockets(struct lk_run *run)
+{
+	int n = 0;
+
+	return run->socks && socks_list(run->socks, count_bound, &n) >= 0 ? n : -1;
 }
 
 static void free_views(struct lk_report *r)
@@ -364,6 +479,7 @@ void lk_run_collect(struct lk_run *run, struct lk_report *r, bool final)
 	r->filter_since = run->filter_since;
 	build_views(run, r);
 	build_walk(run, r);
+	r->walk.bound = r->walk.tier ? bound_sockets(run) : -1;
 }
 
 void lk_run_release(struct lk_run *run, struct lk_report *r)
@@ -394,6 +510,8 @@ void lk_run_report(struct lk_run *run, struct strbuf *out, bool final)
 
 void lk_run_free(struct lk_run *run)
 {
+	socks_close(run->socks);
+	run->socks = NULL;
 	struct lk_mark *marks[] = {&run->prev, &run->cur};
 
 	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
@@ -409,8 +527,10 @@ int lk_event_line(struct lk_run *run, FILE *f, const struct locks_event *e)
 	const struct lk_stack *s;
 
 	if (e->kind == LOCKS_EV_WALK)
-		return fprintf(f, "walk %llu %llu %u %u\n", (unsigned long long)e->begin_ns,
-			       (unsigned long long)e->end_ns, e->tid, e->arg);
+		return fprintf(f, "walk %llu %llu %u %u %llu %u %u %u\n",
+			       (unsigned long long)e->begin_ns, (unsigned long long)e->end_ns,
+			       e->tid, e->arg, (unsigned long long)e->lock, e->flags & 1023,
+			       e->flags >> 10 & 1023, e->flags >> 20 & 1023);
 	s = lk_stack_get(&run->names, bpf_map__fd(run->la.skel->maps.stacks), e->stack_id);
 	fprintf(f, "contention %llu %llu %u 0x%llx %d %s %s ", (unsigned long long)e->begin_ns,
 		(unsigned long long)e->end_ns, e->tid, (unsigned long long)e->lock, e->stack_id,

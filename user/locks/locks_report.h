@@ -40,6 +40,8 @@ struct lk_mark {
 	struct lk_stat bcast;
 };
 
+struct socks;
+
 struct lk_run {
 	const struct lk_args *args;
 	struct locks_attached la;
@@ -51,6 +53,7 @@ struct lk_run {
 	bool quiet_warned; /* said once that a generation did not go quiet */
 	uint64_t filter_lock;
 	double filter_since;
+	struct socks *socks; /* counts the uevent sockets a broadcast scans; NULL: not listed */
 };
 
 /*
@@ -76,8 +79,9 @@ void lk_run_free(struct lk_run *run);
 #define LK_EVENT_FRAMES 6 /* frames of a contention's call path in an event line */
 /*
  * One --events line (docs/locks.md): "contention BEGIN END TID LOCK
- * STACK_ID KIND UEVENT_FN FRAMES" or "walk FIRST LAST TID NAMESPACES", times
- * in CLOCK_MONOTONIC ns. Returns what fprintf() does.
+ * STACK_ID KIND UEVENT_FN FRAMES" or "walk FIRST LAST TID NAMESPACES OFF_NS
+ * PREEMPTED YIELDED SLEPT", times in CLOCK_MONOTONIC ns. Returns what
+ * fprintf() does.
  */
 int lk_event_line(struct lk_run *run, FILE *f, const struct locks_event *e);
 
