@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck disable=SC2154 # NAME_pid, NAME_ino...: set by eval in start_listener
 # Uevents emitted and those that reached no listener, counted by report -j
-# and export from /sys/kernel/uevent_seqnum, with no emission hook (issue 17,
-# goal 6). In one window: uevents that reach nobody (injections into a netns
+# and export and printed as gap records by trace --gaps, from
+# /sys/kernel/uevent_seqnum, with no emission hook (issue 17, goal 6). In one window: uevents that reach nobody (injections into a netns
 # with no listener, one injection the kernel numbers and then refuses as too
 # big, kernel uevents while the host has no listener), then the positive
 # control, uevents a real listener receives. The truth: the counter read by
@@ -28,6 +28,7 @@ PIDS="$PIDS $R"
 "$UEVSCOPE" export --textfile "$T" --interval 0.2 >"$T/x.out" 2>"$T/x.err" &
 X=$!
 PIDS="$PIDS $X"
+start_trace t -j --gaps || { fail "setup" "trace --gaps: $(cat "$T/t.err")"; exit 0; }
 wait_for '"type":"report"' "$T/r.out" 150 || { fail "setup" "report did not start: $(cat "$T/r.err")"; exit 0; }
 wait_for 'uevscope_uevents_total' "$T/uevscope.prom" 150 ||
 	{ fail "setup" "export wrote no uevscope_uevents_total: $(cat "$T/x.err")"; exit 0; }
@@ -102,6 +103,34 @@ xn=$(sample "$T/x.prom" uevscope_uevents_no_listener_total)
 [ "$xe" = $((s1 - s0)) ] && [ "$xn" = "$NONE" ] &&
 	pass "export: uevscope_uevents_total $xe, uevscope_uevents_no_listener_total $xn" ||
 	fail "export: uevscope_uevents_total and _no_listener_total" "got $xe and $xn, want $((s1 - s0)) and $NONE"
+
+# trace --gaps: one gap record per run of SEQNUMs nobody got, exactly those.
+n=0
+while [ "$(command jq -s '[.[] | select(.type == "gap") | .count] | add // 0' "$T/t.out" 2>/dev/null)" != "$NONE" ] &&
+	[ $n -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+stop_trace
+jq -r 'select(.type == "gap") | "\(.first_seqnum) \(.last_seqnum) \(.uncertain)"' "$T/t.out" |
+	while read -r a b u; do
+		i=$a
+		while [ "$i" -le "$b" ]; do
+			echo "$i $u"
+			i=$((i + 1))
+		done
+	done >"$T/gaps"
+i=$((s0 + 1))
+while [ $i -le "$s1" ]; do
+	grep -qx "$i" "$T/got.seq" || echo "$i false"
+	i=$((i + 1))
+done >"$T/gaps.want"
+[ "$TRACE_RC" = 0 ] && cmp -s "$T/gaps" "$T/gaps.want" && [ -s "$T/gaps" ] &&
+	pass "trace --gaps: a gap record for each of the $NONE SEQNUMs nobody got, and no other" ||
+	fail "trace --gaps: a gap record for each SEQNUM nobody got" \
+		"exit $TRACE_RC; got [$(tr '\n' ' ' <"$T/gaps")], want [$(tr '\n' ' ' <"$T/gaps.want")]"
+expect 2 "gaps needs every delivery" trace --gaps -m 'SUBSYSTEM=="mem"'
+expect 2 "gaps needs every delivery" trace --gaps --netns "$NSQ"
 
 kill -INT $R $X
 wait $R

@@ -439,7 +439,7 @@ static void test_report(void)
 	m.fanout_netns.slot[RM_FANOUT_SLOTS - 1] = 1;
 	m.fanout_sockets.slot[1] = 1;
 	m.latency.slot[3] = 1;
-	m.seqnums = (struct rm_seqnums){
+	m.seqnums = (struct seqgap){
 	    .available = true, .base = 9, .latest = 20, .emitted = 11, .accounted = 19};
 	sb_init(&sb, 4096);
 	report_print_json(&sb, &m, &ctx);

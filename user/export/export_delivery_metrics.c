@@ -170,7 +170,7 @@ void export_delivery_families(struct strbuf *sb, const struct export_input *in,
 		    m->retired.no_listener);
 	}
 	if (m->seqnums.available) {
-		const struct rm_seqnums *q = &m->seqnums;
+		const struct seqgap *q = &m->seqnums;
 
 		export_counter_family(
 		    sb, "uevscope_uevents_total",

@@ -49,10 +49,10 @@ static void fold_one(struct report_model *m, __u64 key, const struct report_fano
 {
 	if (!settled(m, f->last_ts_ns, settle_ns, now)) {
 		m->fanout_pending++;
-		rm_seqnums_pending(&m->seqnums, key);
+		seqgap_pending(&m->seqnums, key);
 		return;
 	}
-	rm_seqnums_delivered(&m->seqnums, key);
+	seqgap_delivered(&m->seqnums, key);
 	hist_add(&m->fanout_netns, f->netns);
 	hist_add(&m->fanout_sockets, f->sockets);
 	if (m->ndone == m->done_cap) {
@@ -134,7 +134,7 @@ void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now)
 		fold_walked(m, fd, settle_ns, now);
 	/* A part of the map unread may hold pending SEQNUMs: judge none this time. */
 	if (complete)
-		rm_seqnums_settle(&m->seqnums, settle_ns, now);
+		seqgap_settle(&m->seqnums, settle_ns, now, NULL, NULL);
 	/* Deleted after the walk: deleting while walking would restart it. */
 	if (m->ndone) {
 		__u32 count = m->ndone;

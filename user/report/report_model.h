@@ -14,6 +14,7 @@
 #include <linux/types.h>
 #include "idmap.h"
 #include "overrun.h"
+#include "seqgap.h"
 #include "report.h"
 
 struct emit_attached;
@@ -71,41 +72,6 @@ struct rm_retired {
 /* A namespace idle this long (no listener, no delivery, no broadcast) is retired, by default. */
 #define RM_RETIRE_DEFAULT_NS (300 * 1000000000ull)
 
-/*
- * Uevents emitted since start, from /sys/kernel/uevent_seqnum, and those
- * no delivery carried (report_seqnums.c): exact without any emission hook,
- * while no delivery lost its SEQNUM (counters no_payload, no_seqnum,
- * fanout_map_full stay 0).
- */
-struct rm_seqnums {
-	bool available;	      /* the file could be read at start */
-	uint64_t base;	      /* its value at start: SEQNUMs above it are counted */
-	uint64_t latest;      /* its value at the latest readout */
-	uint64_t emitted;     /* latest - base: uevents emitted, kernel and injected */
-	uint64_t accounted;   /* every SEQNUM up to this one is counted below */
-	uint64_t delivered;   /* SEQNUMs in (base, accounted] that reached a socket */
-	uint64_t no_listener; /* ... that reached none */
-	uint64_t late;	      /* deliveries of a SEQNUM already counted as reaching none */
-	struct {
-		uint64_t ts_ns, seqnum;
-	} marks[RM_EPOCHS]; /* the file's value at recent readouts, a ring */
-	unsigned int nmarks;
-	uint64_t min_pending; /* lowest SEQNUM of this fold still being delivered, 0: none */
-	uint64_t *above;      /* SEQNUMs seen delivered above accounted, sorted */
-	size_t nabove, cap;
-};
-
-void rm_seqnums_init(struct rm_seqnums *q);
-void rm_seqnums_free(struct rm_seqnums *q);
-/* Reads the counter at a readout. */
-void rm_seqnums_mark(struct rm_seqnums *q);
-/* A folded fan-out entry: this SEQNUM reached a socket. */
-void rm_seqnums_delivered(struct rm_seqnums *q, uint64_t seqnum);
-/* A fan-out entry not settled yet. */
-void rm_seqnums_pending(struct rm_seqnums *q, uint64_t seqnum);
-/* After a whole fold: counts the SEQNUMs that can no longer be delivered. */
-void rm_seqnums_settle(struct rm_seqnums *q, uint64_t settle_ns, uint64_t now);
-
 struct report_bpf;
 struct socks;
 struct fwd_state;
@@ -128,7 +94,7 @@ struct report_model {
 	bool sockets_listed;  /* iter/netlink worked: listeners and drops are real */
 	uint32_t init_userns;
 	struct rm_retired retired; /* since start */
-	struct rm_seqnums seqnums; /* uevents emitted and reaching no socket, host-wide */
+	struct seqgap seqnums;	   /* uevents emitted and reaching no socket, host-wide */
 	uint64_t retire_ns;	   /* idle time before a netns is retired; 0 = never */
 	struct fwd_state *fwd;	   /* running `uevscope forward`s, from their state files */
 	size_t nfwd;

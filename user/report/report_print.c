@@ -158,7 +158,7 @@ static void text_forwarders(struct strbuf *sb, const struct report_model *m)
 }
 
 /* Host-wide uevents by SEQNUM (report_seqnums.c); null where the counter cannot be read. */
-static void json_seqnums(struct json_writer *w, const struct rm_seqnums *q)
+static void json_seqnums(struct json_writer *w, const struct seqgap *q)
 {
 	if (!q->available) {
 		jw_null(w, "uevents");
@@ -176,7 +176,7 @@ static void json_seqnums(struct json_writer *w, const struct rm_seqnums *q)
 	jw_object_end(w);
 }
 
-static void text_seqnums(struct strbuf *sb, const struct rm_seqnums *q)
+static void text_seqnums(struct strbuf *sb, const struct seqgap *q)
 {
 	if (!q->available || !q->emitted)
 		return;

@@ -10,17 +10,18 @@
  * numbering it (an injection too big for UEVENT_BUFFER_SIZE).
  *
  * A number is judged once every delivery it will get has been folded from
- * the fan-out map: it was taken at least settle_ns before now (a broadcast
- * runs in one go, the same assumption the fan-out makes) and no fan-out
- * entry at or below it is still pending. Numbers seen delivered above that
- * point wait, sorted, until it passes them.
+ * the fan-out map (report) or the ring buffer (trace): it was taken at least
+ * settle_ns before now (a broadcast runs in one go, the same assumption the
+ * fan-out makes) and no fan-out entry at or below it is still pending.
+ * Numbers seen delivered above that point wait, sorted, until it passes
+ * them.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
-#include "report_model.h"
+#include "seqgap.h"
 
 #define SEQNUM_FILE "/sys/kernel/uevent_seqnum"
 
@@ -40,47 +41,46 @@ static bool read_seqnum(uint64_t *out)
 	return ok;
 }
 
-void rm_seqnums_init(struct rm_seqnums *q)
+void seqgap_init(struct seqgap *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->available = read_seqnum(&q->base);
 	q->latest = q->accounted = q->base;
 }
 
-void rm_seqnums_free(struct rm_seqnums *q)
+void seqgap_free(struct seqgap *q)
 {
 	free(q->above);
 	memset(q, 0, sizeof(*q));
 }
 
-void rm_seqnums_mark(struct rm_seqnums *q)
+void seqgap_mark(struct seqgap *q)
 {
 	uint64_t v;
 
 	if (!q->available || !read_seqnum(&v))
 		return;
 	/* Read, then stamped: every number up to v was taken before the stamp. */
-	q->marks[q->nmarks % RM_EPOCHS].ts_ns = now_monotonic_ns();
-	q->marks[q->nmarks % RM_EPOCHS].seqnum = v;
+	q->marks[q->nmarks % SEQGAP_MARKS].ts_ns = now_monotonic_ns();
+	q->marks[q->nmarks % SEQGAP_MARKS].seqnum = v;
 	q->nmarks++;
 	if (v > q->latest)
 		q->latest = v;
 	q->emitted = q->latest - q->base;
 }
 
-void rm_seqnums_delivered(struct rm_seqnums *q, uint64_t seqnum)
+void seqgap_delivered(struct seqgap *q, uint64_t seqnum)
 {
 	size_t i;
 
 	if (!q->available || seqnum <= q->base)
 		return; /* taken before we started */
 	if (seqnum <= q->accounted) {
-		/* Delivered after it was judged (a broadcast slower than settle_ns): correct it. */
+		/*
+		 * Delivered after it was judged (a broadcast slower than settle_ns):
+		 * shown, not corrected, as whether it was judged delivered is not kept.
+		 */
 		q->late++;
-		if (q->no_listener) {
-			q->no_listener--;
-			q->delivered++;
-		}
 		return;
 	}
 	if (q->nabove == q->cap) {
@@ -91,26 +91,30 @@ void rm_seqnums_delivered(struct rm_seqnums *q, uint64_t seqnum)
 	}
 	/* Fan-out folds come in about SEQNUM order: insert from the end. */
 	for (i = q->nabove; i > 0 && q->above[i - 1] > seqnum; i--)
-		q->above[i] = q->above[i - 1];
+		;
+	if (i > 0 && q->above[i - 1] == seqnum)
+		return; /* another socket of the same uevent */
+	memmove(q->above + i + 1, q->above + i, (q->nabove - i) * sizeof(*q->above));
 	q->above[i] = seqnum;
 	q->nabove++;
 }
 
-void rm_seqnums_pending(struct rm_seqnums *q, uint64_t seqnum)
+void seqgap_pending(struct seqgap *q, uint64_t seqnum)
 {
 	if (seqnum > q->base && (!q->min_pending || seqnum < q->min_pending))
 		q->min_pending = seqnum;
 }
 
-void rm_seqnums_settle(struct rm_seqnums *q, uint64_t settle_ns, uint64_t now)
+void seqgap_settle(struct seqgap *q, uint64_t settle_ns, uint64_t now,
+		   void (*gap)(void *ctx, uint64_t first, uint64_t last), void *ctx)
 {
-	uint64_t upto = q->accounted, distinct = 0;
+	uint64_t upto = q->accounted, next, distinct = 0;
 	unsigned int i;
-	size_t n = 0, k;
+	size_t n = 0;
 
 	if (!q->available)
 		return;
-	for (i = 0; i < RM_EPOCHS && i < q->nmarks; i++)
+	for (i = 0; i < SEQGAP_MARKS && i < q->nmarks; i++)
 		if (q->marks[i].ts_ns + settle_ns <= now && q->marks[i].seqnum > upto)
 			upto = q->marks[i].seqnum;
 	if (q->min_pending && upto >= q->min_pending)
@@ -118,12 +122,19 @@ void rm_seqnums_settle(struct rm_seqnums *q, uint64_t settle_ns, uint64_t now)
 	q->min_pending = 0; /* the next fold finds them again */
 	if (upto <= q->accounted)
 		return;
-	while (n < q->nabove && q->above[n] <= upto)
-		n++;
-	/* A SEQNUM folded twice (an entry made again after its fold) is one uevent. */
-	for (k = 0; k < n; k++)
-		if (!k || q->above[k] != q->above[k - 1])
-			distinct++;
+	/* Walk (accounted, upto]: runs between delivered SEQNUMs are gaps. */
+	next = q->accounted + 1;
+	for (; n < q->nabove && q->above[n] <= upto; n++) {
+		/* A SEQNUM seen twice (a fan-out entry made again after its fold) is one. */
+		if (q->above[n] < next)
+			continue;
+		if (gap && q->above[n] > next)
+			gap(ctx, next, q->above[n] - 1);
+		distinct++;
+		next = q->above[n] + 1;
+	}
+	if (gap && next <= upto)
+		gap(ctx, next, upto);
 	q->delivered += distinct;
 	q->no_listener += upto - q->accounted - distinct;
 	memmove(q->above, q->above + n, (q->nabove - n) * sizeof(*q->above));
