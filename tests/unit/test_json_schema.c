@@ -385,6 +385,7 @@ static const char *const report_pin[] = {
     "uevents.no_listener number",
     "uevents.unsettled number",
     "uevents.late number",
+    "uevents.exact bool",
     "emission object",
     "emission.traced bool",
     "emission.no_listener number",

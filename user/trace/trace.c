@@ -612,7 +612,7 @@ static int run(struct tracer *t)
 		fprintf(
 		    stderr,
 		    "uevscope: emission records unavailable on this kernel, uevents that reach no "
-		    "listener are not seen%s%s\n",
+		    "listener are not seen (--gaps prints their SEQNUMs)%s%s\n",
 		    verbose ? ": " : " (-v says why)", verbose ? t->bpf.emission_why : "");
 
 	if (!t->clock_offset)
