@@ -376,6 +376,16 @@ static const char *const report_pin[] = {
     "isolation[].container object|null",
     "isolation[].injected number",
     "isolation[].kernel number",
+    "uevents object",
+    "uevents.first_seqnum number",
+    "uevents.last_seqnum number",
+    "uevents.emitted number",
+    "uevents.settled_to number",
+    "uevents.delivered number",
+    "uevents.no_listener number",
+    "uevents.unsettled number",
+    "uevents.late number",
+    "uevents.exact bool",
     "emission object",
     "emission.traced bool",
     "emission.no_listener number",
@@ -430,6 +440,8 @@ static void test_report(void)
 	m.fanout_netns.slot[RM_FANOUT_SLOTS - 1] = 1;
 	m.fanout_sockets.slot[1] = 1;
 	m.latency.slot[3] = 1;
+	m.seqnums = (struct seqgap){
+	    .available = true, .base = 9, .latest = 20, .emitted = 11, .accounted = 19};
 	sb_init(&sb, 4096);
 	report_print_json(&sb, &m, &ctx);
 	CHECK_SCHEMA(sb.buf, report_pin);

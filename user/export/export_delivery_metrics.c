@@ -169,6 +169,24 @@ void export_delivery_families(struct strbuf *sb, const struct export_input *in,
 		    "Broadcasts that found no listener, in namespaces since retired.",
 		    m->retired.no_listener);
 	}
+	if (m->seqnums.available) {
+		const struct seqgap *q = &m->seqnums;
+
+		export_counter_family(
+		    sb, "uevscope_uevents_total",
+		    "Uevents emitted host-wide since the exporter started, kernel and "
+		    "injected (SEQNUMs taken, from /sys/kernel/uevent_seqnum).",
+		    q->emitted);
+		export_counter_family(
+		    sb, "uevscope_uevents_no_listener_total",
+		    "Uevents (SEQNUMs) that reached no uevent socket anywhere, counted once "
+		    "settled.",
+		    q->no_listener);
+		prom_family(sb, "uevscope_uevents_unsettled", "gauge",
+			    "Uevents emitted whose deliveries are not all counted yet.");
+		prom_sample_u64(sb, "uevscope_uevents_unsettled", NULL, NULL, 0,
+				q->latest - q->accounted);
+	}
 	export_counter_family(sb, "uevscope_retired_netns_total",
 			      "Network namespaces retired: no listener, delivery or broadcast for "
 			      "--retire seconds; their series are gone, their counts below.",

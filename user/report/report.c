@@ -203,8 +203,9 @@ void report_announce(const struct report_session *s, const char *cmd)
 			s->ra.emission_tier);
 	else
 		fprintf(stderr,
-			"uevscope: %s: emission unavailable on this kernel: no count of uevents "
-			"with no listener, no latency (-v says why)\n",
+			"uevscope: %s: emission unavailable on this kernel: no broadcasts per "
+			"netns, no latency; uevents with no listener counted by SEQNUM (-v says "
+			"why)\n",
 			cmd);
 }
 

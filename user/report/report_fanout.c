@@ -11,6 +11,9 @@
  * made the exporter spend most of its time entering the kernel. The batch
  * operations (5.6+) read the whole map in a few calls and delete the settled
  * keys in one; the walk key by key remains for kernels without them.
+ *
+ * Each fold also tells report_seqnums.c which SEQNUMs were delivered and
+ * which are still pending, so that it can count those that reached nobody.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -46,8 +49,10 @@ static void fold_one(struct report_model *m, __u64 key, const struct report_fano
 {
 	if (!settled(m, f->last_ts_ns, settle_ns, now)) {
 		m->fanout_pending++;
+		seqgap_pending(&m->seqnums, key);
 		return;
 	}
+	seqgap_delivered(&m->seqnums, key);
 	hist_add(&m->fanout_netns, f->netns);
 	hist_add(&m->fanout_sockets, f->sockets);
 	if (m->ndone == m->done_cap) {
@@ -64,7 +69,8 @@ static void fold_one(struct report_model *m, __u64 key, const struct report_fano
  * lookup on this kernel; nothing counted). A later failure keeps what was
  * counted; the rest is folded next time.
  */
-static int fold_batched(struct report_model *m, int fd, uint64_t settle_ns, uint64_t now)
+static int fold_batched(struct report_model *m, int fd, uint64_t settle_ns, uint64_t now,
+			bool *complete)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	__u64 in_batch = 0, out_batch = 0, *in = NULL;
@@ -80,8 +86,10 @@ static int fold_batched(struct report_model *m, int fd, uint64_t settle_ns, uint
 		err = bpf_map_lookup_batch(fd, in, &out_batch, keys, vals, &count, &opts) ? -errno
 											  : 0;
 		if (err && err != -ENOENT) {
-			if (in)
+			if (in) {
 				err = 0;
+				*complete = false;
+			}
 			break;
 		}
 		for (i = 0; i < count; i++)
@@ -115,14 +123,18 @@ void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now)
 {
 	int fd = bpf_map__fd(m->skel->maps.fanout);
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	bool complete = true;
 	size_t i;
 
 	m->fanout_pending = 0;
 	m->ndone = 0;
-	if (!m->no_batch && fold_batched(m, fd, settle_ns, now))
+	if (!m->no_batch && fold_batched(m, fd, settle_ns, now, &complete))
 		m->no_batch = true; /* nothing was counted: walk it key by key */
 	if (m->no_batch)
 		fold_walked(m, fd, settle_ns, now);
+	/* A part of the map unread may hold pending SEQNUMs: judge none this time. */
+	if (complete)
+		seqgap_settle(&m->seqnums, settle_ns, now, NULL, NULL);
 	/* Deleted after the walk: deleting while walking would restart it. */
 	if (m->ndone) {
 		__u32 count = m->ndone;

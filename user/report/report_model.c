@@ -56,6 +56,7 @@ static void publish_epoch(struct report_model *m, uint64_t now)
 {
 	m->skel->bss->readout_ns = now;
 	m->epochs[m->nepochs++ % RM_EPOCHS] = now;
+	seqgap_mark(&m->seqnums);
 }
 
 int report_model_init(struct report_model *m, struct report_bpf *skel,
@@ -74,6 +75,8 @@ int report_model_init(struct report_model *m, struct report_bpf *skel,
 	idmap_init(&m->sock_drops);
 	idmap_init(&m->activity);
 	m->retire_ns = RM_RETIRE_DEFAULT_NS;
+	/* After attach: every delivery of a SEQNUM above the base is seen. */
+	seqgap_init(&m->seqnums);
 	publish_epoch(m, now_monotonic_ns());
 	m->inventory = socks_open();
 	if (!m->inventory)
@@ -411,6 +414,7 @@ void report_model_free(struct report_model *m)
 	idmap_free(&m->netns_drops, NULL);
 	idmap_free(&m->sock_drops, NULL);
 	idmap_free(&m->activity, free);
+	seqgap_free(&m->seqnums);
 	free(m->netns);
 	free(m->sa);
 	free(m->socks);

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 #include "idmap.h"
 #include "overrun.h"
+#include "seqgap.h"
 #include "report.h"
 
 struct emit_attached;
@@ -93,6 +94,7 @@ struct report_model {
 	bool sockets_listed;  /* iter/netlink worked: listeners and drops are real */
 	uint32_t init_userns;
 	struct rm_retired retired; /* since start */
+	struct seqgap seqnums;	   /* uevents emitted and reaching no socket, host-wide */
 	uint64_t retire_ns;	   /* idle time before a netns is retired; 0 = never */
 	struct fwd_state *fwd;	   /* running `uevscope forward`s, from their state files */
 	size_t nfwd;

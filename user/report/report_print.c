@@ -157,6 +157,55 @@ static void text_forwarders(struct strbuf *sb, const struct report_model *m)
 		}
 }
 
+/* Host-wide uevents by SEQNUM (report_seqnums.c); null where the counter cannot be read. */
+/*
+ * A delivery read without its SEQNUM, or whose fan-out entry the full map
+ * could not hold, makes its uevent look undelivered: no_listener is then
+ * only an upper bound.
+ */
+static bool seqnums_exact(const struct report_model *m)
+{
+	return !m->counters[REP_CNT_NO_PAYLOAD] && !m->counters[REP_CNT_NO_SEQNUM] &&
+	       !m->counters[REP_CNT_FANOUT_FULL] && !m->seqnums.late;
+}
+
+static void json_seqnums(struct json_writer *w, const struct report_model *m)
+{
+	const struct seqgap *q = &m->seqnums;
+
+	if (!q->available) {
+		jw_null(w, "uevents");
+		return;
+	}
+	jw_object(w, "uevents");
+	jw_u64(w, "first_seqnum", q->base + 1);
+	jw_u64(w, "last_seqnum", q->latest);
+	jw_u64(w, "emitted", q->emitted);
+	jw_u64(w, "settled_to", q->accounted);
+	jw_u64(w, "delivered", q->delivered);
+	jw_u64(w, "no_listener", q->no_listener);
+	jw_u64(w, "unsettled", q->latest - q->accounted);
+	jw_u64(w, "late", q->late);
+	jw_bool(w, "exact", seqnums_exact(m));
+	jw_object_end(w);
+}
+
+static void text_seqnums(struct strbuf *sb, const struct report_model *m)
+{
+	const struct seqgap *q = &m->seqnums;
+
+	if (!q->available || !q->emitted)
+		return;
+	sb_printf(sb,
+		  "  uevents: %llu emitted (SEQNUM %llu-%llu); up to %llu: %llu delivered, %s%llu "
+		  "reached no listener; %llu not settled yet\n",
+		  (unsigned long long)q->emitted, (unsigned long long)q->base + 1,
+		  (unsigned long long)q->latest, (unsigned long long)q->accounted,
+		  (unsigned long long)q->delivered, seqnums_exact(m) ? "" : "at most ",
+		  (unsigned long long)q->no_listener,
+		  (unsigned long long)(q->latest - q->accounted));
+}
+
 void report_print_json(struct strbuf *sb, const struct report_model *m,
 		       const struct report_print_ctx *ctx)
 {
@@ -231,6 +280,8 @@ void report_print_json(struct strbuf *sb, const struct report_model *m,
 		jw_object_end(&w);
 	}
 	jw_array_end(&w);
+
+	json_seqnums(&w, m);
 
 	jw_object(&w, "emission");
 	jw_bool(&w, "traced", ctx->emission_tier);
@@ -323,6 +374,7 @@ void report_print_text(struct strbuf *sb, const struct report_model *m,
 			  e->netns, e->userns, e->listeners, c ? c->pid : 0, c ? c->comm : "?",
 			  c && c->cgroup ? c->cgroup : "?", (unsigned long long)e->injected);
 	}
+	text_seqnums(sb, m);
 	if (ctx->emission_tier && m->latency.total) {
 		sb_puts(sb, "  emit-to-delivery latency (ns):");
 		for (j = 0; j < REPORT_HIST_SLOTS; j++)

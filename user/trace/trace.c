@@ -17,6 +17,7 @@
 #include "match.h"
 #include "nsnames.h"
 #include "overrun.h"
+#include "seqgap.h"
 #include "socks.h"
 #include "trace_args.h"
 #include "trace_attach.h"
@@ -27,6 +28,8 @@
 #define POLL_MS		 10
 #define SCAN_INTERVAL_NS (250 * 1000000ull)
 #define STOP_CONSUMING	 (-ECANCELED)
+/* A SEQNUM taken this long ago has been delivered wherever it goes (report's settle time). */
+#define GAP_SETTLE_NS (200 * 1000000ull)
 
 /* An emission waiting for its netlink_broadcast() to return. */
 struct pending_emission {
@@ -50,6 +53,8 @@ struct tracer {
 	bool output_failed;
 	struct rec_writer *rec;	 /* record: write here instead of printing */
 	struct rec_notes *notes; /* trace -i: names and holders from the recording */
+	struct seqgap gaps;	 /* --gaps: SEQNUMs taken and delivered */
+	uint64_t gap_seqnums;	 /* SEQNUMs printed as gaps */
 };
 
 static volatile sig_atomic_t exiting;
@@ -173,6 +178,8 @@ static void on_delivery(struct tracer *t, const struct uev_record *rec)
 	}
 	if (!ev)
 		memset(&t->ev, 0, sizeof(t->ev));
+	else if (t->args->gaps && ev->has_seqnum)
+		seqgap_delivered(&t->gaps, ev->seqnum);
 	if (!match_list_eval(t->args->match, ev ? ev : &t->ev)) {
 		t->not_matched++;
 		return;
@@ -333,12 +340,37 @@ static void scan_cb(const struct uev_sock_info *info, void *ctx)
 		emit_overrun(sc->t, info, lost);
 }
 
+static void on_gap(void *ctx, uint64_t first, uint64_t last)
+{
+	struct tracer *t = ctx;
+	bool uncertain =
+	    read_counter(t, UEV_CNT_RINGBUF_FULL) || read_counter(t, UEV_CNT_NO_PAYLOAD);
+
+	print_gap(&t->out, now_monotonic_ns() + t->clock_offset, first, last, uncertain,
+		  &t->args->print);
+	t->gap_seqnums += last - first + 1;
+}
+
+/*
+ * --gaps: the ring buffer was just drained, so every delivery made before
+ * now is in; SEQNUMs taken GAP_SETTLE_NS before now that none carried
+ * reached nobody.
+ */
+static void check_gaps(struct tracer *t)
+{
+	if (!t->args->gaps)
+		return;
+	seqgap_settle(&t->gaps, GAP_SETTLE_NS, now_monotonic_ns(), on_gap, t);
+	seqgap_mark(&t->gaps);
+}
+
 /* Socket drops, and ring buffer losses as a LOST line in the stream itself. */
 static void periodic_checks(struct tracer *t)
 {
 	uint64_t full = read_counter(t, UEV_CNT_RINGBUF_FULL);
 	struct scan_ctx sc = {.t = t};
 
+	check_gaps(t);
 	if (full > t->reported_ringbuf_full) {
 		if (t->rec)
 			recw_lost(t->rec, now_monotonic_ns() + t->clock_offset,
@@ -378,6 +410,8 @@ static void print_counts(struct tracer *t, const struct uevrec_summary *c)
 		jw_u64(&w, "receiver_overruns", c->receiver_overruns);
 		jw_u64(&w, "unicast_skipped", c->unicast_skipped);
 		jw_u64(&w, "missed_runs", c->missed_runs);
+		if (t->args->gaps)
+			jw_u64(&w, "gap_seqnums", t->gap_seqnums);
 		jw_record_end(&w);
 		flush_out(t);
 	}
@@ -389,6 +423,12 @@ static void print_counts(struct tracer *t, const struct uevrec_summary *c)
 		(unsigned long long)t->not_matched, (unsigned long long)c->lost_ringbuf_full,
 		(unsigned long long)c->payload_gone, (unsigned long long)c->receiver_overruns,
 		(unsigned long long)c->unicast_skipped, (unsigned long long)c->missed_runs);
+	if (t->args->gaps)
+		fprintf(stderr,
+			"uevscope: %llu of %llu uevents emitted reached no listener (%llu not "
+			"judged yet)\n",
+			(unsigned long long)t->gap_seqnums, (unsigned long long)t->gaps.emitted,
+			(unsigned long long)(t->gaps.latest - t->gaps.accounted));
 }
 
 static void print_summary(struct tracer *t)
@@ -536,6 +576,17 @@ static int run(struct tracer *t)
 		return EXIT_ENV;
 	}
 	overrun_init(&t->overruns);
+	if (a->gaps) {
+		/* Attached: every delivery of a SEQNUM above the base is seen. */
+		seqgap_init(&t->gaps);
+		if (!t->gaps.available) {
+			uev_err("--gaps: cannot read /sys/kernel/uevent_seqnum: %s (is sysfs "
+				"mounted?)",
+				strerror(errno));
+			return EXIT_ENV;
+		}
+		seqgap_mark(&t->gaps);
+	}
 	if (socks_list(t->socks, baseline_cb, &t->overruns) >= 0)
 		overrun_baseline_done(&t->overruns);
 	socks_refresh_owners(t->socks);
@@ -561,7 +612,7 @@ static int run(struct tracer *t)
 		fprintf(
 		    stderr,
 		    "uevscope: emission records unavailable on this kernel, uevents that reach no "
-		    "listener are not seen%s%s\n",
+		    "listener are not seen (--gaps prints their SEQNUMs)%s%s\n",
 		    verbose ? ": " : " (-v says why)", verbose ? t->bpf.emission_why : "");
 
 	if (!t->clock_offset)
@@ -596,6 +647,7 @@ static int run(struct tracer *t)
 	flush_out(t);
 	ring_buffer__free(rb);
 	print_summary(t);
+	seqgap_free(&t->gaps);
 	return EXIT_OK;
 }
 

@@ -31,6 +31,9 @@ static const char trace_usage[] =
     "                        probing (once for each)\n"
     "      --no-emission     do not trace emissions even where the kernel allows it\n"
     "      --buffer-mb N     ring buffer size in MiB, a power of two (default 16)\n"
+    "      --gaps            also print a gap line for each run of uevents (SEQNUMs)\n"
+    "                        that reached no listener at all, content unknown; needs\n"
+    "                        every delivery: not with -m, --netns, --cgroup or -i\n"
     "  -i, --input FILE      print a recording of `uevscope record` (FILE or '-') as it\n"
     "                        was traced, instead of tracing; -m, --netns, -c apply\n"
     "  -v, --verbose         say which attach tiers were refused and why; libbpf logs\n"
@@ -46,7 +49,7 @@ static const char trace_usage[] =
     "Exit status: 0 done (also on SIGINT/SIGTERM), 1 environment (not root, no BPF),\n"
     "2 bad usage.\n";
 
-enum { OPT_NETNS = 256, OPT_CGROUP, OPT_TIER, OPT_NO_EMISSION, OPT_BUFFER_MB };
+enum { OPT_NETNS = 256, OPT_CGROUP, OPT_TIER, OPT_NO_EMISSION, OPT_BUFFER_MB, OPT_GAPS };
 
 static const struct option trace_options[] = {
     {"properties", no_argument, NULL, 'p'},
@@ -59,6 +62,7 @@ static const struct option trace_options[] = {
     {"tier", required_argument, NULL, OPT_TIER},
     {"no-emission", no_argument, NULL, OPT_NO_EMISSION},
     {"buffer-mb", required_argument, NULL, OPT_BUFFER_MB},
+    {"gaps", no_argument, NULL, OPT_GAPS},
     {"input", required_argument, NULL, 'i'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -127,6 +131,9 @@ int trace_parse_args(int argc, char **argv, struct trace_args *a)
 				    "not '%s'",
 				    optarg);
 			break;
+		case OPT_GAPS:
+			a->gaps = true;
+			break;
 		case 'i':
 			a->input = optarg;
 			break;
@@ -146,6 +153,10 @@ int trace_parse_args(int argc, char **argv, struct trace_args *a)
 	if (a->input && (cgroup_arg || a->attach.force_tier || a->attach.force_emission_tier))
 		return cmd_usage_error("trace", "-i reads a recording: --cgroup and --tier do not "
 						"apply (record with them instead)");
+	/* A SEQNUM filtered out here was delivered elsewhere: it would look like a gap. */
+	if (a->gaps && (a->input || netns_arg || cgroup_arg || match_list_count(a->match)))
+		return cmd_usage_error("trace", "--gaps needs every delivery: drop -m, --netns, "
+						"--cgroup and -i, or drop --gaps");
 	if (netns_arg && netns_resolve(netns_arg, &a->attach.netns, err, sizeof(err))) {
 		fprintf(stderr, "uevscope: trace: %s\n", err);
 		return EXIT_USAGE;

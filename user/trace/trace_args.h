@@ -17,6 +17,7 @@ struct trace_args {
 	double duration;    /* seconds, 0 = unlimited */
 	const char *input;  /* -i: print this recording instead of tracing live */
 	const char *output; /* record -o: write a recording instead of printing */
+	bool gaps;	    /* --gaps: print the SEQNUMs no delivery carried */
 };
 
 /*

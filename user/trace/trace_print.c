@@ -306,3 +306,31 @@ void print_lost(struct strbuf *sb, uint64_t wall_ns, const char *what, uint64_t 
 	jw_str(&w, "what", what);
 	jw_record_end(&w);
 }
+
+void print_gap(struct strbuf *sb, uint64_t wall_ns, uint64_t first, uint64_t last, bool uncertain,
+	       const struct print_opts *o)
+{
+	struct json_writer w;
+
+	if (!o->json) {
+		sb_wall_time(sb, wall_ns);
+		sb_puts(sb, " gap seq=");
+		sb_u64(sb, first);
+		if (last != first) {
+			sb_putc(sb, '-');
+			sb_u64(sb, last);
+		}
+		sb_puts(sb, " count=");
+		sb_u64(sb, last - first + 1);
+		sb_puts(sb, uncertain ? " reached no listener, or was lost (payload gone or ring "
+					"buffer full)\n"
+				      : " reached no listener (content unknown)\n");
+		return;
+	}
+	json_head(&w, sb, "gap", wall_ns);
+	jw_u64(&w, "first_seqnum", first);
+	jw_u64(&w, "last_seqnum", last);
+	jw_u64(&w, "count", last - first + 1);
+	jw_bool(&w, "uncertain", uncertain);
+	jw_record_end(&w);
+}

@@ -48,6 +48,9 @@ void print_delivery(struct strbuf *sb, const struct trace_view *v, const struct 
 void print_emission(struct strbuf *sb, const struct trace_view *v, const struct print_opts *o);
 void print_overrun(struct strbuf *sb, const struct overrun_view *v, const struct print_opts *o);
 /* Records the kernel could not hand over (ring buffer full), as a line in the stream. */
+/* SEQNUMs first..last reached no socket (trace --gaps); uncertain: deliveries were lost. */
+void print_gap(struct strbuf *sb, uint64_t wall_ns, uint64_t first, uint64_t last, bool uncertain,
+	       const struct print_opts *o);
 void print_lost(struct strbuf *sb, uint64_t wall_ns, const char *what, uint64_t count,
 		const struct print_opts *o);
 
