@@ -21,30 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
+#include "procfs.h"
 #include "seqgap.h"
-
-#define SEQNUM_FILE "/sys/kernel/uevent_seqnum"
-
-/* The counter now, or false when the file is missing (no CONFIG_SYSFS) or unreadable. */
-static bool read_seqnum(uint64_t *out)
-{
-	FILE *f = fopen(SEQNUM_FILE, "re");
-	unsigned long long v;
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fscanf(f, "%llu", &v) == 1;
-	fclose(f);
-	if (ok)
-		*out = v;
-	return ok;
-}
 
 void seqgap_init(struct seqgap *q)
 {
 	memset(q, 0, sizeof(*q));
-	q->available = read_seqnum(&q->base);
+	q->available = read_uevent_seqnum(&q->base);
 	q->latest = q->accounted = q->base;
 }
 
@@ -58,7 +41,7 @@ void seqgap_mark(struct seqgap *q)
 {
 	uint64_t v;
 
-	if (!q->available || !read_seqnum(&v))
+	if (!q->available || !read_uevent_seqnum(&v))
 		return;
 	/* Read, then stamped: every number up to v was taken before the stamp. */
 	q->marks[q->nmarks % SEQGAP_MARKS].ts_ns = now_monotonic_ns();
