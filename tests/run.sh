@@ -104,17 +104,24 @@ skip_verdicts() {
 	done
 }
 
-# flaky_verdicts FIRST SECOND: a FLAKY line for each check FAILed in FIRST
-# that PASSed in SECOND. A FAIL line is "FAIL suite: check: detail", a PASS
-# line "PASS suite: check", so the check is a PASS line that prefixes it.
+# flaky_verdicts FIRST FIRST_EXIT SECOND SECOND_EXIT: a FLAKY line for each
+# check FAILed in FIRST that PASSed in SECOND. A FAIL line is "FAIL suite:
+# check: detail", a PASS line "PASS suite: check", so the check is a PASS line
+# that prefixes it. A SECOND with no FAIL at all, nor in its exit verdicts
+# (SECOND_EXIT), makes every failure of FIRST flaky whatever its name: a PASS
+# line may carry a measured value its FAIL line does not. Then a line
+# "FAIL-IN-RERUN ..." for each failure of the second run that the first did
+# not have, so that what broke the rerun is in the summary too.
 flaky_verdicts() {
-	grep '^PASS ' "$2" | sed 's/^PASS //' >"$2.passed"
+	grep '^PASS ' "$3" | sed 's/^PASS //' >"$3.passed"
+	grep -h '^FAIL ' "$3" "$4" >"$3.failed"
 	grep '^FAIL ' "$1" | sed 's/^FAIL //' | while IFS= read -r f; do
-		if F=$f awk 'index(ENVIRON["F"], $0 ": ") == 1 || ENVIRON["F"] == $0 { found = 1 }
-			END { exit !found }' "$2.passed"; then
+		if [ ! -s "$3.failed" ] || F=$f awk 'index(ENVIRON["F"], $0 ": ") == 1 ||
+			ENVIRON["F"] == $0 { found = 1 } END { exit !found }' "$3.passed"; then
 			echo "FLAKY $f"
 		fi
 	done
+	cat "$1" "$2" | grep -vxFf - "$3.failed" | sed 's/^FAIL /FAIL-IN-RERUN /'
 }
 
 # The item runs as `timeout`, which makes itself the leader of a process group
@@ -184,7 +191,7 @@ run_item() {
 	skip_verdicts "$out.1" | tee -a "$log"
 	if [ "$attempt" = 2 ]; then
 		{
-			flaky_verdicts "$out.1" "$out.2"
+			flaky_verdicts "$out.1" "$out.exit1" "$out.2" "$out.exit2"
 			# A crash or time-out that did not come again.
 			[ -s "$out.exit1" ] && [ ! -s "$out.exit2" ] && sed 's/^FAIL /FLAKY /' "$out.exit1"
 		} | tee -a "$log"
@@ -279,6 +286,7 @@ fi
 if [ "$failed" -gt 0 ]; then
 	echo "failed:"
 	grep '^FAIL ' "$log"
+	grep '^FAIL-IN-RERUN ' "$log"
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -50,9 +50,13 @@ esac
 # Broadcast walks from sk_data_ready alone (issue 19): uevgen is one task, so
 # its 10 uevents make 9 finished walks (a task's last one ends at its next
 # delivery), each over the 2 listening namespaces. Where fexit or kprobes time
-# netlink_broadcast() too, a walk (first to last delivery) lies inside the
-# uevent's two calls: at most their sum per uevent, with 20% slack for the
-# loop step between them.
+# netlink_broadcast() too, a walk's time on CPU (first to last delivery, less
+# OFF_NS) lies inside the uevent's two calls plus the loop step between them:
+# the median walk is at most the mean pair of calls, with 20% slack for that
+# step. The median and on-CPU time, because what lands in the step alone (an
+# interrupt that runs softirqs, a preemption on Debian's preemptible kernels)
+# is in the walk and in neither call: the first CI run with a mean saw 1.14 ms
+# of walk against 0.70 ms of calls on 6.12 under TCG.
 if [ "$(works tp_btf/sk_data_ready)$(works raw_tp/sk_data_ready)" != nono ]; then
 	walks=$(awk '$1 == "walk" && $5 == 2' "$T/lk.ev" | wc -l)
 	others=$(awk '$1 == "walk" && $5 != 2' "$T/lk.ev" | wc -l)
@@ -64,12 +68,14 @@ if [ "$(works tp_btf/sk_data_ready)$(works raw_tp/sk_data_ready)" != nono ]; the
 		# The broadcast line's total, in ns: "total 12.34 us".
 		bc_total=$(sed -n 's/^broadcast ([^)]*): .*, total \([0-9.]*\) \([num]*s\),.*/\1 \2/p' "$T/lk.out" |
 			awk '{ m = $2 == "s" ? 1e9 : $2 == "ms" ? 1e6 : $2 == "us" ? 1e3 : 1; printf "%d", $1 * m }')
-		walk_mean=$(awk '$1 == "walk" { s += $3 - $2; n++ } END { printf "%d", n ? s / n : 0 }' "$T/lk.ev")
-		info "locks_walk_mean_ns=$walk_mean broadcast_per_uevent_ns=$((bc_total / 10))"
-		[ "$walk_mean" -gt 0 ] && [ $((walk_mean * 10)) -le $((bc_total * 12 / 10)) ] &&
-			pass "locks: a walk ($walk_mean ns) fits in its uevent's netlink_broadcast() calls ($((bc_total / 10)) ns via $bc_tier)" ||
-			fail "locks: a walk fits in its uevent's netlink_broadcast() calls" \
-				"walk mean $walk_mean ns, broadcast total $bc_total ns for 10 uevents"
+		# walk FIRST LAST TID NAMESPACES OFF_NS ... (docs/locks.md)
+		walk_median=$(awk '$1 == "walk" { print $3 - $2 - $6 }' "$T/lk.ev" | sort -n |
+			awk '{ v[NR] = $1 } END { printf "%d", NR ? v[int((NR + 1) / 2)] : 0 }')
+		info "locks_walk_on_cpu_median_ns=$walk_median broadcast_per_uevent_ns=$((bc_total / 10)) via $bc_tier"
+		[ "$walk_median" -gt 0 ] && [ $((walk_median * 10)) -le $((bc_total * 12 / 10)) ] &&
+			pass "locks: a walk's time on CPU fits in its uevent's netlink_broadcast() calls" ||
+			fail "locks: a walk's time on CPU fits in its uevent's netlink_broadcast() calls" \
+				"on-CPU median $walk_median ns, broadcast total $bc_total ns for 10 uevents: $(grep '^walk' "$T/lk.ev" | tr '\n' ';')"
 	fi
 else
 	grep -q "broadcast walks not timed" "$T/lk.err" &&
