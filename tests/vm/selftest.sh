@@ -30,6 +30,7 @@ while [ $# -gt 0 ]; do
 	-serial) serial=${2#file:} ;;
 	-accel) accel=$2 ;;
 	esac
+	[ "$1" = -accel ] && [ -n "$FAKE_ACCEL_LOG" ] && echo "$2" >>"$FAKE_ACCEL_LOG"
 	shift
 done
 if [ "$accel" = kvm ]; then
@@ -97,6 +98,22 @@ if [ $rc = 0 ] && ! grep -q "KVM" "$T/out" && grep -q "^9.9 .* tcg " "$T/out"; t
 	pass "no KVM device: TCG at once"
 else
 	fail "no KVM device: TCG at once" "rc=$rc $(tr '\n' ' ' <"$T/out" | cut -c1-300)"
+fi
+
+# TCG with both vCPUs on one host thread, the guard against the text_poke
+# oops of multi-threaded TCG (docs/tests.md); VM_TCG_THREAD=multi for the
+# repro, a bad value refused.
+vm VM_KVM_DEV="$T/none" FAKE_ACCEL_LOG="$T/accel"
+a1=$(cat "$T/accel" 2>/dev/null)
+vm VM_KVM_DEV="$T/none" VM_TCG_THREAD=multi FAKE_ACCEL_LOG="$T/accel2"
+a2=$(cat "$T/accel2" 2>/dev/null)
+vm VM_TCG_THREAD=many
+if [ "$a1" = tcg,thread=single ] && [ "$a2" = tcg,thread=multi ] && [ $rc = 2 ] &&
+	grep -q "VM_TCG_THREAD=many: use single or multi" "$T/out"; then
+	pass "TCG runs a VM's vCPUs on one host thread unless VM_TCG_THREAD=multi; a bad value: exit 2"
+else
+	fail "TCG runs a VM's vCPUs on one host thread unless VM_TCG_THREAD=multi; a bad value: exit 2" \
+		"accel '$a1', with multi '$a2', bad value rc=$rc $(cat "$T/out")"
 fi
 
 vm VM_ACCEL=fast
