@@ -28,6 +28,13 @@ struct hotplug_entry {
 	char v1prev[8];	    /* v1: the exact entry's access before ("-" none, "all" covered) */
 	uint32_t orig_prog; /* v2: id of the runtime's program we replaced, 0 otherwise */
 	char syspath[512];  /* /sys/devices/... or "-" */
+	/*
+	 * The inode of the device's sysfs uevent file when it was attached (0:
+	 * unknown). kernfs numbers its nodes from a cyclic id with a generation
+	 * in the high bits, so a new device, even of the same name and number,
+	 * never has it: what tells a device replaced from the one attached.
+	 */
+	uint64_t sysino;
 };
 
 /*
@@ -52,6 +59,15 @@ int hotplug_write(const struct hotplug_entry *e, size_t n);
 int hotplug_journal_read(struct hotplug_intent **out, size_t *n);
 /* Replaces the journal (written aside, then renamed); n == 0 removes it. 0 or -errno. */
 int hotplug_journal_write(const struct hotplug_intent *v, size_t n);
+
+/*
+ * Whether the device of e is still the one attached: 0 when it is (or when
+ * nothing can tell: no sysfs path was recorded), 1 when it is gone, with why
+ * ("removed from the host", "replaced: ...") in why. It is looked up by its
+ * number (/sys/dev/{block,char}/MAJ:MIN, which the kernel removes before it
+ * sends the device's remove uevent) and told by its sysfs inode (sysino).
+ */
+int hotplug_gone(const struct hotplug_entry *e, char *why, size_t whylen);
 
 /* Serialises attach and detach (flock). A fd, or -errno. */
 int hotplug_lock(void);
