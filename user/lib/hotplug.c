@@ -20,7 +20,7 @@ static void copy_field(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src && *src ? src : "-");
 }
 
-static int parse_line(char *line, struct hotplug_entry *e)
+int hotplug_parse(char *line, struct hotplug_entry *e)
 {
 	char *f[12], *save = NULL, *tok;
 	int n = 0;
@@ -80,7 +80,7 @@ static int read_lines(const char *path, size_t size, int (*parse)(char *, void *
 
 static int parse_entry(char *line, void *out)
 {
-	return parse_line(line, out);
+	return hotplug_parse(line, out);
 }
 
 int hotplug_read(struct hotplug_entry **out, size_t *n)
@@ -97,7 +97,7 @@ static int parse_intent(char *line, void *out)
 	if (!t2)
 		return -EINVAL;
 	*t1 = *t2 = '\0';
-	if (parse_line(t2 + 1, &in->e))
+	if (hotplug_parse(t2 + 1, &in->e))
 		return -EINVAL;
 	snprintf(in->op, sizeof(in->op), "%s", line);
 	snprintf(in->step, sizeof(in->step), "%s", t1 + 1);
@@ -113,7 +113,7 @@ int hotplug_journal_read(struct hotplug_intent **out, size_t *n)
  * The 11th field carries orig_prog and the syspath, "ID:PATH"; sysino comes
  * last, so that an older uevscope, which reads 11 fields, reads this file too.
  */
-static void print_entry(FILE *f, const struct hotplug_entry *e)
+void hotplug_print(FILE *f, const struct hotplug_entry *e)
 {
 	fprintf(f,
 		"%s\t%" PRIu32 "\t%" PRIu32 "\t%c\t%" PRIu32 "\t%" PRIu32
@@ -160,7 +160,7 @@ static int write_file(const char *path, size_t n, void (*print)(FILE *, const vo
 
 static void print_nth_entry(FILE *f, const void *v, size_t i)
 {
-	print_entry(f, (const struct hotplug_entry *)v + i);
+	hotplug_print(f, (const struct hotplug_entry *)v + i);
 }
 
 static void print_nth_intent(FILE *f, const void *v, size_t i)
@@ -168,7 +168,7 @@ static void print_nth_intent(FILE *f, const void *v, size_t i)
 	const struct hotplug_intent *in = (const struct hotplug_intent *)v + i;
 
 	fprintf(f, "%s\t%s\t", in->op, in->step);
-	print_entry(f, &in->e);
+	hotplug_print(f, &in->e);
 }
 
 int hotplug_write(const struct hotplug_entry *e, size_t n)

@@ -8,6 +8,7 @@
 #define UEVSCOPE_HOTPLUG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define HOTPLUG_DIR  "/run/uevscope"
@@ -51,6 +52,9 @@ struct hotplug_intent {
 	struct hotplug_entry e;
 };
 
+/* One line of the file into *e (line is changed): 0, or -EINVAL. hotplug_print() writes one. */
+int hotplug_parse(char *line, struct hotplug_entry *e);
+void hotplug_print(FILE *f, const struct hotplug_entry *e);
 /* All entries (malloc'ed array in *out, count in *n; none when the file is absent). 0 or -errno. */
 int hotplug_read(struct hotplug_entry **out, size_t *n);
 /* Replaces the file with these entries (written aside, then renamed). 0 or -errno. */
