@@ -258,6 +258,16 @@ mark
 check "gone: report -j, which only reads, marks the removed device gone and the control attached" \
 	"7:$GL gone;7:$KL attached;" \
 	"$(jq -r '.attached[] | "\(.major):\(.minor) \(.state)"' "$T/r.json" | sort | tr '\n' ';')"
+mkdir -p "$T/prom"
+"$UEVSCOPE" export --textfile "$T/prom" --interval 0.2 >/dev/null 2>"$T/x.err" &
+X=$!
+PIDS="$PIDS $X"
+wait_for 'uevscope_attached_device{' "$T/prom/uevscope.prom" 150
+check "gone: export, which only reads, labels the removed device state=\"gone\" and the control \"attached\"" \
+	"b 7:$GL gone;b 7:$KL attached;" \
+	"$(sed -n 's/^uevscope_attached_device{.*device="\([^"]*\)".*state="\([a-z]*\)".*/\1 \2/p' "$T/prom/uevscope.prom" | sort | tr '\n' ';')"
+kill "$X"
+wait "$X" 2>/dev/null
 "$UEVSCOPE" devices list >"$T/list" 2>"$T/err"
 rc=$?
 check "gone: the next devices list exits 0 and says in one line that it detached the removed device" \
