@@ -232,6 +232,139 @@ drops=$(sed -n 's/^total=.* drops=\([0-9]*\).*/\1/p' "$T/full.out")
 [ "${drops:-0}" -gt 0 ] && pass "the flooded listener lost uevents (drops=$drops): its own doing" ||
 	fail "the flooded listener lost uevents" "$(tail -1 "$T/full.out")"
 
+# 6. A device removed for real after attach's last check while no --follow runs
+# (LOOP_CTL_REMOVE: a real remove uevent, which the container never hears: its
+# netns gets no kernel uevents). Its record, allow and node would stay, and a
+# later device of its number would open through them. The next command that
+# holds the attach lock (devices list here, then detach, then attach) detaches
+# it and says so in one line; a control device attached beside it stays.
+# report, which only reads, marks it gone until then.
+unlist() {
+	LOOPS=$(echo " $LOOPS " | sed "s/ $1 / /;s/^ *//;s/ *$//")
+}
+# rec MINOR: how many state lines record b 7:MINOR.
+rec() {
+	awk -F '\t' -v m="$1" '$5 == 7 && $6 == m' /run/uevscope/attached 2>/dev/null | wc -l
+}
+new_loop
+GL=$L
+new_loop
+KL=$L
+"$UEVSCOPE" attach --container "$PID1" "/dev/loop$GL" "/dev/loop$KL" 2>"$T/err" ||
+	fail "gone: setup attach" "$(cat "$T/err")"
+mark
+"$H/loopctl" remove "$GL" >/dev/null && unlist "$GL"
+"$UEVSCOPE" report -j 0.2 1 >"$T/r.json" 2>"$T/r.err"
+check "gone: report -j, which only reads, marks the removed device gone and the control attached" \
+	"7:$GL gone;7:$KL attached;" \
+	"$(jq -r '.attached[] | "\(.major):\(.minor) \(.state)"' "$T/r.json" | sort | tr '\n' ';')"
+mkdir -p "$T/prom"
+"$UEVSCOPE" export --textfile "$T/prom" --interval 0.2 >/dev/null 2>"$T/x.err" &
+X=$!
+PIDS="$PIDS $X"
+wait_for 'uevscope_attached_device{' "$T/prom/uevscope.prom" 150
+check "gone: export, which only reads, labels the removed device state=\"gone\" and the control \"attached\"" \
+	"b 7:$GL gone;b 7:$KL attached;" \
+	"$(sed -n 's/^uevscope_attached_device{.*device="\([^"]*\)".*state="\([a-z]*\)".*/\1 \2/p' "$T/prom/uevscope.prom" | sort | tr '\n' ';')"
+kill "$X"
+wait "$X" 2>/dev/null
+"$UEVSCOPE" devices list >"$T/list" 2>"$T/err"
+rc=$?
+check "gone: the next devices list exits 0 and says in one line that it detached the removed device" \
+	"0 1 1" "$rc $(wc -l <"$T/err") $(grep -c "b 7:$GL /dev/loop$GL detached from .*the device is gone (removed from the host); access restored (v1), node removed, remove sent" "$T/err")"
+check "gone: only the control stays attached (devices list, state, devices.list)" "0 1 0 1 0 1" \
+	"$(grep -c "^attached b 7:$GL " "$T/list") $(grep -c "^attached b 7:$KL " "$T/list") $(rec "$GL") $(rec "$KL") $(grep -c "^b 7:$GL " "$V1/devices.list") $(grep -c "^b 7:$KL " "$V1/devices.list")"
+check "gone: the removed device's node is gone inside, the control still opens" "ENOENT ok" \
+	"$(inside r:/dev/loop$GL) $(inside r:/dev/loop$KL)"
+check "gone: the listener got the removed device's remove, nothing of the control (control seen)" \
+	"remove LOOP;add CTL;remove CTL;" "$(window)"
+"$UEVSCOPE" devices list >/dev/null 2>"$T/err"
+check "gone: resolved once: the list after says nothing more" "0" "$(wc -l <"$T/err")"
+# A hostile root in the container's user namespace cannot make the node again:
+# its /dev is nodev and mknod of a device is refused in a user namespace.
+nsenter -t "$PID1" -U -m mknod "/dev/loop$GL" b 7 "$GL" >/dev/null 2>&1
+check "hostile: root in the container's user namespace cannot make the gone device's node again" \
+	"1 ENOENT" "$? $(inside r:/dev/loop$GL)"
+
+# detach of a device removed since: exit 0, one line, nothing left of it.
+new_loop
+DL=$L
+"$UEVSCOPE" attach --container "$PID1" "/dev/loop$DL" 2>"$T/err" ||
+	fail "gone: setup attach" "$(cat "$T/err")"
+mark
+"$H/loopctl" remove "$DL" >/dev/null && unlist "$DL"
+"$UEVSCOPE" detach --container "$PID1" "/dev/loop$DL" >"$T/out" 2>"$T/err"
+rc=$?
+check "gone: detach of a removed device exits 0 with one line; the control's record stays" "0 1 1 0 1" \
+	"$rc $(wc -l <"$T/err") $(grep -c "loop$DL detached from .*the device is gone (removed from the host)" "$T/err") $(rec "$DL") $(rec "$KL")"
+check "gone: detach of a removed device: node gone inside, devices.list without it, its remove heard (control seen)" \
+	"ENOENT 0 remove LOOP;add CTL;remove CTL;" \
+	"$(inside r:/dev/loop$DL) $(grep -c "^b 7:$DL " "$V1/devices.list") $(window)"
+
+# Replaced: the same name and number made again while the old record stands.
+# The old allow and bind-mounted node reach the new device until a command
+# holding the attach lock runs (the hazard, seen: the positive control). attach
+# of the new one tells them apart by the sysfs inode: detaches the old record
+# (not "attached already"), attaches the new one.
+new_loop
+RL=$L
+"$UEVSCOPE" attach --container "$PID1" "/dev/loop$RL" 2>"$T/err" ||
+	fail "replaced: setup attach" "$(cat "$T/err")"
+"$H/loopctl" remove "$RL" >/dev/null && unlist "$RL"
+"$H/loopctl" add "$RL" >/dev/null && LOOPS="$LOOPS $RL"
+i=0
+while [ ! -b "/dev/loop$RL" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "replaced: before any command runs, the old record's node and allow open the new device" \
+	"ok" "$(inside r:/dev/loop$RL)"
+mark
+"$UEVSCOPE" attach --container "$PID1" "/dev/loop$RL" >"$T/out" 2>"$T/err"
+rc=$?
+check "replaced: attach of the new device exits 0, detaches the old record (replaced), attaches the new" \
+	"0 2 1 1" "$rc $(wc -l <"$T/err") $(grep -c "loop$RL detached from .*the device is gone (replaced: b 7:$RL is another device now)" "$T/err") $(grep -c "loop$RL attached to" "$T/err")"
+check "replaced: one record, with the new device's sysfs inode; the listener got remove, then add" \
+	"1 $(stat -c %i "/sys/dev/block/7:$RL/uevent") remove LOOP;add LOOP;add CTL;remove CTL;" \
+	"$(rec "$RL") $(awk -F '\t' -v m="$RL" '$5 == 7 && $6 == m {print $12}' /run/uevscope/attached) $(window)"
+"$UEVSCOPE" detach --container "$PID1" --all >/dev/null 2>"$T/err"
+check "gone: after detach --all, devices.list exactly as before, nothing recorded" "same clean" \
+	"$(listsame) $(state)"
+
+# 7. --follow's container exits: its first process killed (the kernel takes
+# its pid namespace with it; crun keeps the cgroup until delete). follow
+# notices through its pidfd, detaches what the container was given, says one
+# line, exits 0. Making its pid 1 exit is all a root in the container's user
+# namespace can do here: it ends the whole container, which is this case.
+if ! ctr_start f1 sleep 3600; then
+	fail "follow: container f1 starts" "$(head -2 "$T/ctr/f1/start.err")"
+else
+	fpid=$CTR_PID
+	FV1=$(ctr_cgroup f1)
+	cp "$FV1/devices.list" "$T/f1.before"
+	new_loop
+	FL=$L
+	"$UEVSCOPE" attach --container "$fpid" --follow -m "KERNEL==\"loop$FL\"" >"$T/follow.out" 2>&1 &
+	FPID=$!
+	PIDS="$PIDS $FPID"
+	wait_for following "$T/follow.out" 150
+	check "follow: the matching device is attached as it starts" "1 1" \
+		"$(grep -c "loop$FL attached to" "$T/follow.out") $(grep -c "^b 7:$FL " "$FV1/devices.list")"
+	kill -KILL "$fpid"
+	if wait_for "follow ends" "$T/follow.out" 150; then
+		wait "$FPID"
+		rc=$?
+	else
+		kill "$FPID"
+		wait "$FPID"
+		rc="none within 15 s"
+	fi
+	check "follow: its container exited: exit 0, one line saying so" "0 1" \
+		"$rc $(grep -c "container $fpid (.*) exited: 1 device detached, 0 forgotten with its cgroup; --follow ends" "$T/follow.out")"
+	check "follow: its container exited: no record, the cgroup's devices.list as before" "clean same" \
+		"$(state) $([ "$(cat "$FV1/devices.list")" = "$(cat "$T/f1.before")" ] && echo same || echo changed)"
+	ctr_stop f1
+	# Whatever a failure above left, so that the sections below start clean.
+	"$UEVSCOPE" detach --container "$fpid" --all >/dev/null 2>&1
+fi
+
 CTR_CGROUP=v1
 ctr_stop c1
 
@@ -260,4 +393,36 @@ else
 		check "v2 $step: killed, rolled back by devices list: runc's program alone, no pin, no rule, open() denied, clean" \
 			"137 1 $runc_prog 0 0 EPERM clean" "$rc $said $(progs) $pins $rules $opened $(state)"
 	done
+	# --follow on runc's container, which is then deleted (its cgroup goes)
+	# while follow is stopped: waking, it finds the container exited and its
+	# cgroup gone, and forgets: our rules for the cgroup and the pin go.
+	new_loop
+	VL=$L
+	"$UEVSCOPE" attach --container "$pid2" --runtime-root "$CTR_DIR/state" --follow \
+		-m "KERNEL==\"loop$VL\"" >"$T/follow2.out" 2>&1 &
+	F2=$!
+	PIDS="$PIDS $F2"
+	wait_for following "$T/follow2.out" 150
+	pins=$(find /sys/fs/bpf/uevscope/attach -mindepth 1 2>/dev/null | wc -l)
+	check "v2 follow: the matching device is attached as it starts, runc's program pinned aside" "1 1" \
+		"$(grep -c "loop$VL attached to" "$T/follow2.out") $pins"
+	kill -STOP "$F2"
+	ctr_stop c2
+	kill -CONT "$F2"
+	if wait_for "follow ends" "$T/follow2.out" 150; then
+		wait "$F2"
+		rc=$?
+	else
+		kill "$F2"
+		wait "$F2"
+		rc="none within 15 s"
+	fi
+	"$UEVSCOPE" devices list >"$T/out" 2>"$T/err"
+	pins=$(find /sys/fs/bpf/uevscope/attach -mindepth 1 2>/dev/null | wc -l)
+	check "v2 follow: its container deleted: exit 0, one line: forgotten with its cgroup" "0 1" \
+		"$rc $(grep -c "container $pid2 (.*) exited: 0 devices detached, 1 forgotten with its cgroup; --follow ends" "$T/follow2.out")"
+	check "v2 follow: its container deleted: no record, no pin, no uevscope device rule" "clean 0 0" \
+		"$(state) $pins $(grep -c '^[0-9]' "$T/out")"
+	# Whatever a failure above left (our rules, the pin): a container gone is forgotten.
+	"$UEVSCOPE" detach --container "$pid2" --all >/dev/null 2>&1
 fi

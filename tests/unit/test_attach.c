@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* attach: the runtime's device rules read from runc's state and an OCI config; id maps. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "attach/attach.h"
 #include "attach/attach_json.h"
+#include "hotplug.h"
 #include "unit.h"
 
 static const char *const runc_path[] = {"config", "cgroups", "devices"};
@@ -74,6 +77,63 @@ static void test_idmap(void)
 	CHECK_UINT(65534, att_map_to_outside(map, 70000));
 }
 
+/*
+ * The state line: one of an older uevscope (11 fields, no sysfs inode) still
+ * parses, with the inode unknown; a line written now reads back whole.
+ */
+static void test_state_line(void)
+{
+	char old[] = "/c1\t42\t4026532258\tb\t7\t3\t/dev/loop3\tbind\tv1\t-\t0:"
+		     "/sys/devices/virtual/block/loop3\n";
+	struct hotplug_entry e, back;
+	char buf[2048];
+	FILE *f;
+
+	CHECK_INT(0, hotplug_parse(old, &e));
+	CHECK(e.type == 'b' && e.major == 7 && e.minor == 3 && e.sysino == 0);
+	CHECK_STR("/sys/devices/virtual/block/loop3", e.syspath);
+	e.sysino = 18446744069414584321ull; /* a kernfs id with a generation in the high bits */
+	f = fmemopen(buf, sizeof(buf), "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	hotplug_print(f, &e);
+	fclose(f);
+	CHECK_INT(0, hotplug_parse(buf, &back));
+	CHECK(back.sysino == e.sysino && back.minor == 3 && back.orig_prog == 0);
+	CHECK_STR(e.syspath, back.syspath);
+	CHECK_STR("/dev/loop3", back.node);
+}
+
+/*
+ * Gone or not, judged against this machine's sysfs (no root needed): /dev/null
+ * (c 1:3) is there with its own inode; another inode is a device replaced; a
+ * number no device has is one removed; no sysfs path recorded is never gone.
+ */
+static void test_gone(void)
+{
+	struct hotplug_entry e = {.type = 'c', .major = 1, .minor = 3};
+	char why[128] = "";
+	struct stat st;
+
+	CHECK_INT(0, stat("/sys/dev/char/1:3/uevent", &st));
+	snprintf(e.syspath, sizeof(e.syspath), "/sys/devices/virtual/mem/null");
+	e.sysino = st.st_ino;
+	CHECK_INT(0, hotplug_gone(&e, why, sizeof(why)));
+	e.sysino = st.st_ino + 1;
+	CHECK_INT(1, hotplug_gone(&e, why, sizeof(why)));
+	CHECK_STR("replaced: c 1:3 is another device now", why);
+	e.sysino = 0; /* an older state: the path behind the number decides */
+	CHECK_INT(0, hotplug_gone(&e, why, sizeof(why)));
+	snprintf(e.syspath, sizeof(e.syspath), "/sys/devices/virtual/mem/zero");
+	CHECK_INT(1, hotplug_gone(&e, why, sizeof(why)));
+	e.minor = 0xfffff; /* no mem device has it */
+	CHECK_INT(1, hotplug_gone(&e, why, sizeof(why)));
+	CHECK_STR("removed from the host", why);
+	snprintf(e.syspath, sizeof(e.syspath), "-");
+	CHECK_INT(0, hotplug_gone(&e, why, sizeof(why)));
+}
+
 int main(void)
 {
 	unit_suite("attach");
@@ -81,5 +141,7 @@ int main(void)
 	RUN(test_oci, "OCI config device rules");
 	RUN(test_malformed, "malformed JSON: not found, no overread");
 	RUN(test_idmap, "uid_map both ways");
+	RUN(test_state_line, "state line: an older one parses, a new one reads back");
+	RUN(test_gone, "gone: by number and sysfs inode, against this sysfs");
 	return unit_exit();
 }

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "attach.h"
 #include "attach_json.h"
 #include "common.h"
+#include "cgroupfs.h"
 #include "hotplug.h"
 #include "match.h"
 #include "subcommands.h"
@@ -46,7 +48,8 @@ static const char attach_usage[] =
     "  -m MATCH       udev-style match (SUBSYSTEM==\"block\",KERNEL==\"loop*\"): every device\n"
     "                 with a node that matches, or whose parent does\n"
     "  --follow       attach: keep running, attach matching devices as they appear and\n"
-    "                 detach them as they leave (until SIGINT or SIGTERM)\n"
+    "                 detach them as they leave, until SIGINT or SIGTERM (devices stay\n"
+    "                 attached) or until the container exits (its devices are detached)\n"
     "  --all          detach: every device attached to the container\n"
     "  --runtime-root DIR  the runtime's state folder when not /run/runc or /run/crun\n"
     "                 (its --root): where cgroup v2 rules are read from\n"
@@ -61,10 +64,13 @@ static const char attach_usage[] =
     "  uevscope detach --container 4242 /dev/loop3\n"
     "  uevscope devices list      # the access rules, and for whom\n"
     "\n"
-    "Exit status: 0 done; 1 environment (not root, container or device gone, no device\n"
-    "control on the container, the kernel refused; nothing is left half-done); 2 bad usage,\n"
-    "already attached, not attached. An attach or detach killed part way is rolled back\n"
-    "(attach) or completed (detach) by the next attach, detach or devices list, which says so.\n";
+    "Exit status: 0 done (--follow: also when its container exited and all it was given\n"
+    "was taken back, said in one line); 1 environment (not root, container or device gone,\n"
+    "no device control on the container, the kernel refused; nothing is left half-done);\n"
+    "2 bad usage, already attached, not attached. An attach or detach killed part way is\n"
+    "rolled back (attach) or completed (detach) by the next attach, detach or devices list,\n"
+    "which says so. A device that left the host after it was attached is detached by the\n"
+    "next attach, detach or devices list (and at once by --follow), which says so.\n";
 
 static volatile sig_atomic_t exiting;
 
@@ -206,6 +212,7 @@ static double ms_since(uint64_t t0)
 static int check_gone(const struct att_session *s, const struct att_dev *d, int sysfd,
 		      const char *when, char *err, size_t errlen)
 {
+	struct stat st;
 	char b;
 
 	if (att_ctr_gone(&s->ctr)) {
@@ -215,7 +222,10 @@ static int check_gone(const struct att_session *s, const struct att_dev *d, int 
 			 (int)s->ctr.pid, s->ctr.cgroup, d->type, d->major, d->minor, when);
 		return -ESRCH;
 	}
-	if (sysfd >= 0 && pread(sysfd, &b, 1, 0) < 0 && errno == ENODEV) {
+	/* sysfd -2: the uevent file could not be opened, or was another device's (sysino). */
+	if (sysfd == -2 ||
+	    (sysfd >= 0 && ((pread(sysfd, &b, 1, 0) < 0 && errno == ENODEV) ||
+			    (d->sysino && !fstat(sysfd, &st) && st.st_ino != d->sysino)))) {
 		snprintf(err, errlen,
 			 "device %.300s went away while attaching (%s): nothing of it is left",
 			 d->syspath, when);
@@ -246,9 +256,12 @@ static int attach_one(struct att_session *s, const struct att_dev *d, char *err,
 	snprintf(e.node, sizeof(e.node), "%s", d->node);
 	snprintf(e.syspath, sizeof(e.syspath), "%s", d->syspath[0] ? d->syspath : "-");
 	snprintf(e.how, sizeof(e.how), "%s", s->ctr.own_userns ? "bind" : "mknod");
+	e.sysino = d->sysino;
 	if (d->syspath[0]) {
 		snprintf(fn, sizeof(fn), "%s/uevent", d->syspath);
 		sysfd = open(fn, O_RDONLY | O_CLOEXEC);
+		if (sysfd < 0 && errno == ENOENT)
+			sysfd = -2; /* gone since it was resolved */
 	}
 	/* Each step journaled before it starts, with what undoing it needs. */
 	rc = att_access_plan(&s->ctr, d, e.access, sizeof(e.access), e.v1prev, sizeof(e.v1prev),
@@ -334,46 +347,47 @@ void att_dev_of(const struct hotplug_entry *e, struct att_dev *d)
  * Backwards: access first, so the container loses the device before anything
  * else. Only the access step can fail a detach; every step after it is done
  * (a journal error there is said, not fatal: the next command completes it).
+ * c is the container of entry i (the session's, or one reopened for it).
  */
-static int detach_one(struct att_session *s, size_t i, char *err, size_t errlen)
+int att_detach_entry(struct att_session *s, const struct att_ctr *c, size_t i, char *err,
+		     size_t errlen)
 {
 	struct hotplug_entry e = s->e[i];
 	struct att_dev d;
-	uint32_t orig = e.orig_prog;
 	bool last = att_last_v2(s->e, s->n, &e);
 	char e2[256] = "";
 	int rc;
 
 	att_dev_of(&e, &d);
 	rc = att_journal_step(s, "detach", "access", &e, err, errlen);
-	rc = rc ?: att_access_revoke(&s->ctr, &d, e.access, e.v1prev, orig, last, err, errlen);
+	rc = rc ?: att_access_revoke(c, &d, e.access, e.v1prev, e.orig_prog, last, err, errlen);
 	if (rc) {
 		att_journal_forget(s, &e);
 		return rc;
 	}
 	if (att_journal_step(s, "detach", "node", &e, e2, sizeof(e2)))
 		uev_err("detach: %s", e2);
-	rc = att_node_remove(&s->ctr, &d, e.how, err, errlen);
+	rc = att_node_remove(c, &d, e.how, err, errlen);
 	if (rc)
 		uev_err("detach: %s; access is revoked", err);
 	if (att_journal_step(s, "detach", "event", &e, e2, sizeof(e2)))
 		uev_err("detach: %s", e2);
-	if (att_event(&s->ctr, &d, "remove", e2, sizeof(e2)))
+	if (att_event(c, &d, "remove", e2, sizeof(e2)))
 		uev_dbg("detach: %s", e2);
 	if (att_journal_step(s, "detach", "done", &e, e2, sizeof(e2)))
 		uev_err("detach: %s", e2);
 	/* The runtime's program is kept by whichever entry of the cgroup remains. */
-	memmove(&s->e[i], &s->e[i + 1], (s->n - i - 1) * sizeof(s->e[0]));
-	s->n--;
-	if (orig && !last) {
-		size_t j;
+	att_drop(s, i);
+	return 0;
+}
 
-		for (j = 0; j < s->n; j++)
-			if (!strcmp(s->e[j].cgroup, e.cgroup) && !strcmp(s->e[j].access, "v2")) {
-				s->e[j].orig_prog = orig;
-				break;
-			}
-	}
+static int detach_one(struct att_session *s, size_t i, char *err, size_t errlen)
+{
+	struct hotplug_entry e = s->e[i];
+	int rc = att_detach_entry(s, &s->ctr, i, err, errlen);
+
+	if (rc)
+		return rc;
 	fprintf(stderr,
 		"uevscope: detach: %c %u:%u %s detached from %s: access restored (%s), "
 		"node removed, remove sent\n",
@@ -437,8 +451,10 @@ static void session_close(struct att_session *s)
 	hotplug_unlock(s->lock);
 	free(s->e);
 	free(s->j);
+	free(s->gone);
 	s->e = NULL;
 	s->j = NULL;
+	s->gone = NULL;
 	s->lock = -1;
 }
 
@@ -459,7 +475,8 @@ static int session_open(struct att_session *s, const struct attach_args *a, cons
 		return rc == -ENOENT ? EXIT_USAGE : EXIT_ENV;
 	}
 	s->lock = hotplug_lock();
-	if (s->lock < 0 || hotplug_read(&s->e, &s->n) || att_recover(s, cmd)) {
+	if (s->lock < 0 || hotplug_read(&s->e, &s->n) || att_recover(s, cmd) ||
+	    att_sweep_gone(s, cmd)) {
 		uev_err("%s: cannot read %s (lock %s)", cmd, HOTPLUG_FILE, HOTPLUG_LOCK);
 		session_close(s);
 		return EXIT_ENV;
@@ -564,6 +581,25 @@ out:
 	return rc;
 }
 
+/* The entry of the container c that DEVICE names (node, sysfs path, or its number), or n. */
+static size_t named(const struct hotplug_entry *e, size_t n, const struct att_ctr *c,
+		    const char *arg)
+{
+	struct att_dev d;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(e[i].cgroup, c->cgroup) &&
+		    (!strcmp(e[i].node, arg) || !strcmp(e[i].syspath, arg)))
+			return i;
+	if (att_dev_resolve(arg, &d, err, sizeof(err)))
+		return n;
+	for (i = 0; i < n && !same_dev(&e[i], c, &d); i++)
+		;
+	return i;
+}
+
 int cmd_detach(int argc, char **argv)
 {
 	struct attach_args a = {};
@@ -581,13 +617,10 @@ int cmd_detach(int argc, char **argv)
 	rc = EXIT_OK;
 	/* Named by node path or sysfs path as recorded: the device may be gone from the host. */
 	for (k = 0; k < a.ndevs && rc == EXIT_OK; k++) {
-		for (i = 0; i < s.n; i++)
-			if (!strcmp(s.e[i].cgroup, s.ctr.cgroup) &&
-			    (!strcmp(s.e[i].node, a.devs[k]) || !strcmp(s.e[i].syspath, a.devs[k])))
-				break;
-		if (i == s.n && !att_dev_resolve(a.devs[k], &d, err, sizeof(err)))
-			for (i = 0; i < s.n && !same_dev(&s.e[i], &s.ctr, &d); i++)
-				;
+		i = named(s.e, s.n, &s.ctr, a.devs[k]);
+		/* Gone from the host, detached as the session opened (one line said so): done. */
+		if (i == s.n && named(s.gone, s.ngone, &s.ctr, a.devs[k]) < s.ngone)
+			continue;
 		if (i == s.n) {
 			uev_err("detach: %s is not attached to %s", a.devs[k], s.ctr.cgroup);
 			rc = EXIT_USAGE;
@@ -611,6 +644,8 @@ int cmd_detach(int argc, char **argv)
 		}
 		j++;
 	}
+	for (i = 0; a.all && i < s.ngone; i++)
+		j += !strcmp(s.gone[i].cgroup, s.ctr.cgroup);
 	if (rc == EXIT_OK && (a.all || a.ml) && !j && !a.ndevs) {
 		uev_err("detach: nothing %sis attached to %s", a.ml ? "matching " : "",
 			s.ctr.cgroup);
@@ -626,7 +661,87 @@ out:
 	return rc;
 }
 
-/* --follow: the host's kernel uevents (group 1 of our netns), matched as they come. */
+/* The cgroup an entry's access was given in is still the container's (not one made again). */
+static bool cgroup_alive(const struct att_ctr *c, const struct hotplug_entry *e)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (!strcmp(e->access, "v1"))
+		return c->v1dir[0] && !stat(c->v1dir, &st) && st.st_ino == c->v1ino;
+	if (!strcmp(e->access, "v2")) {
+		snprintf(dir, sizeof(dir), "%s%s", cgroup2_mount() ?: "", c->cgroup);
+		return !stat(dir, &st) && st.st_ino == c->cgroup_id;
+	}
+	return false;
+}
+
+/*
+ * --follow's container exited (its pidfd): what this container was given is
+ * taken back where its cgroup is still there (access restored, and the node
+ * and remove for whatever still holds its mount and network namespaces:
+ * ours does, through the fds), forgotten where the cgroup went with it. One
+ * line; EXIT_OK when nothing is left, EXIT_ENV when something could not be
+ * undone (said).
+ */
+static int follow_ended(struct att_session *s)
+{
+	size_t i = 0, detached = 0, forgot = 0, failed = 0;
+	char err[512];
+
+	s->lock = hotplug_lock();
+	free(s->e);
+	s->e = NULL;
+	if (s->lock < 0 || hotplug_read(&s->e, &s->n) || att_recover(s, "attach") ||
+	    att_sweep_gone(s, "attach")) {
+		uev_err("attach: container %d exited; cannot read %s: its devices stay recorded",
+			(int)s->ctr.pid, HOTPLUG_FILE);
+		return EXIT_ENV;
+	}
+	while (i < s->n) {
+		struct hotplug_entry e = s->e[i];
+
+		if (strcmp(e.cgroup, s->ctr.cgroup) || e.pid != (uint32_t)s->ctr.pid) {
+			i++;
+			continue;
+		}
+		if (cgroup_alive(&s->ctr, &e)) {
+			if (att_detach_entry(s, &s->ctr, i, err, sizeof(err))) {
+				uev_err("attach: %s", err);
+				failed++;
+				i++;
+				continue;
+			}
+			detached++;
+			continue;
+		}
+		if (!strcmp(e.access, "v2") && att_last_v2(s->e, s->n, &e) &&
+		    att_access_forget(e.cgroup, err, sizeof(err))) {
+			uev_err("attach: %s", err);
+			failed++;
+		}
+		att_drop(s, i);
+		forgot++;
+	}
+	if (save(s, "detach", err, sizeof(err))) {
+		uev_err("attach: %s", err);
+		failed++;
+	}
+	fprintf(stderr,
+		"uevscope: attach: container %d (%s) exited: %zu device%s detached, %zu forgotten "
+		"with its cgroup%s; --follow ends\n",
+		(int)s->ctr.pid, s->ctr.cgroup, detached, detached == 1 ? "" : "s", forgot,
+		failed ? ", some not undone (above)" : "");
+	return failed ? EXIT_ENV : EXIT_OK;
+}
+
+/*
+ * --follow: the host's kernel uevents (group 1 of our netns), matched as they
+ * come, and the container's pidfd. A remove is not taken on its word: each
+ * event first detaches whatever recorded device is gone (att_sweep_gone()),
+ * which the kernel's remove always is by then (device_del() drops
+ * /sys/dev/TYPE/MAJ:MIN before it sends the uevent).
+ */
 static int follow(struct att_session *s, const struct attach_args *a)
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = 1};
@@ -649,44 +764,42 @@ static int follow(struct att_session *s, const struct attach_args *a)
 	s->lock = -1;
 	fprintf(stderr, "uevscope: attach: following '%s' for %s\n", a->expr, s->ctr.cgroup);
 	while (!exiting) {
-		struct pollfd p = {.fd = sock, .events = POLLIN};
-		const char *action, *maj;
+		/* Without a pidfd (before 5.3) the 500 ms timeout checks the pid instead. */
+		struct pollfd p[2] = {{.fd = sock, .events = POLLIN},
+				      {.fd = s->ctr.pidfd, .events = POLLIN}};
+		const char *action;
 		struct att_dev d;
 		ssize_t n;
-		size_t i;
 
-		if (poll(&p, 1, 500) != 1)
+		if (att_ctr_gone(&s->ctr)) {
+			close(sock);
+			return follow_ended(s);
+		}
+		if (poll(p, 2, 500) < 1 || !(p[0].revents & POLLIN))
 			continue;
 		n = recv(sock, buf, sizeof(buf) - 1, 0);
 		if (n <= 0 || uevent_parse(buf, n, &ev))
 			continue;
 		action = ev.action;
-		maj = uevent_get(&ev, "MAJOR");
-		if (!maj || (strcmp(action, "add") && strcmp(action, "remove")))
+		if (!uevent_get(&ev, "MAJOR") ||
+		    (strcmp(action, "add") && strcmp(action, "remove")))
 			continue;
 		snprintf(sys, sizeof(sys), "/sys%s", ev.devpath);
 		s->lock = hotplug_lock();
 		free(s->e);
 		s->e = NULL;
-		if (s->lock < 0 || hotplug_read(&s->e, &s->n) || att_recover(s, "attach")) {
+		if (s->lock < 0 || hotplug_read(&s->e, &s->n) || att_recover(s, "attach") ||
+		    att_sweep_gone(s, "attach")) {
 			uev_err("attach: cannot read %s", HOTPLUG_FILE);
 			break;
 		}
-		if (!strcmp(action, "add")) {
-			if (att_sys_matches_up(a->ml, sys) &&
-			    !att_dev_from_sys(sys, &d, err, sizeof(err)) &&
-			    (attach_one(s, &d, err, sizeof(err)) ||
-			     save(s, "attach", err, sizeof(err))))
-				uev_err("attach: %s", err);
-		} else {
-			for (i = 0; i < s->n; i++)
-				if (!strcmp(s->e[i].cgroup, s->ctr.cgroup) &&
-				    !strcmp(s->e[i].syspath, sys))
-					break;
-			if (i < s->n && (detach_one(s, i, err, sizeof(err)) ||
-					 save(s, "detach", err, sizeof(err))))
-				uev_err("attach: %s", err);
-		}
+		free(s->gone);
+		s->gone = NULL;
+		s->ngone = 0;
+		if (!strcmp(action, "add") && att_sys_matches_up(a->ml, sys) &&
+		    !att_dev_from_sys(sys, &d, err, sizeof(err)) &&
+		    (attach_one(s, &d, err, sizeof(err)) || save(s, "attach", err, sizeof(err))))
+			uev_err("attach: %s", err);
 		hotplug_unlock(s->lock);
 		s->lock = -1;
 	}

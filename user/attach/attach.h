@@ -14,6 +14,7 @@ struct att_ctr {
 	char cgroup[256];   /* cgroup v2 path, as /proc/PID/cgroup's "0::" line */
 	uint64_t cgroup_id; /* its id (kernfs inode), 0 when not resolvable */
 	char v1dir[512];    /* the v1 devices cgroup directory, "" without one */
+	uint64_t v1ino;	    /* its inode: a cgroup made again at that path has another */
 	uint32_t netns;	    /* inode */
 	int netns_fd, mnt_fd, root_fd;
 	int pidfd; /* pidfd_open(pid): readable once that very process has exited, -1 if none */
@@ -35,6 +36,7 @@ struct att_dev {
 	char devpath[512]; /* syspath without /sys */
 	char subsystem[64];
 	char devtype[64];
+	uint64_t sysino; /* inode of its sysfs uevent file (hotplug.h): who it is, 0 unknown */
 };
 
 /* attach_target.c */
@@ -102,6 +104,8 @@ struct att_session {
 	size_t n;
 	struct hotplug_intent *j; /* the journal: what this command has begun */
 	size_t nj;
+	struct hotplug_entry *gone; /* what att_sweep_gone() detached: their devices left */
+	size_t ngone;
 	struct att_ctr ctr;
 };
 /* The device of a state entry, from /sys when it is still there, else as recorded. */
@@ -110,6 +114,24 @@ void att_dev_of(const struct hotplug_entry *e, struct att_dev *d);
 ssize_t att_find(const struct hotplug_entry *e, size_t n, const struct hotplug_entry *like);
 /* No other v2 entry of e's cgroup is in the state: e's detach brings the runtime's program back. */
 bool att_last_v2(const struct hotplug_entry *v, size_t n, const struct hotplug_entry *e);
+/*
+ * Detaches entry i of the state (journaled, access first) for its container c,
+ * and drops it from s->e: 0, or -errno with err filled (then nothing changed).
+ */
+int att_detach_entry(struct att_session *s, const struct att_ctr *c, size_t i, char *err,
+		     size_t errlen);
+/* Drops entry i from s->e, handing the runtime's v2 program to another entry of its cgroup. */
+void att_drop(struct att_session *s, size_t i);
+/* The container of an entry, if that very one still runs (pid, netns and cgroup agree). */
+bool att_ctr_reopen(const struct hotplug_entry *e, struct att_ctr *c);
+/*
+ * attach_gone.c: every entry whose device left the host (or was replaced by
+ * another of its number) since it was attached is detached from its container
+ * as `detach` would (its container gone too: forgotten), one line each on
+ * stderr, and the state saved; the entries go to s->gone. Under the lock,
+ * after att_recover(). 0, or -errno when the state cannot be saved.
+ */
+int att_sweep_gone(struct att_session *s, const char *cmd);
 
 /*
  * attach_journal.c. att_journal_step() records that op ("attach", "detach")
@@ -125,7 +147,10 @@ int att_journal_step(struct att_session *s, const char *op, const char *step,
 void att_journal_forget(struct att_session *s, const struct hotplug_entry *e);
 int att_journal_commit(struct att_session *s, const char *op, char *err, size_t errlen);
 int att_recover(struct att_session *s, const char *cmd);
-/* For `devices list`: takes the lock, resolves a journal left behind, 0 or -errno. */
+/*
+ * For `devices list`: takes the lock, resolves a journal left behind and
+ * detaches devices gone from the host (att_sweep_gone()), 0 or -errno.
+ */
 int att_recover_locked(const char *cmd);
 
 #endif /* UEVSCOPE_ATTACH_CMD_H */

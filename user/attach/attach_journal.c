@@ -117,8 +117,7 @@ static int step_no(const char *step)
 	return 0;
 }
 
-/* The container of an entry, if that very one still runs (pid, netns and cgroup agree). */
-static bool reopen(const struct hotplug_entry *e, struct att_ctr *c)
+bool att_ctr_reopen(const struct hotplug_entry *e, struct att_ctr *c)
 {
 	char pid[16], err[256];
 
@@ -131,14 +130,11 @@ static bool reopen(const struct hotplug_entry *e, struct att_ctr *c)
 	return false;
 }
 
-/* Drops entry at from the state, handing the runtime's program over as detach does. */
-static void drop(struct att_session *s, ssize_t at)
+void att_drop(struct att_session *s, size_t at)
 {
 	struct hotplug_entry e;
 	size_t k;
 
-	if (at < 0)
-		return;
 	e = s->e[at];
 	memmove(&s->e[at], &s->e[at + 1], (s->n - at - 1) * sizeof(s->e[0]));
 	s->n--;
@@ -167,12 +163,13 @@ static void resolve(struct att_session *s, const struct hotplug_intent *in, cons
 	}
 	att_dev_of(e, &d);
 	last = att_last_v2(s->e, s->n, e);
-	if (!reopen(e, &c)) {
+	if (!att_ctr_reopen(e, &c)) {
 		/* Its cgroup and nodes went with it: only our rules for it stay. */
 		if (!strcmp(e->access, "v2") && last &&
 		    att_access_forget(e->cgroup, err, sizeof(err)))
 			uev_err("%s: %s", cmd, err);
-		drop(s, at);
+		if (at >= 0)
+			att_drop(s, at);
 		what = "of a container that is gone: forgotten";
 		goto say;
 	}
@@ -195,7 +192,8 @@ static void resolve(struct att_session *s, const struct hotplug_intent *in, cons
 			uev_err("%s: %s", cmd, err);
 		if (k <= 2 && att_event(&c, &d, "remove", err, sizeof(err)))
 			uev_dbg("%s: %s", cmd, err);
-		drop(s, at);
+		if (at >= 0)
+			att_drop(s, at);
 		what = "completed";
 	}
 	att_ctr_close(&c);
@@ -229,14 +227,17 @@ int att_recover_locked(const char *cmd)
 	struct att_session s = {.ctr = {.netns_fd = -1, .mnt_fd = -1, .root_fd = -1, .pidfd = -1}};
 	int rc;
 
-	if (access(HOTPLUG_JOURNAL, F_OK))
+	if (access(HOTPLUG_JOURNAL, F_OK) && access(HOTPLUG_FILE, F_OK))
 		return 0;
 	s.lock = hotplug_lock();
 	if (s.lock < 0)
 		return s.lock;
 	rc = hotplug_read(&s.e, &s.n);
 	rc = rc ?: att_recover(&s, cmd);
+	rc = rc ?: att_sweep_gone(&s, cmd);
 	free(s.e);
+	free(s.j);
+	free(s.gone);
 	hotplug_unlock(s.lock);
 	return rc;
 }

@@ -33,19 +33,28 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-static int read_small(const char *path, char *buf, size_t len)
+/* Reads a small file; its inode into *ino when ino is not NULL. */
+static int read_small_ino(const char *path, char *buf, size_t len, uint64_t *ino)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
+	if (ino)
+		*ino = fstat(fd, &st) ? 0 : st.st_ino;
 	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n < 0)
 		return -errno;
 	buf[n] = '\0';
 	return 0;
+}
+
+static int read_small(const char *path, char *buf, size_t len)
+{
+	return read_small_ino(path, buf, len, NULL);
 }
 
 /* The mount point of the v1 hierarchy that carries the devices controller, or NULL. */
@@ -199,6 +208,8 @@ int att_ctr_open(const char *arg, struct att_ctr *c, char *err, size_t errlen)
 	free(mine);
 	if (c->cgroup[0] && cgroup_resolve(c->cgroup, &c->cgroup_id, &level, err, errlen))
 		c->cgroup_id = 0;
+	if (c->v1dir[0] && !stat(c->v1dir, &a))
+		c->v1ino = a.st_ino;
 	c->netns_fd = open_ns(c->pid, "ns/net", err, errlen);
 	c->mnt_fd = c->netns_fd < 0 ? -1 : open_ns(c->pid, "ns/mnt", err, errlen);
 	c->root_fd = c->mnt_fd < 0 ? -1 : open_ns(c->pid, "root", err, errlen);
@@ -296,7 +307,7 @@ int att_dev_from_sys(const char *syspath, struct att_dev *d, char *err, size_t e
 	}
 	snprintf(d->devpath, sizeof(d->devpath), "%s", d->syspath + 4);
 	snprintf(fn, sizeof(fn), "%s/uevent", d->syspath);
-	if (read_small(fn, buf, sizeof(buf))) {
+	if (read_small_ino(fn, buf, sizeof(buf), &d->sysino)) {
 		snprintf(err, errlen, "device %s is gone", d->syspath);
 		return -ENODEV;
 	}

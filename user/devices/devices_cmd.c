@@ -218,6 +218,8 @@ static void print_attached(struct strbuf *sb, struct json_writer *w)
 	if (w)
 		jw_array(w, "attached");
 	for (i = 0; i < n; i++) {
+		char why[128];
+		bool gone = hotplug_gone(&e[i], why, sizeof(why));
 		const char *via = !strcmp(e[i].access, "v1") ? "cgroup v1 devices.allow"
 				  : !strcmp(e[i].access, "v2")
 				      ? "rules above, replacing the runtime's"
@@ -232,6 +234,7 @@ static void print_attached(struct strbuf *sb, struct json_writer *w)
 			jw_str(w, "node", e[i].node);
 			jw_str(w, "access", e[i].access);
 			jw_u64(w, "runtime_prog", e[i].orig_prog);
+			jw_str(w, "state", gone ? "gone" : "attached");
 			jw_object_end(w);
 			continue;
 		}
@@ -239,6 +242,9 @@ static void print_attached(struct strbuf *sb, struct json_writer *w)
 			  e[i].minor, e[i].node, e[i].cgroup, e[i].pid, via);
 		if (e[i].orig_prog)
 			sb_printf(sb, "; runtime program %u set aside (pinned)", e[i].orig_prog);
+		/* Only when its detach failed above: the sweep detaches every gone device. */
+		if (gone)
+			sb_printf(sb, "; gone: %s, not yet detached", why);
 		sb_putc(sb, '\n');
 	}
 	if (w)

@@ -92,7 +92,7 @@ static void device_families(struct strbuf *sb, const struct export_input *in, st
 /* The devices `uevscope attach` hotplugged, one series each (its state file). */
 static void attached_family(struct strbuf *sb, struct prom_cap *cap)
 {
-	static const char *const labels[] = {"cgroup", "device", "node", "access"};
+	static const char *const labels[] = {"cgroup", "device", "node", "access", "state"};
 	struct hotplug_entry *e;
 	struct prom_rows rows;
 	size_t n, i;
@@ -101,15 +101,18 @@ static void attached_family(struct strbuf *sb, struct prom_cap *cap)
 		n = 0;
 	prom_rows_init(&rows, labels, ARRAY_SIZE(labels));
 	for (i = 0; i < n; i++) {
-		char dev[40];
-		const char *v[4] = {e[i].cgroup, dev, e[i].node, e[i].access};
+		char dev[40], why[128];
+		/* export only reads: a device gone stays until attach, detach, devices list. */
+		const char *v[5] = {e[i].cgroup, dev, e[i].node, e[i].access,
+				    hotplug_gone(&e[i], why, sizeof(why)) ? "gone" : "attached"};
 
 		snprintf(dev, sizeof(dev), "%c %u:%u", e[i].type, e[i].major, e[i].minor);
 		prom_rows_add(&rows, v, 1);
 	}
 	export_rows_family(sb, cap, "uevscope_attached_device", "gauge",
 			   "Devices uevscope attach hotplugged into a container, by its cgroup, "
-			   "the device, its node and how access was given (v1, v2).",
+			   "the device, its node, how access was given (v1, v2) and whether the "
+			   "device is still on the host (attached) or gone.",
 			   &rows);
 	free(e);
 }

@@ -20,15 +20,16 @@ static void copy_field(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src && *src ? src : "-");
 }
 
-static int parse_line(char *line, struct hotplug_entry *e)
+int hotplug_parse(char *line, struct hotplug_entry *e)
 {
-	char *f[11], *save = NULL, *tok;
+	char *f[12], *save = NULL, *tok;
 	int n = 0;
 
 	line[strcspn(line, "\n")] = '\0';
-	for (tok = strtok_r(line, "\t", &save); tok && n < 11; tok = strtok_r(NULL, "\t", &save))
+	for (tok = strtok_r(line, "\t", &save); tok && n < 12; tok = strtok_r(NULL, "\t", &save))
 		f[n++] = tok;
-	if (n != 11 || (f[3][0] != 'c' && f[3][0] != 'b'))
+	/* A file of an older uevscope has no 12th field (sysino): 0, unknown. */
+	if (n < 11 || (f[3][0] != 'c' && f[3][0] != 'b'))
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
 	copy_field(e->cgroup, sizeof(e->cgroup), f[0]);
@@ -43,6 +44,7 @@ static int parse_line(char *line, struct hotplug_entry *e)
 	copy_field(e->v1prev, sizeof(e->v1prev), f[9]);
 	e->orig_prog = strtoul(f[10], &tok, 10);
 	copy_field(e->syspath, sizeof(e->syspath), *tok == ':' ? tok + 1 : "-");
+	e->sysino = n == 12 ? strtoull(f[11], NULL, 10) : 0;
 	return 0;
 }
 
@@ -78,7 +80,7 @@ static int read_lines(const char *path, size_t size, int (*parse)(char *, void *
 
 static int parse_entry(char *line, void *out)
 {
-	return parse_line(line, out);
+	return hotplug_parse(line, out);
 }
 
 int hotplug_read(struct hotplug_entry **out, size_t *n)
@@ -95,7 +97,7 @@ static int parse_intent(char *line, void *out)
 	if (!t2)
 		return -EINVAL;
 	*t1 = *t2 = '\0';
-	if (parse_line(t2 + 1, &in->e))
+	if (hotplug_parse(t2 + 1, &in->e))
 		return -EINVAL;
 	snprintf(in->op, sizeof(in->op), "%s", line);
 	snprintf(in->step, sizeof(in->step), "%s", t1 + 1);
@@ -107,14 +109,17 @@ int hotplug_journal_read(struct hotplug_intent **out, size_t *n)
 	return read_lines(HOTPLUG_JOURNAL, sizeof(**out), parse_intent, (void **)out, n);
 }
 
-/* The last field carries orig_prog and the syspath, "ID:PATH", so a path may hold tabs. */
-static void print_entry(FILE *f, const struct hotplug_entry *e)
+/*
+ * The 11th field carries orig_prog and the syspath, "ID:PATH"; sysino comes
+ * last, so that an older uevscope, which reads 11 fields, reads this file too.
+ */
+void hotplug_print(FILE *f, const struct hotplug_entry *e)
 {
 	fprintf(f,
 		"%s\t%" PRIu32 "\t%" PRIu32 "\t%c\t%" PRIu32 "\t%" PRIu32
-		"\t%s\t%s\t%s\t%s\t%" PRIu32 ":%s\n",
+		"\t%s\t%s\t%s\t%s\t%" PRIu32 ":%s\t%" PRIu64 "\n",
 		e->cgroup, e->pid, e->netns, e->type, e->major, e->minor, e->node, e->how,
-		e->access, e->v1prev, e->orig_prog, e->syspath);
+		e->access, e->v1prev, e->orig_prog, e->syspath, e->sysino);
 }
 
 /* Writes path aside and renames it into place: a reader sees the old file or the new one. */
@@ -155,7 +160,7 @@ static int write_file(const char *path, size_t n, void (*print)(FILE *, const vo
 
 static void print_nth_entry(FILE *f, const void *v, size_t i)
 {
-	print_entry(f, (const struct hotplug_entry *)v + i);
+	hotplug_print(f, (const struct hotplug_entry *)v + i);
 }
 
 static void print_nth_intent(FILE *f, const void *v, size_t i)
@@ -163,7 +168,7 @@ static void print_nth_intent(FILE *f, const void *v, size_t i)
 	const struct hotplug_intent *in = (const struct hotplug_intent *)v + i;
 
 	fprintf(f, "%s\t%s\t", in->op, in->step);
-	print_entry(f, &in->e);
+	hotplug_print(f, &in->e);
 }
 
 int hotplug_write(const struct hotplug_entry *e, size_t n)
@@ -174,6 +179,31 @@ int hotplug_write(const struct hotplug_entry *e, size_t n)
 int hotplug_journal_write(const struct hotplug_intent *v, size_t n)
 {
 	return write_file(HOTPLUG_JOURNAL, n, print_nth_intent, v);
+}
+
+int hotplug_gone(const struct hotplug_entry *e, char *why, size_t whylen)
+{
+	char fn[64], real[PATH_MAX], want[PATH_MAX];
+	struct stat st;
+
+	if (!strcmp(e->syspath, "-"))
+		return 0;
+	snprintf(fn, sizeof(fn), "/sys/dev/%s/%" PRIu32 ":%" PRIu32 "/uevent",
+		 e->type == 'b' ? "block" : "char", e->major, e->minor);
+	if (stat(fn, &st)) {
+		if (errno != ENOENT)
+			return 0; /* cannot tell: never guess a device away */
+		snprintf(why, whylen, "removed from the host");
+		return 1;
+	}
+	/* A state of an older uevscope has no inode: then the path must be the same. */
+	snprintf(want, sizeof(want), "%s/uevent", e->syspath);
+	if (e->sysino ? st.st_ino != e->sysino : !realpath(fn, real) || strcmp(real, want)) {
+		snprintf(why, whylen, "replaced: %c %" PRIu32 ":%" PRIu32 " is another device now",
+			 e->type, e->major, e->minor);
+		return 1;
+	}
+	return 0;
 }
 
 int hotplug_lock(void)

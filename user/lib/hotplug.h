@@ -8,6 +8,7 @@
 #define UEVSCOPE_HOTPLUG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define HOTPLUG_DIR  "/run/uevscope"
@@ -28,6 +29,13 @@ struct hotplug_entry {
 	char v1prev[8];	    /* v1: the exact entry's access before ("-" none, "all" covered) */
 	uint32_t orig_prog; /* v2: id of the runtime's program we replaced, 0 otherwise */
 	char syspath[512];  /* /sys/devices/... or "-" */
+	/*
+	 * The inode of the device's sysfs uevent file when it was attached (0:
+	 * unknown). kernfs numbers its nodes from a cyclic id with a generation
+	 * in the high bits, so a new device, even of the same name and number,
+	 * never has it: what tells a device replaced from the one attached.
+	 */
+	uint64_t sysino;
 };
 
 /*
@@ -44,6 +52,9 @@ struct hotplug_intent {
 	struct hotplug_entry e;
 };
 
+/* One line of the file into *e (line is changed): 0, or -EINVAL. hotplug_print() writes one. */
+int hotplug_parse(char *line, struct hotplug_entry *e);
+void hotplug_print(FILE *f, const struct hotplug_entry *e);
 /* All entries (malloc'ed array in *out, count in *n; none when the file is absent). 0 or -errno. */
 int hotplug_read(struct hotplug_entry **out, size_t *n);
 /* Replaces the file with these entries (written aside, then renamed). 0 or -errno. */
@@ -52,6 +63,15 @@ int hotplug_write(const struct hotplug_entry *e, size_t n);
 int hotplug_journal_read(struct hotplug_intent **out, size_t *n);
 /* Replaces the journal (written aside, then renamed); n == 0 removes it. 0 or -errno. */
 int hotplug_journal_write(const struct hotplug_intent *v, size_t n);
+
+/*
+ * Whether the device of e is still the one attached: 0 when it is (or when
+ * nothing can tell: no sysfs path was recorded), 1 when it is gone, with why
+ * ("removed from the host", "replaced: ...") in why. It is looked up by its
+ * number (/sys/dev/{block,char}/MAJ:MIN, which the kernel removes before it
+ * sends the device's remove uevent) and told by its sysfs inode (sysino).
+ */
+int hotplug_gone(const struct hotplug_entry *e, char *why, size_t whylen);
 
 /* Serialises attach and detach (flock). A fd, or -errno. */
 int hotplug_lock(void);

@@ -85,10 +85,16 @@ static void attached(struct strbuf *sb, struct json_writer *w)
 	if (w)
 		jw_array(w, "attached");
 	for (i = 0; i < n; i++) {
+		/* report only reads: a device gone is said; attach, detach, devices list detach it.
+		 */
+		char why[128];
+		bool gone = hotplug_gone(&e[i], why, sizeof(why));
+
 		if (!w) {
-			sb_printf(sb, "  attached: %c %u:%u %s in %s (pid %u, netns %u, %s)\n",
+			sb_printf(sb, "  attached: %c %u:%u %s in %s (pid %u, netns %u, %s)%s%s\n",
 				  e[i].type, e[i].major, e[i].minor, e[i].node, e[i].cgroup,
-				  e[i].pid, e[i].netns, e[i].access);
+				  e[i].pid, e[i].netns, e[i].access, gone ? " gone: " : "",
+				  gone ? why : "");
 			continue;
 		}
 		jw_object(w, NULL);
@@ -100,6 +106,7 @@ static void attached(struct strbuf *sb, struct json_writer *w)
 		jw_u64(w, "minor", e[i].minor);
 		jw_str(w, "node", e[i].node);
 		jw_str(w, "access", e[i].access);
+		jw_str(w, "state", gone ? "gone" : "attached");
 		jw_object_end(w);
 	}
 	if (w)
