@@ -244,7 +244,7 @@ if [ $unit_only = 0 ]; then
 			'"$0"/vm/run.sh "$BUILD" | grep -v "^[0-9]* passed, [0-9]* failed"' "$here"
 		# The same boots as tests/vm/run.sh's defaults: each series, and without
 		# BPF LSM those of VM_NOLSM_SERIES.
-		for s in ${VM_KERNELS:-6.1 6.12 sid}; do
+		for s in ${VM_KERNELS:-5.10 6.1 6.12 sid}; do
 			count_verdict "vm-$s" "$out.1" "vm-$s: " | tee -a "$log"
 			case " ${VM_NOLSM_SERIES:-6.1 6.12} " in *" $s "*) ;; *) continue ;; esac
 			[ "${VM_NOLSM:-1}" = 1 ] &&

@@ -4,6 +4,11 @@
  * (BPF_PROG_ATTACH, BPF_F_ALLOW_MULTI) a cgroup/dev program named
  * "runtime_dev" that refuses one char device and allows everything else, or
  * detaches every "runtime_dev" from a cgroup. Raw bpf(2), no libbpf.
+ * Before 5.11 the kernel charges BPF programs and maps to their user's
+ * RLIMIT_MEMLOCK (64 KiB by default before 5.16), all of root's objects
+ * together: a loader that keeps the default fails with EPERM while uevscope's
+ * maps are loaded, or not yet freed after a flush. So it raises the limit
+ * first, as runtimes and libbpf do.
  * usage: devprog attach CGROUP_DIR MAJOR MINOR | devprog detach CGROUP_DIR
  */
 #include <errno.h>
@@ -12,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <linux/bpf.h>
 #include <sys/syscall.h>
 
@@ -29,8 +35,11 @@ static struct bpf_insn insn(__u8 code, __u8 dst, __u8 src, __s16 off, __s32 imm)
 	return i;
 }
 
+static const char *step = "attach";
+
 static int attach(int cgfd, int major, int minor)
 {
+	struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
 	/* r1 = struct bpf_cgroup_dev_ctx: access_type @0, major @4, minor @8. */
 	struct bpf_insn prog[] = {
 	    insn(BPF_LDX | BPF_MEM | BPF_W, 2, 1, 4, 0),
@@ -51,9 +60,13 @@ static int attach(int cgfd, int major, int minor)
 	a.insn_cnt = sizeof(prog) / sizeof(prog[0]);
 	a.license = (__u64)(unsigned long)"GPL";
 	strncpy(a.prog_name, PROG_NAME, sizeof(a.prog_name) - 1);
+	/* Refused without CAP_SYS_RESOURCE; from 5.11 on the limit is not used for BPF. */
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	step = "load";
 	pfd = sys_bpf(BPF_PROG_LOAD, &a);
 	if (pfd < 0)
 		return -1;
+	step = "attach";
 	memset(&a, 0, sizeof(a));
 	a.target_fd = cgfd;
 	a.attach_bpf_fd = pfd;
@@ -119,7 +132,8 @@ int main(int argc, char **argv)
 	}
 	rc = !strcmp(argv[1], "attach") ? attach(cgfd, atoi(argv[3]), atoi(argv[4])) : detach(cgfd);
 	if (rc) {
-		fprintf(stderr, "devprog: %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "devprog: %s: %s\n", strcmp(argv[1], "attach") ? argv[1] : step,
+			strerror(errno));
 		return 1;
 	}
 	return 0;

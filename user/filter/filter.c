@@ -387,7 +387,19 @@ static int filter_flush(int argc, char **argv)
 		filter_state_close(&st);
 		return EXIT_ENV;
 	}
-	/* The rules are gone (committed); what is left holds nothing in force. */
+	/*
+	 * The rules are gone (committed). Empty the other generation too: what outlives the pins
+	 * (locked sockets, an LSM link the kernel releases later) must hold no rule that a later
+	 * flip of ucommit by the device rules could bring back into force.
+	 */
+	if (filter_state_empty(&st, err, sizeof(err))) {
+		/* No rule is in force; the pins stay, so that the next flush can finish. */
+		uev_err("%s; the rules are gone, the empty policy stays loaded: run flush again",
+			err);
+		filter_state_close(&st);
+		commit_end(&c);
+		return EXIT_ENV;
+	}
 	filter_detach_all(&st, &detached, &locked);
 	fault_point("unpin");
 	filter_state_unpin();

@@ -408,6 +408,43 @@ fail:
 	return -errno;
 }
 
+/*
+ * Empties both generations, for a flush that has committed the empty set. The maps outlive
+ * their pins wherever our program does: on a socket locked with --lock, and under BPF LSM
+ * until the kernel has released the unpinned link (5.10 does that seconds later, after RCU
+ * tasks grace periods; a root process holding the link open keeps it for as long as it
+ * likes). That program goes on reading the shared ucommit, which the device rules go on
+ * flipping: left as it was, the next device change made the flushed rules' generation the
+ * active one again, in force with no listing showing them.
+ */
+int filter_state_empty(struct filter_state *st, char *err, size_t errlen)
+{
+	struct filter_rule empty = {};
+	struct filter_config cfg;
+	__u32 g, slot;
+
+	for (g = 0; g < 2; g++) {
+		if (bpf_map__lookup_elem(st->skel->maps.fconfig, &g, sizeof(g), &cfg, sizeof(cfg),
+					 0))
+			goto fail;
+		memset(cfg.nrules, 0, sizeof(cfg.nrules));
+		memset(cfg.nkeys, 0, sizeof(cfg.nkeys));
+		memset(cfg.keys, 0, sizeof(cfg.keys));
+		if (bpf_map__update_elem(st->skel->maps.fconfig, &g, sizeof(g), &cfg, sizeof(cfg),
+					 0))
+			goto fail;
+	}
+	/* No config counts a rule now; the rules themselves go too. */
+	for (slot = 0; slot < 2 * FILTER_MAX_RULES; slot++)
+		if (bpf_map__update_elem(st->skel->maps.frules, &slot, sizeof(slot), &empty,
+					 sizeof(empty), 0))
+			goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot empty the unpinned filter maps: %s", strerror(errno));
+	return -errno;
+}
+
 void filter_state_committed(struct filter_state *st, const struct filter_set *old,
 			    const struct filter_set *set)
 {

@@ -63,6 +63,11 @@ int filter_state_write(struct filter_state *st, const struct filter_set *set, un
 /* After the flip: st's config is the new one; stats of the rules of old not in set go. */
 void filter_state_committed(struct filter_state *st, const struct filter_set *old,
 			    const struct filter_set *set);
+/*
+ * After a flush's commit: no rule in either generation, for a program that outlives the pins
+ * (a locked socket, an LSM link the kernel has not released yet). 0 or -errno + err.
+ */
+int filter_state_empty(struct filter_state *st, char *err, size_t errlen);
 /* filter_state_copy_half() and filter_repair() are in policy_commit.h. */
 
 int filter_state_rule_stats(const struct filter_state *st, __u32 id, __u64 *allowed, __u64 *denied);

@@ -23,6 +23,7 @@
 #include <linux/netlink.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "cgroupfs.h"
@@ -46,6 +47,65 @@ static int load_prog(struct probe_result *r, enum bpf_prog_type type, enum bpf_a
 	if (fd < 0)
 		probe_fail_step(r, "load", -fd);
 	return fd;
+}
+
+/*
+ * Tracepoint arguments our programs read that a tracepoint did not always have: the probe's
+ * two-instruction program loads whatever the arguments are, so these are checked in BTF, and
+ * "yes" means the program that reads them loads too. kmem_cache_alloc and kmem_cache_free
+ * gained their cache argument in 6.0; 5.10 has a size_t there (or nothing), and the verifier
+ * refused the netns churn programs while features said yes.
+ */
+static const struct {
+	const char *tp;
+	unsigned int arg; /* 0: the first argument after the tracepoint's void *__data */
+	const char *strct;
+} tp_args[] = {
+    {"kmem_cache_alloc", 2, "kmem_cache"},
+    {"kmem_cache_free", 2, "kmem_cache"},
+};
+
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+		t = btf__type_by_id(btf, t->type);
+	return t;
+}
+
+/* Whether argument arg of the tracepoint typedef_id (btf_trace_<tp>) is a struct strct *. */
+static bool tp_arg_is(const struct btf *btf, int typedef_id, unsigned int arg, const char *strct)
+{
+	const struct btf_type *t = btf__type_by_id(btf, typedef_id);
+
+	if (!t || !btf_is_typedef(t))
+		return false;
+	t = skip_mods(btf, t->type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = skip_mods(btf, t->type);
+	if (!t || !btf_is_func_proto(t) || btf_vlen(t) < arg + 2)
+		return false;
+	t = skip_mods(btf, btf_params(t)[arg + 1].type);
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = skip_mods(btf, t->type);
+	return t && btf_is_struct(t) && !strcmp(btf__name_by_offset(btf, t->name_off), strct);
+}
+
+static bool tp_args_ok(struct probe_set *ps, struct probe_result *r, const char *tp, int id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tp_args) / sizeof(tp_args[0]); i++)
+		if (!strcmp(tp, tp_args[i].tp) &&
+		    !tp_arg_is(ps->btf, id, tp_args[i].arg, tp_args[i].strct)) {
+			probe_fail(r, EINVAL, "no struct %s * argument %u on this kernel (6.0+)",
+				   tp_args[i].strct, tp_args[i].arg + 1);
+			return false;
+		}
+	return true;
 }
 
 /* tp_btf, fentry, fexit, lsm: the target is fixed at load time by its BTF id. */
@@ -84,7 +144,7 @@ static void probe_tracing(struct probe_set *ps, struct probe_result *r, enum pro
 	if (!r->detail[0])
 		probe_detail(r, "BTF %s, BPF_RAW_TRACEPOINT_OPEN", name);
 	id = probe_btf_id(ps, r, name, btf_kind, why);
-	if (id < 0)
+	if (id < 0 || (kind == PK_TP_BTF && !tp_args_ok(ps, r, target, id)))
 		return;
 	probe_detail(r, "BTF %s [%d], BPF_RAW_TRACEPOINT_OPEN", name, id);
 	pfd = load_prog(r, type, eat, id, 0);
