@@ -21,11 +21,11 @@ label(w) = w eq "trace" ? "uevscope trace -j" : w eq "report" ? "uevscope report
 colour(w) = (w eq "bpftrace" || w eq "udevadm") ? 0x95a5a6 : 0x2980b9
 set multiplot layout 1,2 title sprintf("uevscope beside its peers: %d s at the full uevent rate, %d round(s), one pinned listener", secs, rounds)
 set title "uevent rate with the watcher / without (median, min-max)"
-set yrange [0:1.1]
+set yrange [0:1.3]
 set ytics 0.1
 plot csv every ::first using 0:5:(colour(strcol(2))):xtic(label(strcol(2))) with boxes lc rgb variable, \
      csv every ::first using 0:5:6:7 with yerrorbars lc rgb "black" ps 0, \
-     csv every ::first using 0:($5 + 0.03):(sprintf("%.2f", $5)) with labels
+     csv every ::first using 0:(0.04):(sprintf("%.2f", $5)) with labels textcolor rgb "white"
 set title "deliveries captured / received by the listener (%)"
 set yrange [0:115]
 set ytics 10

@@ -221,12 +221,24 @@ watched() {
 		;;
 	*) settle "$OUT/w.out" ;;
 	esac
+	if [ "$1" = udevadm ]; then # what it missed: its own socket's overruns
+		drops=$(awk -v p="$WPID" '$2 == 15 && $3 == p { s += $9 } END { print s + 0 }' /proc/net/netlink)
+		echo "peers: round $r: udevadm's socket overran $drops times (/proc/net/netlink Drops)" >&2
+	fi
 	RSS=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$WPID/status")
 	CPU=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$WPID/stat")
 	kill -INT "$WPID"
 	wait "$WPID"
 	WPID=
-	DELIVERED=$(listen_stop)
+	kill -TERM "$LPID"
+	wait "$LPID"
+	st=$?
+	LPID=
+	DELIVERED=$(sed -n 's/^total=\([0-9]*\).*/\1/p' "$OUT/listen.out")
+	if [ -z "$DELIVERED" ]; then
+		echo "peers: the listener beside $1 ended (status $st) without its count: $(tr '\n' ' ' <"$OUT/listen.out")" >&2
+		DELIVERED=-
+	fi
 	NOPAY=-
 	case $1 in
 	trace)
