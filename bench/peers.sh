@@ -36,8 +36,8 @@
 #   SECS (default 5) and ROUNDS (3) also from the environment; PEERS="trace report export
 #   record bpftrace udevadm" chooses the watchers (the order rotates by one each round);
 #   OUT_DIR=bench/results.
-# Exit status: 0 done; 1 environment: not root, not under the tests lock, a tool missing, a watcher that did not start
-# or attach; 2 bad usage. A peer that is not installed is refused, not skipped: a table
+# Exit status: 0 done; 1 environment: not root, not under the tests lock, a tool missing, a
+# watcher that did not start or attach; 2 bad usage. A peer that is not installed is refused, not skipped: a table
 # without it is not the comparison asked for. Leave it out on purpose with PEERS=...
 set -u
 BUILD=${1:-build}
