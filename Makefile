@@ -104,8 +104,9 @@ bench-locks: $(OUTPUT)/uevscope $(HELPER_BINS)
 bench-walk: $(OUTPUT)/uevscope $(HELPER_BINS)
 	flock /run/lock/uevscope-tests.lock bench/lock-walk-scale.sh $(OUTPUT)
 
-# What only the benches use: gnuplot draws bench/results/*.png.
-BENCH_DEPS := gnuplot-nox
+# What only the benches use: gnuplot draws bench/results/*.png; bpftrace is a peer of
+# bench/peers.sh.
+BENCH_DEPS := gnuplot-nox bpftrace
 bench-deps:
 	$(call apt_install,$(BENCH_DEPS),--no-install-recommends)
 
@@ -123,6 +124,12 @@ bench-forward: $(OUTPUT)/uevscope $(HELPER_BINS)
 .PHONY: bench-record
 bench-record: $(OUTPUT)/uevscope $(HELPER_BINS)
 	bench/record-cost.sh $(OUTPUT)
+
+# uevscope trace, report, export and record beside a bpftrace one-liner and udevadm monitor,
+# each against a baseline; a CSV and (with gnuplot, make bench-deps) a PNG in bench/results/.
+.PHONY: bench-peers
+bench-peers: $(OUTPUT)/uevscope $(HELPER_BINS)
+	flock -o /run/lock/uevscope-tests.lock bench/peers.sh $(OUTPUT)
 
 # Tests under QEMU on Debian's own kernels (tests/vm/): the tool and the
 # helpers linked statically, so the initramfs needs nothing but busybox.
