@@ -8,15 +8,29 @@
 # are counted exactly; in a second run, so are 2 netns created.
 start_listener lk_host -- || fail "setup" "locks: host listener"
 start_listener lk_ns unshare -n -- || fail "setup" "locks: netns listener"
-"$UEVSCOPE" locks -d 8 --events "$T/lk.ev" >"$T/lk.out" 2>"$T/lk.err" &
-lk_pid=$!
-PIDS="$PIDS $lk_pid"
-wait_for "timing lock contention via\|cannot time" "$T/lk.err" 600
-sleep 0.5
+# lk_start OUT ERR ARGS...: uevscope locks ARGS in the background (pid in
+# lk_pid), once it says what it attached; lk_stop ends it with SIGINT (exit 0
+# and its final report), rc in lk_rc. A run ends when its work is done, not
+# after a fixed -d: under TCG on a loaded host a forced kprobe run's 6 s
+# window closed before uevgen's 10 uevents came (sid, "uevents 0").
+lk_start() {
+	lk_out=$1 lk_err=$2
+	shift 2
+	"$UEVSCOPE" locks "$@" >"$lk_out" 2>"$lk_err" &
+	lk_pid=$!
+	PIDS="$PIDS $lk_pid"
+	wait_for "timing each uevent broadcast via\|broadcast timing unavailable\|cannot time" "$lk_err" 600
+	sleep 0.5
+}
+lk_stop() {
+	kill -INT "$lk_pid" 2>/dev/null
+	wait "$lk_pid"
+	lk_rc=$?
+}
+lk_start "$T/lk.out" "$T/lk.err" --events "$T/lk.ev"
 "$H/uevgen" -n 10 >/dev/null
-wait $lk_pid
-lk_rc=$?
-echo "--- uevscope locks -d 8 (exit $lk_rc)"
+lk_stop
+echo "--- uevscope locks --events (exit $lk_rc)"
 cat "$T/lk.err" "$T/lk.out"
 echo "---"
 lk_tier=$(sed -n 's/^uevscope: locks: timing lock contention via \([^+]*\)+.*/\1/p' "$T/lk.err")
@@ -85,13 +99,9 @@ fi
 # The broadcast fallback forced (--tier), where this kernel has kprobes:
 # the same 20 calls for 10 uevents into the two listening namespaces.
 if [ "$(works kprobe/netlink_broadcast)" = yes ]; then
-	"$UEVSCOPE" locks --no-churn --tier kprobe/netlink_broadcast -d 8 >"$T/lkk.out" 2>"$T/lkk.err" &
-	lk_pid=$!
-	PIDS="$PIDS $lk_pid"
-	wait_for "timing lock contention via\|cannot time" "$T/lkk.err" 600
-	sleep 0.5
+	lk_start "$T/lkk.out" "$T/lkk.err" --no-churn --tier kprobe/netlink_broadcast
 	"$H/uevgen" -n 10 >/dev/null
-	wait $lk_pid
+	lk_stop
 	calls=$(sed -n 's/^broadcast ([^)]*): \([0-9]*\) calls.*/\1/p' "$T/lkk.out")
 	grep -q "^uevscope: locks: timing each uevent broadcast via kprobe/netlink_broadcast" "$T/lkk.err" &&
 		[ "$calls" = 20 ] &&
@@ -108,14 +118,9 @@ for tier in fexit/__mutex_lock_slowpath kprobe/__mutex_lock_slowpath; do
 		skip "locks: forced $tier" "not available on this kernel: $(why_not "$tier")"
 		continue
 	fi
-	"$UEVSCOPE" locks --no-churn --tier "$tier" -d 6 >"$T/lkm.out" 2>"$T/lkm.err" &
-	lk_pid=$!
-	PIDS="$PIDS $lk_pid"
-	wait_for "timing lock contention via\|cannot time" "$T/lkm.err" 600
-	sleep 0.5
+	lk_start "$T/lkm.out" "$T/lkm.err" --no-churn --tier "$tier"
 	"$H/uevgen" -n 10 >/dev/null
-	wait $lk_pid
-	lk_rc=$?
+	lk_stop
 	grep -q "^uevscope: locks: timing lock contention via $tier+" "$T/lkm.err" && [ $lk_rc = 0 ] &&
 		grep -q "^[0-9:]* total [0-9.]*s  uevents 10 " "$T/lkm.out" &&
 		pass "locks: forced $tier attaches and counts the 10 uevents" ||
@@ -124,14 +129,10 @@ for tier in fexit/__mutex_lock_slowpath kprobe/__mutex_lock_slowpath; do
 done
 # Netns churn, in a run of its own (a new netns makes uevents of its own:
 # its loopback device): two made with unshare -n, two struct net allocated.
-"$UEVSCOPE" locks -d 6 >"$T/lk2.out" 2>"$T/lk2.err" &
-lk_pid=$!
-PIDS="$PIDS $lk_pid"
-wait_for "timing lock contention via\|cannot time" "$T/lk2.err" 600
-sleep 0.5
+lk_start "$T/lk2.out" "$T/lk2.err"
 unshare -n true
 unshare -n true
-wait $lk_pid
+lk_stop
 # Before 6.0 (5.10) kmem:kmem_cache_alloc has no cache argument, so the churn program cannot
 # tell struct net from any other object: the probe finds that in BTF (the kernel would refuse
 # the program at load), and locks says so.
