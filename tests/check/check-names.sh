@@ -24,10 +24,15 @@ if [ $rc != 1 ] || [ "$got" != "$want " ]; then
 fi
 out=$(python3 "$lint" 2>&1)
 rc=$?
+pairs=$(echo "$out" | sed -n 's/^check-names: .* files, \([0-9]*\) pairs .*/\1/p')
 if [ $rc != 0 ]; then
 	echo "$out"
 	n=$(echo "$out" | grep -c ' name differs from ')
 	echo "FAIL check: names: $n checks whose PASS, FAIL or SKIP names differ (exit $rc)"
 	exit 1
+elif [ "${pairs:-0}" = 0 ]; then
+	echo "$out"
+	echo "FAIL check: names: the lint compared no PASS with its FAIL or SKIP in the suites"
+	exit 1
 fi
-echo "PASS check: names (fixture: $(echo "$want" | wc -w) mismatches found)"
+echo "PASS check: names ($pairs pairs alike; the fixture's $(echo "$want" | wc -w) mismatches found)"
