@@ -7,6 +7,7 @@
 #   make fuzz              the libFuzzer targets of tests/fuzz/, FUZZ_SECONDS each (default 30)
 #   make analyze           cppcheck with .cppcheck-suppressions, zero findings
 #   make shellcheck        every shell script of tests/, bench/ and the VM
+#   make check-names       one name per check: PASS, FAIL and SKIP of a check alike (issue 20)
 #   make verifier-budget   rewrite tests/verifier-budget/<this kernel>.txt from the running kernel
 #   make check             all of them, one "PASS check: NAME" or "FAIL check: NAME: why" line each
 
@@ -26,7 +27,7 @@ FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 BUDGET_BIN   := $(OUTPUT)/tests/verifier_budget
 
-.PHONY: asan asan-bins fuzz fuzz-bins fuzz-run analyze shellcheck verifier-budget \
+.PHONY: asan asan-bins fuzz fuzz-bins fuzz-run analyze shellcheck check-names verifier-budget \
 	verifier-budget-check check
 
 # The sanitizer build is a make of its own in $(ASAN_OUT): CFLAGS through the environment, so
@@ -51,6 +52,9 @@ analyze: $(SKELS) $(OUTPUT)/bpf_objects.h
 
 shellcheck:
 	@tests/check/shellcheck.sh
+
+check-names:
+	@tests/check/check-names.sh
 
 # The verifier budget: the loader is a test helper (tests/helpers/verifier_budget.c, built
 # statically for the VM too); the record of the running kernel's series is rewritten here.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# make check: format, shellcheck, the analyzer, the sanitizer build with its unit tests and
-# smoke run, short fuzzing and the BPF verifier budget. One "PASS check: NAME" or
+# make check: format, shellcheck, the check-name lint, the analyzer, the sanitizer build with
+# its unit tests and smoke run, short fuzzing and the BPF verifier budget. One "PASS check: NAME" or
 # "FAIL check: NAME: why" line per check (the test runner's format), details of a failure
 # indented below it; exit 1 on any FAIL. The smoke run and the budget need root; the smoke
 # run fires uevents, so it holds the tests' host-wide lock.
@@ -51,6 +51,7 @@ else
 fi
 
 own shellcheck tests/check/shellcheck.sh
+own names tests/check/check-names.sh
 own analyze "$MAKE" -s --no-print-directory analyze
 
 asan_ok=0

@@ -64,7 +64,7 @@ irc=$?
 jq -c --arg u "$U" "$ours" "$T/replayed.json" >"$T/rec.ours"
 nl=$(wc -l <"$T/live.ours")
 [ $rrc = 0 ] && [ $irc = 0 ] && [ "$nl" -ge 6 ] && cmp -s "$T/live.ours" "$T/rec.ours" &&
-	pass "trace -i -j of a recording equals live trace -j of the same window ($nl deliveries)" ||
+	pass "trace -i -j of a recording equals live trace -j of the same window" && info "trace -i -j of a recording equals live trace -j of the same window ($nl deliveries)" ||
 	fail "trace -i -j of a recording equals live trace -j of the same window" \
 		"record rc=$rrc, trace -i rc=$irc, $nl live, $(wc -l <"$T/rec.ours") recorded; $(diff "$T/live.ours" "$T/rec.ours" | head -4)"
 got=$(jq -r --arg u "$U" 'select(.type=="delivery") | select(any(.properties[]; .[1] == $u)) |
@@ -82,7 +82,7 @@ want=$(jq -r --arg u "$U" 'select(.type=="delivery") | select(any(.properties[];
 # The recording is smaller than the JSON of the same window.
 rs=$(stat -c %s "$T/all.rec")
 js=$(stat -c %s "$T/replayed.json")
-[ "$rs" -lt "$js" ] && pass "the recording is smaller than its JSON ($rs < $js bytes)" ||
+[ "$rs" -lt "$js" ] && pass "the recording is smaller than its JSON" && info "the recording is smaller than its JSON ($rs < $js bytes)" ||
 	fail "the recording is smaller than its JSON" "$rs >= $js bytes"
 
 # --- replay into another netns: exactly the recorded sequence, each once.
@@ -117,7 +117,7 @@ span=$("$UEVSCOPE" trace -i "$T/c1.rec" -j | jq -s '[.[] | select(.type=="delive
 "$UEVSCOPE" replay "$T/c1.rec" --netns "$C2" --speed 1 >"$T/replay2.out" 2>&1
 took=$(sed -n 's/^replayed 5 uevents into netns [0-9]* in \([0-9.]*\) s .*/\1/p' "$T/replay2.out")
 awk -v s="$span" -v t="$took" 'BEGIN { exit !(t != "" && s > 0.3 && t >= 0.9 * s && t < s + 2) }' &&
-	pass "replay --speed 1 keeps the recorded pace (${took}s for ${span}s)" ||
+	pass "replay --speed 1 keeps the recorded pace" && info "replay --speed 1 keeps the recorded pace (${took}s for ${span}s)" ||
 	fail "replay --speed 1 keeps the recorded pace" "took [$took] for a span of [$span]"
 
 # --- bad input.

@@ -80,9 +80,9 @@ if wait_for "SYNTH_UUID=$u5" "$C1OUT" 100; then
 	all=$(grep -c '^uevent ' "$C1OUT")
 	[ "$got" = "SYNTH_UUID=$(tag 101) SYNTH_UUID=$(tag 103) SYNTH_UUID=$u5 " ] && [ "$all" = 3 ] &&
 		pass "the container hears exactly the 3 matching uevents, not the 3 others of the same window" ||
-		fail "the container hears exactly the 3 matching uevents" "got '$got', $all uevents in all"
+		fail "the container hears exactly the 3 matching uevents, not the 3 others of the same window" "got '$got', $all uevents in all"
 else
-	fail "a matching uevent reaches the container" "$(tail -3 "$C1OUT")"
+	fail "the container hears exactly the 3 matching uevents, not the 3 others of the same window" "a matching uevent reaches the container: $(tail -3 "$C1OUT")"
 fi
 wait_count "SYNTH_UUID=$u5" "$T/host.out" 1 &&
 	[ "$(grep -c "SYNTH_UUID=$TAGS" "$T/host.out")" = 6 ] &&
@@ -94,7 +94,7 @@ cs=$(grep "SYNTH_UUID=$u5" "$C1OUT" | grep -o ' SEQNUM=[0-9]*')
 grep "SYNTH_UUID=$u5" "$C1OUT" | grep -q "ACTION=change DEVPATH=/devices/virtual/mem/null SUBSYSTEM=mem" &&
 	[ -n "$cs" ] && [ "$hs" != "$cs" ] &&
 	pass "a forwarded uevent keeps its properties, with a SEQNUM of its own" ||
-	fail "a forwarded uevent keeps its properties" "$(grep "SYNTH_UUID=$u5" "$C1OUT")"
+	fail "a forwarded uevent keeps its properties, with a SEQNUM of its own" "$(grep "SYNTH_UUID=$u5" "$C1OUT")"
 # trace: each delivery into the container's netns is injected, by the forwarder.
 if wait_for "$u5" "$T/tr.out" 100; then
 	stop_trace
@@ -104,11 +104,11 @@ if wait_for "$u5" "$T/tr.out" 100; then
 	n=$(wc -l <"$T/tr.sel")
 	k=$(grep -c "^\[\"injected\",$F1,\"uevscope\"\]$" "$T/tr.sel")
 	[ "$n" = 3 ] && [ "$k" = 3 ] &&
-		pass "trace shows the 3 deliveries as origin=injected, sender the forwarder (pid $F1)" ||
+		pass "trace shows the 3 deliveries as origin=injected by the forwarder" && info "trace shows the 3 deliveries as origin=injected, sender the forwarder (pid $F1)" ||
 		fail "trace shows the 3 deliveries as origin=injected by the forwarder" "$(cat "$T/tr.sel")"
 else
 	stop_trace
-	fail "trace sees the forwarded uevents" "$(tail -3 "$T/tr.err")"
+	fail "trace shows the 3 deliveries as origin=injected by the forwarder" "trace sees the forwarded uevents: $(tail -3 "$T/tr.err")"
 fi
 # Counters in the state file, report -j and export.
 sleep 1.2 # the state file is rewritten every second
@@ -116,7 +116,7 @@ st=$(state "$F1" | grep "^target $C1NS ")
 # shellcheck disable=SC2086 # split into fields on purpose
 set -- $st
 [ "$3" = 3 ] && [ "$4" -ge 3 ] && [ "$5" = 0 ] && [ "$6" = active ] &&
-	pass "state file: forwarded 3, filtered $4 (>= 3), failed 0" ||
+	pass "state file counters" && info "state file: forwarded 3, filtered $4 (>= 3), failed 0" ||
 	fail "state file counters" "$st"
 "$UEVSCOPE" report -j 1 1 >"$T/rep.json" 2>"$T/rep.err"
 jq -e --argjson p "$F1" --argjson ns "$C1NS" '.forward[] | select(.pid == $p) | .targets[] |
@@ -132,27 +132,27 @@ grep -q "^uevscope_forward_uevents_total{netns=\"$C1NS\",to=\"$C1\",result=\"for
 rc=$?
 [ $rc = 1 ] && [ "$(wc -l <"$T/dup.out")" = 1 ] && grep -q "already has a forwarder (pid $F1" "$T/dup.out" &&
 	pass "a second forwarder on one target is refused (exit 1, one line)" ||
-	fail "a second forwarder on one target is refused" "rc $rc: $(cat "$T/dup.out")"
+	fail "a second forwarder on one target is refused (exit 1, one line)" "rc $rc: $(cat "$T/dup.out")"
 new_netns fwdinit
 "$UEVSCOPE" forward --to "$NS" >"$T/init.out" 2>&1
 rc=$?
 [ $rc = 2 ] && [ "$(wc -l <"$T/init.out")" = 1 ] && grep -q "owned by the initial user namespace.*--force" "$T/init.out" &&
 	pass "a netns that already gets kernel uevents is refused without --force (exit 2)" ||
-	fail "an init-owned netns is refused" "rc $rc: $(cat "$T/init.out")"
+	fail "a netns that already gets kernel uevents is refused without --force (exit 2)" "rc $rc: $(cat "$T/init.out")"
 start_fwd force --to "$NS" --force && kill "$FPID" && wait "$FPID" &&
 	pass "--force forwards into it; SIGTERM stops it with exit 0" ||
-	fail "--force forwards into it" "$(cat "$T/force.err")"
+	fail "--force forwards into it; SIGTERM stops it with exit 0" "$(cat "$T/force.err")"
 "$UEVSCOPE" forward --to 2147483647 >"$T/unk.out" 2>&1
 rc=$?
 "$UEVSCOPE" forward --to no-such-container-$$ >>"$T/unk.out" 2>&1
 rc2=$?
 [ $rc = 2 ] && [ $rc2 = 2 ] && [ "$(wc -l <"$T/unk.out")" = 2 ] &&
 	grep -q "no such process" "$T/unk.out" && grep -q "no such container" "$T/unk.out" &&
-	pass "an unknown container: one line, exit 2" || fail "an unknown container" "$rc $rc2: $(cat "$T/unk.out")"
+	pass "an unknown container: one line, exit 2" || fail "an unknown container: one line, exit 2" "$rc $rc2: $(cat "$T/unk.out")"
 "$UEVSCOPE" forward --to "$C1" -m 'SUBSYSTEM=="mem' >"$T/bad.out" 2>&1
 rc=$?
 [ $rc = 2 ] && [ "$(wc -l <"$T/bad.out")" = 1 ] && pass "a bad -m: one line, exit 2" ||
-	fail "a bad -m" "rc $rc: $(cat "$T/bad.out")"
+	fail "a bad -m: one line, exit 2" "rc $rc: $(cat "$T/bad.out")"
 
 # A host uevent too big to inject: one line, failed 1, and the next one goes on.
 # Its environment (about 2004 bytes) fits the kernel's 2048, the forwarded
@@ -169,12 +169,12 @@ if echo "change $ub FWD=yes BIG=$big" >/sys/class/mem/null/uevent 2>/dev/null; t
 		! grep -q "SYNTH_UUID=$ub" "$C1OUT" && [ "$5" = 1 ] &&
 			[ "$(grep -c "over the kernel's 2048-byte limit" "$T/f1.err")" = 1 ] &&
 			pass "a payload over the limit: one line, failed 1, the next uevent still forwarded" ||
-			fail "a payload over the limit" "failed=$5: $(cat "$T/f1.err")"
+			fail "a payload over the limit: one line, failed 1, the next uevent still forwarded" "failed=$5: $(cat "$T/f1.err")"
 	else
-		fail "the uevent after a too-big one is forwarded" "$(tail -2 "$C1OUT")"
+		fail "a payload over the limit: one line, failed 1, the next uevent still forwarded" "the uevent after a too-big one is forwarded: $(tail -2 "$C1OUT")"
 	fi
 else
-	fail "a payload over the limit" "the kernel refused a 1820-byte synthetic argument"
+	fail "a payload over the limit: one line, failed 1, the next uevent still forwarded" "the kernel refused a 1820-byte synthetic argument"
 fi
 
 # --- 3. udev format: Debian's udevadm monitor --udev inside a container.
@@ -192,7 +192,7 @@ u=$(tag 300)
 fire "$u" yes
 wait_for "SYNTH_UUID=$u" "$C2OUT" 100 && grep -q "^UDEV .* change .*/devices/virtual/mem/null (mem)" "$C2OUT" &&
 	pass "udevadm monitor --udev inside the container receives the udev-format uevent" ||
-	fail "udevadm monitor --udev receives the udev format" "$(tail -5 "$C2OUT") $(cat "$T/f2.err")"
+	fail "udevadm monitor --udev inside the container receives the udev-format uevent" "$(tail -5 "$C2OUT") $(cat "$T/f2.err")"
 kill "$FPID"
 wait "$FPID"
 ctr_stop c2
@@ -213,16 +213,16 @@ if wait_for "SYNTH_UUID=$u" "$C3OUT" 100; then
 	want=$(for d in /sys/class/mem/*; do (cd -P "$d" && pwd | sed 's|^/sys||'); done | sort | tr '\n' ' ')
 	have=$(sed -n 's/^uevent .* action=add devpath=\([^ ]*\) subsystem=mem .*/\1/p' "$C3OUT" | sort | tr '\n' ' ')
 	[ "$adds" = "$nmem" ] && [ "$have" = "$want" ] &&
-		pass "coldplug: one add per mem device in /sys ($nmem), the devpaths of /sys/class/mem" ||
+		pass "coldplug: one add per mem device" && info "coldplug: one add per mem device in /sys ($nmem), the devpaths of /sys/class/mem" ||
 		fail "coldplug: one add per mem device" "$adds adds, $nmem devices: '$have' vs '$want'"
 	grep -q "coldplug: $nmem add uevent(s) sent" "$T/f3.out" &&
 		wait_for "SYNTH_UUID=$u" "$T/host.out" 50 &&
 		[ $(($(grep -c '^uevent ' "$T/host.out") - n0)) = 1 ] &&
 		[ $((s1 - s0)) = "$nmem" ] &&
-		pass "coldplug made no host uevent: the host listener heard only the control; SEQNUM grew by $nmem injections" ||
+		pass "coldplug made no host uevent" && info "coldplug made no host uevent: the host listener heard only the control; SEQNUM grew by $nmem injections" ||
 		fail "coldplug made no host uevent" "seqnum +$((s1 - s0)), $(tail -3 "$T/host.out")"
 else
-	fail "coldplug: the control uevent arrives" "$(tail -3 "$C3OUT")"
+	fail "coldplug: one add per mem device" "the control uevent never arrived: $(tail -3 "$C3OUT")"
 fi
 kill "$F3"
 wait "$F3"
@@ -245,7 +245,7 @@ wait_for "forwarding into netns $(stat -L -c %i "/proc/$CTR_PID/ns/net")" "$T/f4
 	fail "containers started later under the cgroup are picked up" "$(cat "$T/f4.out" "$T/f4.err")"
 [ "$(grep -c "already has a forwarder" "$T/f4.err")" = 1 ] &&
 	pass "the netns another forwarder serves is refused once, not on every rescan" ||
-	fail "the netns another forwarder serves is refused once" "$(cat "$T/f4.err")"
+	fail "the netns another forwarder serves is refused once, not on every rescan" "$(cat "$T/f4.err")"
 ctr_stop c4
 wait_for "is gone: dropped" "$T/f4.out" 50
 u=$(tag 500)
@@ -253,7 +253,7 @@ fire "$u" yes
 wait_for "SYNTH_UUID=$u" "$C5OUT" 100 && kill -0 "$F4" &&
 	[ "$(grep -c "is gone" "$T/f4.out")" = 1 ] &&
 	pass "a container that exits is dropped and said once; the other one is still served" ||
-	fail "a container that exits is dropped, the other still served" "$(cat "$T/f4.out" "$T/f4.err")"
+	fail "a container that exits is dropped and said once; the other one is still served" "$(cat "$T/f4.out" "$T/f4.err")"
 kill "$F4"
 wait "$F4"
 
@@ -270,14 +270,14 @@ u=$(tag 600)
 fire "$u" yes
 wait_for "SYNTH_UUID=$u" "$C7OUT" 100 && kill -0 "$F5" &&
 	pass "a target netns destroyed mid-way: said once, the other target keeps being served" ||
-	fail "a target destroyed mid-way" "$(cat "$T/f5.out" "$T/f5.err")"
+	fail "a target netns destroyed mid-way: said once, the other target keeps being served" "$(cat "$T/f5.out" "$T/f5.err")"
 ctr_stop c7
 n=0
 while kill -0 "$F5" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
 wait "$F5"
 rc=$?
 [ $rc = 0 ] && grep -q "no target left" "$T/f5.out" &&
-	pass "no target left: the forwarder stops with exit 0" || fail "no target left" "rc $rc: $(cat "$T/f5.out")"
+	pass "no target left: the forwarder stops with exit 0" || fail "no target left: the forwarder stops with exit 0" "rc $rc: $(cat "$T/f5.out")"
 
 # --- 7. ENOBUFS: lost adds are resynced from /sys.
 ctr_listen c8
@@ -292,12 +292,12 @@ kill -CONT "$F6"
 wait_for "action=add devpath=/devices/virtual/net/$dev " "$C8OUT" 100 &&
 	wait_for "resynced from /sys" "$T/f6.err" 50 &&
 	[ "$(grep -c "action=add devpath=/devices/virtual/net/$dev " "$C8OUT")" = 1 ] &&
-	pass "an overrun host socket: resynced, the lost add of $dev sent once" ||
+	pass "an overrun host socket is resynced" && info "an overrun host socket: resynced, the lost add of $dev sent once" ||
 	fail "an overrun host socket is resynced" "$(cat "$T/f6.err") $(tail -3 "$C8OUT")"
 sleep 1.2
 # shellcheck disable=SC2046 # split into fields on purpose
 set -- $(state "$F6" | grep '^resyncs')
-[ "${2:-0}" -ge 1 ] && pass "resyncs counted ($2)" || fail "resyncs counted" "$(state "$F6")"
+[ "${2:-0}" -ge 1 ] && pass "resyncs counted" && info "resyncs counted ($2)" || fail "resyncs counted" "$(state "$F6")"
 ip link del "$dev"
 kill "$F6"
 wait "$F6"
@@ -315,19 +315,19 @@ printf 'forward %s sideways\n' "$C9" >"$T/bad.policy"
 out=$("$UEVSCOPE" policy check "$T/bad.policy" 2>&1)
 rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q "bad.policy:1: forward: format 'sideways'" &&
-	pass "a bad forward line: FILE:LINE, exit 2" || fail "a bad forward line" "rc $rc: $out"
+	pass "a bad forward line: FILE:LINE, exit 2" || fail "a bad forward line: FILE:LINE, exit 2" "rc $rc: $out"
 "$UEVSCOPE" policy apply "$T/fwd.policy" >"$T/pa.out" 2>&1 || fail "policy apply" "$(cat "$T/pa.out")"
 u=$(tag 700)
 fire "$u" yes
 wait_for "SYNTH_UUID=$u" "$C9OUT" 100 && grep -q "^forward into $C9 started" "$T/pa.out" &&
-	pass "policy apply starts the forward line's forwarder" || fail "policy apply starts a forwarder" "$(cat "$T/pa.out")"
+	pass "policy apply starts the forward line's forwarder" || fail "policy apply starts the forward line's forwarder" "$(cat "$T/pa.out")"
 "$UEVSCOPE" policy apply "$T/none.policy" >"$T/pb.out" 2>&1 || fail "policy apply (none)" "$(cat "$T/pb.out")"
 u=$(tag 800)
 fire "$u" yes
 wait_for "SYNTH_UUID=$u" "$T/host.out" 50 && grep -q "stopped forwarder pid" "$T/pb.out" &&
 	! grep -q "SYNTH_UUID=$u" "$C9OUT" &&
 	pass "a policy without forward lines stops it (the host heard the control)" ||
-	fail "a policy without forward lines stops it" "$(cat "$T/pb.out")"
+	fail "a policy without forward lines stops it (the host heard the control)" "$(cat "$T/pb.out")"
 "$UEVSCOPE" filter flush >/dev/null 2>&1
 
 kill "$F1"

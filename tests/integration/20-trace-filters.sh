@@ -47,7 +47,7 @@ fi
 # --cgroup: only receivers in that cgroup (or below), decided in the kernel.
 CG=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 if [ -z "$CG" ]; then
-	skip "--cgroup keeps only receivers in the cgroup" "no cgroup v2 mounted"
+	skip "--cgroup keeps only receivers in the cgroup and below" "no cgroup v2 mounted"
 	exit 0
 fi
 mkdir -p "$CG/uevtest$$/inner"

@@ -127,7 +127,7 @@ got=$(wc -l <"$T/busy.seq")
 counted=$(tail -1 "$T/gone.out" | jq -r 'select(.type == "summary") | .payload_gone')
 if [ "$no_text" -gt 0 ] && [ "$missing" = "$no_text" ] && [ "$counted" = "$no_text" ] &&
 	[ "$traced" = "$got" ]; then
-	pass "payload gone: counted as the listener's SEQNUMs the trace has no text for ($counted of $got, $round floods)"
+	pass "payload gone: counted as the listener's SEQNUMs the trace has no text for" && info "payload gone: counted as the listener's SEQNUMs the trace has no text for ($counted of $got, $round floods)"
 else
 	fail "payload gone: counted as the listener's SEQNUMs the trace has no text for" \
 		"listener $got, traced $traced, without text $no_text, SEQNUMs without text $missing, summary $counted, $round floods"
@@ -144,7 +144,7 @@ fi
 # none): the listener's count equals the deliveries traced.
 rps=/sys/class/net/lo/queues/rx-0/rps_cpus
 if ! command -v python3 >/dev/null || ! command -v bpftool >/dev/null || [ ! -w "$rps" ]; then
-	skip "missed runs: counted as the kernel counts them" "needs python3, bpftool and a writable $rps"
+	skip "missed runs: counted as the kernel counts them, and none was a uevent delivery" "needs python3, bpftool and a writable $rps"
 	exit 0
 fi
 old_rps=$(cat "$rps")
@@ -194,7 +194,7 @@ stop_trace
 got=$(sed -n 's/^total=\([0-9]*\).*/\1/p' "$T/nest.out")
 sum=$(tail -1 "$T/nested.out" | jq -r 'select(.type == "summary") | "\(.missed_runs) \(.deliveries)"')
 if [ "$m2" -gt 0 ] && [ "$sum" = "$m2 $got" ]; then
-	pass "missed runs: counted as the kernel counts them ($m2), and none was a uevent delivery ($got traced)"
+	pass "missed runs: counted as the kernel counts them, and none was a uevent delivery" && info "missed runs: counted as the kernel counts them ($m2), and none was a uevent delivery ($got traced)"
 else
 	fail "missed runs: counted as the kernel counts them, and none was a uevent delivery" \
 		"kernel $m2; summary missed, deliveries [$sum]; the listener received $got"

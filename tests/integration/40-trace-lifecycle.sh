@@ -20,12 +20,12 @@ elif start_trace raw --tier "$FALLBACK" -m "SYNTH_UUID==\"$U\""; then
 	wait_for "rx=$host_pid/" "$T/raw.out" 30
 	stop_trace
 	if grep -q "via $FALLBACK" "$T/raw.err" && [ "$(grep -c "rx=$host_pid/uevlisten" "$T/raw.out")" = 1 ]; then
-		pass "fallback tier ($FALLBACK) traces the delivery"
+		pass "fallback tier traces the delivery" && info "fallback tier ($FALLBACK) traces the delivery"
 	else
-		fail "fallback tier ($FALLBACK) traces the delivery" "$(cat "$T/raw.err" "$T/raw.out")"
+		fail "fallback tier traces the delivery" "fallback tier ($FALLBACK) traces the delivery: $(cat "$T/raw.err" "$T/raw.out")"
 	fi
 else
-	fail "fallback tier ($FALLBACK) traces the delivery" "$(cat "$T/raw.err")"
+	fail "fallback tier traces the delivery" "fallback tier ($FALLBACK) traces the delivery: $(cat "$T/raw.err")"
 fi
 
 # SIGINT: summary line, exit 0, none of our programs left in the kernel.

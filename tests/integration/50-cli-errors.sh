@@ -33,7 +33,9 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 		fi
 	done
 else
-	skip "without privileges says so, exit 1" "needs root and setpriv to drop privileges"
+	for cmd in trace features; do
+		skip "$cmd without privileges says so, exit 1" "needs root and setpriv to drop privileges"
+	done
 fi
 
 "$UEVSCOPE" trace --help >"$T/out" 2>&1 && grep -q "^EXAMPLES:" "$T/out" && pass "trace --help has EXAMPLES" ||

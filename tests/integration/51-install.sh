@@ -13,7 +13,7 @@ CMDS="trace listeners report top filter policy devices locks export inject recor
 want_bpf=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null | sed 's/^[0-9]*://; s/^\([0-9]*\.[0-9]*\).*/\1/')
 ver=$("$UEV" --version)
 if echo "$ver" | grep -qx "uevscope [0-9][0-9.]* (libbpf $want_bpf)"; then
-	pass "--version names uevscope's and libbpf's version ($ver)"
+	pass "--version names uevscope's and libbpf's version" && info "--version names uevscope's and libbpf's version ($ver)"
 else
 	fail "--version names uevscope's and libbpf's version" "'$ver', libbpf-dev $want_bpf"
 fi
@@ -49,11 +49,11 @@ else
 	for c in $CMDS; do
 		page=$SRC/docs/man/uevscope-$c.8.scd
 		if [ ! -f "$page" ]; then
-			fail "uevscope-$c(8) exists" "no $page"
+			fail "uevscope-$c(8) names exactly the options of 'uevscope $c --help'" "no page: $page"
 		elif ! scdoc <"$page" >"$T/page" 2>"$T/scdoc.err"; then
-			fail "uevscope-$c(8) renders" "$(head -1 "$T/scdoc.err")"
+			fail "uevscope-$c(8) names exactly the options of 'uevscope $c --help'" "scdoc cannot render it: $(head -1 "$T/scdoc.err")"
 		elif man_matches "$c" "$page"; then
-			pass "uevscope-$c(8) names exactly the options of 'uevscope $c --help' ($(wc -l <"$T/help.opts"))"
+			pass "uevscope-$c(8) names exactly the options of 'uevscope $c --help'" && info "uevscope-$c(8): $(wc -l <"$T/help.opts") options"
 		else
 			fail "uevscope-$c(8) names exactly the options of 'uevscope $c --help'" "$DIFF"
 		fi
@@ -71,7 +71,7 @@ else
 	"$UEV" --help | sed -n 's/^  \([a-z]*\)  .*/\1/p' | sort >"$T/cmds.help"
 	sed -n '/^# COMMANDS/,/^# OPTIONS/s/^\*\([a-z]*\)\*$/\1/p' "$SRC/docs/man/uevscope.8.scd" | sort >"$T/cmds.man"
 	if [ -s "$T/cmds.help" ] && cmp -s "$T/cmds.help" "$T/cmds.man"; then
-		pass "uevscope(8) lists the $(wc -l <"$T/cmds.help") commands of 'uevscope --help'"
+		pass "uevscope(8) lists the commands of 'uevscope --help'" && info "uevscope(8) lists the $(wc -l <"$T/cmds.help") commands of 'uevscope --help'"
 	else
 		fail "uevscope(8) lists the commands of 'uevscope --help'" "$(diff "$T/cmds.help" "$T/cmds.man" | tr '\n' ' ')"
 	fi
@@ -80,7 +80,7 @@ fi
 # make install into a PREFIX, then everything where it belongs; uninstall removes it all.
 P=$T/prefix/usr
 if ! make -s -C "$SRC" OUTPUT="$(cd "$BUILD" && pwd)" install PREFIX="$P" >"$T/install.out" 2>&1; then
-	fail "make install PREFIX=..." "$(tail -2 "$T/install.out")"
+	fail "make install PREFIX=... puts binary, 16 man pages, completion, units and data in place" "make install failed: $(tail -2 "$T/install.out")"
 	exit 0
 fi
 missing=""
@@ -95,7 +95,7 @@ for c in $CMDS; do [ -f "$P/share/man/man8/uevscope-$c.8" ] || missing="$missing
 if [ -z "$missing" ] && "$P/sbin/uevscope" --version >/dev/null; then
 	pass "make install PREFIX=... puts binary, 16 man pages, completion, units and data in place"
 else
-	fail "make install PREFIX=... puts everything in place" "missing:$missing"
+	fail "make install PREFIX=... puts binary, 16 man pages, completion, units and data in place" "missing:$missing"
 fi
 
 # DESTDIR stages under it, with the PREFIX paths in the units.
@@ -105,7 +105,7 @@ if make -s -C "$SRC" OUTPUT="$(cd "$BUILD" && pwd)" install DESTDIR="$T/stage" P
 		"$T/stage/usr/lib/systemd/system/uevscope-export.service"; then
 	pass "make install DESTDIR=... PREFIX=/usr stages under DESTDIR, units name /usr/sbin/uevscope"
 else
-	fail "make install DESTDIR=... PREFIX=/usr" "$(tail -2 "$T/stage.out")"
+	fail "make install DESTDIR=... PREFIX=/usr stages under DESTDIR, units name /usr/sbin/uevscope" "$(tail -2 "$T/stage.out")"
 fi
 
 # A PREFIX that cannot be written: one line from us, nothing installed.
@@ -118,11 +118,11 @@ if [ "$ro" = 1 ]; then
 		! grep -q '^install' "$T/ro.out"; then
 		pass "a read-only PREFIX: one line naming it and why, nothing installed"
 	else
-		fail "a read-only PREFIX: one line" "rc=$rc $(head -3 "$T/ro.err" | tr '\n' ' ')"
+		fail "a read-only PREFIX: one line naming it and why, nothing installed" "rc=$rc $(head -3 "$T/ro.err" | tr '\n' ' ')"
 	fi
 	umount "$T/ro"
 else
-	skip "a read-only PREFIX" "cannot mount a tmpfs (needs root)"
+	skip "a read-only PREFIX: one line naming it and why, nothing installed" "cannot mount a tmpfs (needs root)"
 fi
 
 # systemd units: systemd-analyze verify checks directives, the binary and the man pages.
@@ -133,7 +133,7 @@ else
 		if MANPATH=$P/share/man systemd-analyze verify "$u" >"$T/verify" 2>&1 && [ ! -s "$T/verify" ]; then
 			pass "systemd-analyze verify $(basename "$u"): no complaint"
 		else
-			fail "systemd-analyze verify $(basename "$u")" "$(head -3 "$T/verify" | tr '\n' ' ')"
+			fail "systemd-analyze verify $(basename "$u"): no complaint" "$(head -3 "$T/verify" | tr '\n' ' ')"
 		fi
 	done
 	# The check itself: a unit whose binary is gone, or with a bad directive value, is refused.
@@ -146,7 +146,7 @@ else
 	if [ $rc1 != 0 ] && grep -q "no-such-binary" "$T/verify" && grep -q "bogus" "$T/verify2"; then
 		pass "a unit with a missing binary, or Type=bogus, is reported by verify"
 	else
-		fail "a broken unit is reported by verify" "rc=$rc1 $(head -2 "$T/verify") $(head -2 "$T/verify2")"
+		fail "a unit with a missing binary, or Type=bogus, is reported by verify" "rc=$rc1 $(head -2 "$T/verify") $(head -2 "$T/verify2")"
 	fi
 	# Hardening the issue asks for, in the export unit.
 	u=$P/lib/systemd/system/uevscope-export.service
@@ -154,7 +154,7 @@ else
 		grep -qx 'CapabilityBoundingSet=CAP_SYS_ADMIN CAP_SYS_PTRACE' "$u"; then
 		pass "uevscope-export.service: NoNewPrivileges, ProtectSystem=strict, CAP_SYS_ADMIN CAP_SYS_PTRACE only"
 	else
-		fail "uevscope-export.service hardening" "$(grep -E 'NoNew|Protect|Capab' "$u" | tr '\n' ' ')"
+		fail "uevscope-export.service: NoNewPrivileges, ProtectSystem=strict, CAP_SYS_ADMIN CAP_SYS_PTRACE only" "$(grep -E 'NoNew|Protect|Capab' "$u" | tr '\n' ' ')"
 	fi
 fi
 
@@ -210,12 +210,12 @@ if command -v zsh >/dev/null; then
 		zsh -fc "fpath=($P/share/zsh/site-functions \$fpath); autoload -Uz compinit; compinit -u -d $T/zcd; [[ \${_comps[uevscope]} == _uevscope ]]" 2>>"$T/zsh.err"; then
 		pass "zsh completion parses and compinit binds _uevscope to uevscope"
 	else
-		fail "zsh completion" "$(head -2 "$T/zsh.err")"
+		fail "zsh completion parses and compinit binds _uevscope to uevscope" "$(head -2 "$T/zsh.err")"
 	fi
 else
-	skip "zsh completion" "needs zsh (make test-deps)"
+	skip "zsh completion parses and compinit binds _uevscope to uevscope" "needs zsh (make test-deps)"
 fi
 
 make -s -C "$SRC" OUTPUT="$(cd "$BUILD" && pwd)" uninstall PREFIX="$P" >/dev/null 2>&1
 left=$(find "$T/prefix" -type f | wc -l)
-[ "$left" = 0 ] && pass "make uninstall PREFIX=... leaves no file" || fail "make uninstall leaves no file" "$left left: $(find "$T/prefix" -type f | head -3)"
+[ "$left" = 0 ] && pass "make uninstall PREFIX=... leaves no file" || fail "make uninstall PREFIX=... leaves no file" "$left left: $(find "$T/prefix" -type f | head -3)"

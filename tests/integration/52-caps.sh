@@ -92,10 +92,10 @@ if wait_for "tracing uevent deliveries via\|cannot trace\|needs root" "$T/trace.
 	if wait_for "$u" "$T/trace.out" 50 && [ "$(grep -c . "$T/trace.err")" = 2 ]; then
 		pass "trace with exactly $SOCKETS sees a real uevent, no complaint"
 	else
-		fail "trace with exactly $SOCKETS sees a real uevent" "$(head -3 "$T/trace.err" | tr '\n' ' ')"
+		fail "trace with exactly $SOCKETS sees a real uevent, no complaint" "$(head -3 "$T/trace.err" | tr '\n' ' ')"
 	fi
 else
-	fail "trace with exactly $SOCKETS attaches" "$(head -2 "$T/trace.err")"
+	fail "trace with exactly $SOCKETS sees a real uevent, no complaint" "trace with exactly $SOCKETS attaches: $(head -2 "$T/trace.err")"
 fi
 stop_trace
 refuses trace $SOCKETS trace
@@ -108,7 +108,7 @@ if with $SOCKETS "$UEVSCOPE" listeners -j >"$T/l.json" 2>"$T/l.err" &&
 	jq -e --argjson pid "$ns_pid" --argjson netns "$ns_netns" \
 		'[.sockets[] | select(.netns.inode == $netns and any(.processes[]?; .pid == $pid))] | length == 1' \
 		"$T/l.json" >/dev/null && [ ! -s "$T/l.err" ]; then
-	pass "listeners with exactly $SOCKETS lists the socket in netns $ns_netns and its process"
+	pass "listeners with exactly $SOCKETS lists the socket in another netns" && info "listeners with exactly $SOCKETS lists the socket in netns $ns_netns and its process"
 else
 	fail "listeners with exactly $SOCKETS lists the socket in another netns" \
 		"$(head -2 "$T/l.err") $(jq -c --argjson n "$ns_netns" '[.sockets[] | select(.netns.inode == $n)]' "$T/l.json" 2>&1 | cut -c1-200)"
@@ -118,7 +118,7 @@ refuses listeners $SOCKETS listeners
 if with $SOCKETS "$UEVSCOPE" report -j 1 1 >"$T/rep.json" 2>"$T/rep.err" && jq -e . "$T/rep.json" >/dev/null; then
 	pass "report with exactly $SOCKETS: one JSON document"
 else
-	fail "report with exactly $SOCKETS" "$(head -2 "$T/rep.err")"
+	fail "report with exactly $SOCKETS: one JSON document" "$(head -2 "$T/rep.err")"
 fi
 refuses report $SOCKETS report -j 1 1
 # top without a terminal is report, and says so.
@@ -127,7 +127,7 @@ refuses report $SOCKETS top
 if with $LOCKS "$UEVSCOPE" locks -j -d 1 >"$T/locks.json" 2>"$T/locks.err" && jq -e . "$T/locks.json" >/dev/null; then
 	pass "locks with exactly $LOCKS: one JSON report"
 else
-	fail "locks with exactly $LOCKS" "$(head -2 "$T/locks.err")"
+	fail "locks with exactly $LOCKS: one JSON report" "$(head -2 "$T/locks.err")"
 fi
 refuses locks $LOCKS locks -d 1
 
@@ -135,7 +135,7 @@ refuses locks $LOCKS locks -d 1
 unit=$SRC/deploy/systemd/uevscope-export.service
 ucaps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z ' 'a-z,' | sed 's/cap_//g')
 uargs=$(sed -n 's|^ExecStart=/usr/sbin/uevscope ||p' "$unit" | sed 's/127.0.0.1:9464/127.0.0.1:0/')
-[ "$ucaps" = "$SOCKETS" ] && pass "the export unit's bounding set is export's: $ucaps" ||
+[ "$ucaps" = "$SOCKETS" ] && pass "the export unit's bounding set is export's" && info "the export unit's bounding set is export's: $ucaps" ||
 	fail "the export unit's bounding set is export's" "unit: $ucaps, export: $SOCKETS"
 # shellcheck disable=SC2086
 $(drop "$ucaps") "$UEVSCOPE" $uargs -i 0.2 >"$T/exp.out" 2>"$T/exp.err" &
@@ -154,7 +154,7 @@ while [ -n "$port" ] && [ $n -lt 50 ]; do
 	sleep 0.1
 done
 if [ "${got:-0}" -ge 1 ] 2>/dev/null; then
-	pass "export as its unit runs it ($ucaps) serves the listener of netns $ns_netns"
+	pass "export as its unit runs it serves the listener of another netns" && info "export as its unit runs it ($ucaps) serves the listener of netns $ns_netns"
 else
 	fail "export as its unit runs it serves the listener of another netns" "port=$port $(head -3 "$T/exp.err" | tr '\n' ' ')"
 fi
@@ -168,10 +168,10 @@ if with $FILTER "$UEVSCOPE" filter add --netns "$NS" --no-watch 'SUBSYSTEM=="mem
 	if fire_kept 2; then
 		pass "filter with exactly $FILTER keeps a uevent from the netns listener (the host's got it)"
 	else
-		fail "filter with exactly $FILTER keeps a uevent from the netns listener" "$KEPT"
+		fail "filter with exactly $FILTER keeps a uevent from the netns listener (the host's got it)" "$KEPT"
 	fi
 else
-	fail "filter add with exactly $FILTER covers the netns listener" "$(cat "$T/f.out" "$T/f.err" | head -3 | tr '\n' ' ')"
+	fail "filter with exactly $FILTER keeps a uevent from the netns listener (the host's got it)" "filter add with exactly $FILTER covers the netns listener: $(cat "$T/f.out" "$T/f.err" | head -3 | tr '\n' ' ')"
 fi
 with $FILTER "$UEVSCOPE" filter list >/dev/null 2>"$T/fl.err" && with $FILTER "$UEVSCOPE" filter flush >/dev/null 2>>"$T/fl.err" &&
 	! "$UEVSCOPE" filter list 2>/dev/null | grep -q "netns=$NS" &&
@@ -189,19 +189,19 @@ if [ -n "$root" ]; then
 		if grep -qx "open r /dev/zero ok" "$T/open" && grep -qx "open r /dev/null EPERM" "$T/open"; then
 			pass "devices with exactly $DEVICES: /dev/null refused in the cgroup, /dev/zero opens"
 		else
-			fail "devices with exactly $DEVICES: /dev/null refused in the cgroup" "$(tr '\n' ' ' <"$T/open")"
+			fail "devices with exactly $DEVICES: /dev/null refused in the cgroup, /dev/zero opens" "$(tr '\n' ' ' <"$T/open")"
 		fi
 	else
-		fail "devices deny with exactly $DEVICES" "$(head -2 "$T/d.err")"
+		fail "devices with exactly $DEVICES: /dev/null refused in the cgroup, /dev/zero opens" "devices deny with exactly $DEVICES: $(head -2 "$T/d.err")"
 	fi
 	with $DEVICES "$UEVSCOPE" devices flush >/dev/null 2>"$T/df.err" && "$H/devopen" -c "$CG" r:/dev/null | grep -qx "open r /dev/null ok" &&
-		pass "devices flush with exactly $DEVICES: /dev/null opens again" || fail "devices flush with exactly $DEVICES" "$(head -2 "$T/df.err")"
+		pass "devices flush with exactly $DEVICES: /dev/null opens again" || fail "devices flush with exactly $DEVICES: /dev/null opens again" "$(head -2 "$T/df.err")"
 	refuses devices $DEVICES devices deny --cgroup "/uevcap-$$" c 1:3 rwm
 
 	# policy apply, with the bounding set of the policy unit.
 	unit=$SRC/deploy/systemd/uevscope-policy.service
 	ucaps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z ' 'a-z,' | sed 's/cap_//g')
-	[ "$ucaps" = "$POLICY" ] && pass "the policy unit's bounding set is policy apply's: $ucaps" ||
+	[ "$ucaps" = "$POLICY" ] && pass "the policy unit's bounding set is policy apply's" && info "the policy unit's bounding set is policy apply's: $ucaps" ||
 		fail "the policy unit's bounding set is policy apply's" "unit: $ucaps, policy: $POLICY"
 	printf 'filter netns=%s deny SUBSYSTEM=="mem"\ndevices cgroup=/uevcap-%s deny c 1:3 rwm\n' "$NS" $$ >"$T/policy"
 	if with "$ucaps" "$UEVSCOPE" policy apply --no-watch "$T/policy" >"$T/p.out" 2>"$T/p.err"; then
@@ -212,7 +212,7 @@ if [ -n "$root" ]; then
 			fail "policy apply with the unit's $ucaps: both rules in force" "$KEPT; $(tr '\n' ' ' <"$T/open")"
 		fi
 	else
-		fail "policy apply with the unit's $ucaps" "$(head -2 "$T/p.err")"
+		fail "policy apply with the unit's $ucaps: both rules in force" "$(head -2 "$T/p.err")"
 	fi
 	"$UEVSCOPE" filter flush >/dev/null 2>&1
 	"$UEVSCOPE" devices flush >/dev/null 2>&1
@@ -223,12 +223,14 @@ fi
 
 # The unit's bad input: a policy file that is missing, or not a file: one line (the journal's), exit 2.
 for f in "$T/no-such-policy" "$T"; do
+	what="a missing file"
+	[ -d "$f" ] && what="a directory"
 	with "$POLICY" "$UEVSCOPE" policy apply "$f" >"$T/b.out" 2>"$T/b.err"
 	rc=$?
 	if [ $rc = 2 ] && [ "$(wc -l <"$T/b.err")" = 1 ] && grep -q "^uevscope: .*$f" "$T/b.err"; then
-		pass "policy apply $(basename "$f"): exit 2, one line naming the file ($(cut -c1-80 "$T/b.err"))"
+		pass "policy apply of $what: exit 2, one line naming the file" && info "policy apply of $what: $(cut -c1-80 "$T/b.err")"
 	else
-		fail "policy apply of an unreadable file: exit 2, one line" "rc=$rc $(head -2 "$T/b.err" | tr '\n' ' ')"
+		fail "policy apply of $what: exit 2, one line naming the file" "rc=$rc $(head -2 "$T/b.err" | tr '\n' ' ')"
 	fi
 done
 # policy check needs no capability at all, not even root.

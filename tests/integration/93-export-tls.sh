@@ -65,10 +65,11 @@ fi
 "$UEVSCOPE" export --listen 127.0.0.1:0 --interval 0.5 --web-config "$T/web.yml" >"$T/x.out" 2>"$T/x.err" &
 X=$!
 PIDS="$PIDS $X"
-wait_for "serving https://" "$T/x.err" 150 || { fail "setup" "export did not serve: $(cat "$T/x.err")"; exit 0; }
+wait_for "serving https://" "$T/x.err" 150 ||
+	{ fail "export --web-config serves https with basic auth" "export did not serve: $(cat "$T/x.err")"; exit 0; }
 PORT=$(sed -n 's|.*serving https://127.0.0.1:\([0-9]*\)/metrics (basic auth).*|\1|p' "$T/x.err")
 URL="https://127.0.0.1:$PORT"
-pass "export --web-config serves https with basic auth on port $PORT"
+pass "export --web-config serves https with basic auth" && info "export --web-config serves https with basic auth on port $PORT"
 
 # code ARGS...: the HTTP status curl got, verifying the server against the test's certificate.
 code() {
@@ -77,7 +78,7 @@ code() {
 got=$(code "$URL/metrics")
 [ "$got" = 401 ] && grep -qi '^WWW-Authenticate: Basic realm="uevscope"' "$T/head" &&
 	pass "over TLS without credentials: 401 with a Basic challenge" ||
-	fail "over TLS without credentials: 401" "[$got] $(head -1 "$T/head")"
+	fail "over TLS without credentials: 401 with a Basic challenge" "[$got] $(head -1 "$T/head")"
 got=$(code -u "prometheus:${PW}x" "$URL/metrics")
 [ "$got" = 401 ] && pass "a wrong password: 401" || fail "a wrong password: 401" "[$got]"
 got=$(code -u "nobody:$PW" "$URL/metrics")
@@ -86,12 +87,12 @@ t0=$(date +%s%N)
 got=$(code -u "prometheus:$PW" "$URL/metrics")
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$got" = 200 ] && grep -q '^uevscope_exporter_scrapes_total' "$T/body" &&
-	pass "the right password, the certificate verified: 200 and the metrics (${ms} ms with a cost-10 bcrypt)" ||
+	pass "the right password: 200 and the metrics" && info "the right password, the certificate verified: 200 and the metrics (${ms} ms with a cost-10 bcrypt)" ||
 	fail "the right password: 200 and the metrics" "[$got] $(head -c 200 "$T/body")"
 got=$(code "$URL/healthz")
-[ "$got" = 200 ] && pass "/healthz needs no password (probes)" || fail "/healthz needs no password" "[$got]"
+[ "$got" = 200 ] && pass "/healthz needs no password (probes)" || fail "/healthz needs no password (probes)" "[$got]"
 got=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
-[ "$got" != 200 ] && kill -0 "$X" && pass "plain HTTP on the TLS port gets no answer ($got)" ||
+[ "$got" != 200 ] && kill -0 "$X" && pass "plain HTTP on the TLS port gets no answer" && info "plain HTTP on the TLS port gets no answer ($got)" ||
 	fail "plain HTTP on the TLS port gets no answer" "[$got]"
 
 # A real Prometheus: one job with the password, one without, both over TLS.
@@ -142,7 +143,7 @@ while [ "$(query "$Q" '.data.result[0].value[1] // "none"')" != $K ] && [ $n -lt
 	sleep 0.1
 done
 got="$(query 'up{job="uevscope-tls"}' '.data.result[0].value[1] // "none"') $(query "$Q" '.data.result[0].value[1] // "none"')"
-[ "$got" = "1 $K" ] && pass "Prometheus over TLS with basic auth: up, and the $K deliveries in its query API" ||
+[ "$got" = "1 $K" ] && pass "Prometheus over TLS with basic auth: up, and the deliveries stored" && info "Prometheus over TLS with basic auth: up, and the $K deliveries in its query API" ||
 	fail "Prometheus over TLS with basic auth: up, and the deliveries stored" "up, deliveries [$got]: $(tail -3 "$T/prom.log")"
 n=0
 while :; do
@@ -154,6 +155,6 @@ while :; do
 	sleep 0.1
 done
 case $err in
-*401*) pass "Prometheus without the password: target down ($err)" ;;
+*401*) pass "Prometheus without the password: target down with a 401" && info "Prometheus without the password: target down ($err)" ;;
 *) fail "Prometheus without the password: target down with a 401" "[$err]" ;;
 esac

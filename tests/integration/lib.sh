@@ -12,6 +12,10 @@ CGROUPS=""
 pass() { echo "PASS $SUITE: $1"; }
 fail() { echo "FAIL $SUITE: $1: $2"; }
 skip() { echo "SKIP $SUITE: $1: $2"; }
+# info TEXT: a measured value beside a check (a time, a count, the tier in use). The check's
+# NAME stays the same on PASS, FAIL and SKIP (the runner pairs a FAIL with the rerun's PASS
+# by it: docs/tests.md), so what varies from run to run goes here or in the FAIL's detail.
+info() { echo "INFO $SUITE: $1"; }
 
 cleanup() {
 	# A jq that could not parse its input fails the suite, whatever the check

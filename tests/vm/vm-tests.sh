@@ -24,8 +24,6 @@ BUILD=/uev
 # shellcheck source=../integration/lib.sh
 . /uev/lib.sh
 
-info() { echo "INFO $SUITE: $1"; }
-
 # A kernel-made UUID: synthetic uevents insist on a valid one, and busybox's
 # date may not do %N for lib.sh's new_uuid.
 new_uuid() {
@@ -165,7 +163,7 @@ info "emission_tier=$EMISSION_TIER"
 	fail "features and trace agree on the delivery tier" "features: $planned, trace: $DELIVERY_TIER"
 case $EMISSION_TIER in
 fexit/* | kprobe/*)
-	pass "emission tracing attaches ($EMISSION_TIER)"
+	pass "emission tracing attaches" && info "emission tracing attaches ($EMISSION_TIER)"
 	[ "$planned_emit" = "$EMISSION_TIER" ] &&
 		pass "features and trace agree on the emission tier" ||
 		fail "features and trace agree on the emission tier" "features: $planned_emit, trace: $EMISSION_TIER"
@@ -293,7 +291,7 @@ who=$(sed -n 's/.* OVERRUN .* netns=\([0-9]*\).* rx=\([0-9]*\)\/.*/\1 \2/p' "$T/
 delivered=$(grep ' seq=' "$T/ovr.out" | grep -c ' rx=')
 if [ -n "$drops" ] && [ "$drops" -gt 40 ] && [ "$lost" = "$drops" ] &&
 	[ "$who" = "$tiny_netns $tiny_pid" ]; then
-	pass "overrun named, with the kernel's drop count ($drops)"
+	pass "overrun named, with the kernel's drop count" && info "overrun named, with the kernel's drop count ($drops)"
 else
 	fail "overrun named, with the kernel's drop count" \
 		"/proc/net/netlink Drops=$drops, traced lost=$lost by [$who], want [$tiny_netns $tiny_pid]"

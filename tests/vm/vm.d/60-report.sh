@@ -96,7 +96,7 @@ for tier in fentry/sock_def_readable kprobe/sock_def_readable; do
 			fail "report: forced $tier: 2 uevents delivered in each of the 2 namespaces" \
 				"want [$want] got [$got]: $(cat "$T/repf.err" "$T/repf.last")"
 	else
-		fail "report: forced $tier: starts" "$(cat "$T/repf.err")"
+		fail "report: forced $tier: 2 uevents delivered in each of the 2 namespaces" "$(cat "$T/repf.err")"
 		kill $repf_pid 2>/dev/null
 	fi
 	kill "$rfh_pid" "$rfn_pid" 2>/dev/null

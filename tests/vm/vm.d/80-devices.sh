@@ -5,9 +5,9 @@
 dv_root=$(cgroup2_root)
 dv_pins=/sys/fs/bpf/uevscope/devices
 if [ -z "$dv_root" ]; then
-	skip "devices" "no cgroup v2 mounted in the VM"
+	skip "devices: all" "no cgroup v2 mounted in the VM"
 elif [ "$(works cgroup/dev)" != yes ]; then
-	skip "devices" "cgroup/dev refused here: $(why_not cgroup/dev)"
+	skip "devices: all" "cgroup/dev refused here: $(why_not cgroup/dev)"
 else
 	new_cgroup "$dv_root" "uevscope-devices-$$"
 	dv_cg=$CG
@@ -47,7 +47,7 @@ else
 			fail "devices: composes with another device program; flush leaves it" "$got"
 		"$H/devprog" detach "$dv_cg" >/dev/null
 	else
-		fail "devices: composes with another device program" "devprog attach failed: $(cat "$T/dv.perr")"
+		fail "devices: composes with another device program; flush leaves it" "devprog attach failed: $(cat "$T/dv.perr")"
 	fi
 	"$UEVSCOPE" devices flush >/dev/null 2>&1
 	rmdir "$dv_cg"

@@ -36,7 +36,7 @@ echo "---"
 lk_tier=$(sed -n 's/^uevscope: locks: timing lock contention via \([^+]*\)+.*/\1/p' "$T/lk.err")
 info "locks_tier=${lk_tier:-none}"
 if [ $lk_rc = 0 ] && [ -n "$lk_tier" ]; then
-	pass "locks: contention tier attaches ($lk_tier)"
+	pass "locks: contention tier attaches" && info "locks: contention tier attaches ($lk_tier)"
 else
 	fail "locks: contention tier attaches" "exit $lk_rc: $(cat "$T/lk.err")"
 	echo "--- uevscope -v locks -d 1: the verifier's reasons"
@@ -51,7 +51,7 @@ case "$(works fexit/netlink_broadcast)$(works kprobe/netlink_broadcast)" in
 *yes*)
 	calls=$(sed -n 's/^broadcast ([^)]*): \([0-9]*\) calls.*/\1/p' "$T/lk.out")
 	[ -n "$bc_tier" ] && [ "$calls" = 20 ] &&
-		pass "locks: broadcast timed via $bc_tier, one call per listening netns per uevent (20)" ||
+		pass "locks: broadcast timed, one call per listening netns per uevent (20)" && info "locks: broadcast timed via $bc_tier, one call per listening netns per uevent (20)" ||
 		fail "locks: broadcast timed, one call per listening netns per uevent (20)" \
 			"tier '$bc_tier', calls '$calls'"
 	;;
@@ -115,7 +115,7 @@ fi
 for tier in fexit/__mutex_lock_slowpath kprobe/__mutex_lock_slowpath; do
 	[ "$tier" = "$lk_tier" ] && continue
 	if [ "$(works "$tier")" != yes ]; then
-		skip "locks: forced $tier" "not available on this kernel: $(why_not "$tier")"
+		skip "locks: forced $tier attaches and counts the 10 uevents" "not available on this kernel: $(why_not "$tier")"
 		continue
 	fi
 	lk_start "$T/lkm.out" "$T/lkm.err" --no-churn --tier "$tier"

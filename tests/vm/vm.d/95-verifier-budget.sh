@@ -13,7 +13,7 @@ echo "---"
 if [ $vb_rc = 0 ]; then
 	pass "verifier budget: every program within 25% of tests/verifier-budget/$vb_series.txt"
 elif [ ! -f "$vb_record" ]; then
-	fail "verifier budget" "no record for $vb_series: save the counts printed above as tests/verifier-budget/$vb_series.txt"
+	fail "verifier budget: every program within 25% of tests/verifier-budget/$vb_series.txt" "no record for $vb_series: save the counts printed above as tests/verifier-budget/$vb_series.txt"
 else
-	fail "verifier budget" "$(grep -E '^(over|gone|new|changed):' "$T/vb.out" | tr '\n' ';')"
+	fail "verifier budget: every program within 25% of tests/verifier-budget/$vb_series.txt" "$(grep -E '^(over|gone|new|changed):' "$T/vb.out" | tr '\n' ';')"
 fi
