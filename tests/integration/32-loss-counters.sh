@@ -80,12 +80,24 @@ got=$(jq -r '"\(.counters.deliveries) \([.netns[] | select(.delivered > 0)] | le
 in=$(jq -r '[.netns[] | select(.delivered > 0)][0].inode' "$T/full.json")
 in_socks=$(awk -v n="$in" '$1 == n { print $2 }' "$T/truth")
 got_full=$(jq -r '"\([.netns[] | select(.delivered > 0)][0].delivered) \(.counters.netns_map_full) \(.counters.socket_map_full)"' "$T/full.json")
-want_full="$((K * ${in_socks:-0})) $((K * (TRUTH_SOCKS - ${in_socks:-0}))) $((K * (TRUTH_SOCKS - 1)))"
-if [ "$got" = "$want_d 1" ] && [ -n "$in_socks" ] && [ "$got_full" = "$want_full" ] && [ "$TRUTH_SOCKS" -gt 1 ]; then
-	pass "full netns and socket maps: overflow = deliveries to the namespaces and sockets left out"
+# A delivery whose payload was gone before the program read it (no_payload,
+# which a listener busy in recv() makes: see the check below) has no name, so
+# its key is not the one entry's even in that entry's netns: it is counted as
+# netns_map_full. So up to no_payload of the entry's netns's deliveries move
+# to netns_map_full; their sum, the socket map (keyed without the name) and
+# the total stay exact. A CI run saw 39 and 21 for 40 and 20.
+gone=$(jq -r '.counters.no_payload' "$T/full.json")
+want_x=$((K * ${in_socks:-0}))
+# shellcheck disable=SC2086 # three numbers, one word each
+set -- $got_full
+if [ "$got" = "$want_d 1" ] && [ -n "$in_socks" ] && [ "$TRUTH_SOCKS" -gt 1 ] &&
+	[ $(($1 + $2)) = "$want_d" ] && [ "$1" -le "$want_x" ] && [ "$1" -ge $((want_x - gone)) ] &&
+	[ "$3" = $((K * (TRUTH_SOCKS - 1))) ]; then
+	pass "full netns and socket maps: overflow = deliveries to the namespaces and sockets left out" &&
+		info "entry's netns: $1 of $want_x counted there, $gone payloads gone"
 else
 	fail "full netns and socket maps: overflow = deliveries to the namespaces and sockets left out" \
-		"deliveries/namespaces [$got] want [$want_d 1]; delivered, netns full, socket full [$got_full] want [$want_full]; truth $(tr '\n' ' ' <"$T/truth")"
+		"deliveries/namespaces [$got] want [$want_d 1]; delivered, netns full, socket full [$got_full] want [$want_x $((K * (TRUTH_SOCKS - ${in_socks:-0}))) $((K * (TRUTH_SOCKS - 1)))], up to $gone payloads gone moving from the first to the second; truth $(tr '\n' ' ' <"$T/truth")"
 fi
 
 # Payload gone: a listener busy in recv() on the other core dequeues an skb
