@@ -51,6 +51,7 @@ ctr_listen() {
 start_fwd() {
 	name=$1
 	shift
+	rm -f "$T/$name.out" "$T/$name.err" # see wait_for
 	"$UEVSCOPE" forward "$@" >"$T/$name.out" 2>"$T/$name.err" &
 	FPID=$!
 	PIDS="$PIDS $FPID"

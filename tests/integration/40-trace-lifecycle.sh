@@ -82,3 +82,40 @@ if command -v jq >/dev/null; then
 else
 	skip "features and trace agree on the delivery tier" "needs jq"
 fi
+
+# A stop that comes the moment a watcher speaks ends it with exit 0. Whoever reads
+# its first line may stop it at once, and a background job of a shell starts with
+# SIGINT ignored: a SIGINT before the handler is in place is lost, and the watcher
+# runs on (locks did, in CI). Its stderr here is a pipe filled to the brim, so its
+# first word blocks it; SIGINT comes then, and only then is the pipe drained.
+mkfifo "$T/full.fifo"
+for cmd in "locks --no-churn" "trace -j" "report -j 1" "export --textfile $T --interval 1"; do
+	name=${cmd%% *}
+	exec 7<>"$T/full.fifo"
+	dd if=/dev/zero of=/dev/fd/7 bs=4096 count=4096 oflag=nonblock 2>/dev/null # until EAGAIN
+	# shellcheck disable=SC2086 # cmd is words
+	"$UEVSCOPE" $cmd >"$T/early-$name.out" 2>&7 7>&- &
+	epid=$!
+	n=0
+	while [ "$(cut -d' ' -f1 "/proc/$epid/syscall" 2>/dev/null)" != 1 ] && [ $n -lt 300 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	blocked=$(cut -d' ' -f1 "/proc/$epid/syscall" 2>/dev/null)
+	kill -INT $epid
+	cat "$T/full.fifo" >"$T/early-$name.err" 7>&- &
+	rpid=$!
+	exec 7>&-
+	n=0
+	while kill -0 $epid 2>/dev/null && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
+	kill -KILL $epid 2>/dev/null && ended=no || ended=yes
+	wait $epid
+	rc=$?
+	wait $rpid # the reader ends with the watcher
+	if [ "$blocked" = 1 ] && [ $ended = yes ] && [ $rc = 0 ]; then
+		pass "$name: a SIGINT the moment it speaks ends it with exit 0"
+	else
+		fail "$name: a SIGINT the moment it speaks ends it with exit 0" \
+			"blocked in write: $blocked, ended within 20 s: $ended, rc $rc: $(tr -d '\0' <"$T/early-$name.err" | head -3)"
+	fi
+done

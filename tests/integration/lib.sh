@@ -100,6 +100,11 @@ new_netns() {
 }
 
 # wait_for PATTERN FILE [TENTHS]: until grep finds PATTERN in FILE.
+#
+# A file that a background job writes and wait_for reads must be removed first,
+# in the caller: the job's own redirection truncates it only once the job runs,
+# and by then wait_for may have matched the words of the file's previous writer
+# (6.1 VM: a forced locks tier "attached" at once, from the last tier's file).
 wait_for() {
 	n=0
 	while ! grep -q "$1" "$2" 2>/dev/null; do
@@ -130,6 +135,7 @@ wait_count() {
 start_trace() {
 	name=$1
 	shift
+	rm -f "$T/$name.out" "$T/$name.err" # see wait_for
 	"$UEVSCOPE" trace "$@" >"$T/$name.out" 2>"$T/$name.err" &
 	TRACE_PID=$!
 	PIDS="$PIDS $TRACE_PID"
@@ -154,6 +160,7 @@ start_listener() {
 		shift
 	done
 	[ "$1" = "--" ] && shift
+	rm -f "$T/$name.out" # see wait_for
 	$wrap "$H/uevlisten" "$@" >"$T/$name.out" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_for "^ready" "$T/$name.out" 50 || return 1

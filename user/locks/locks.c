@@ -252,6 +252,14 @@ int cmd_locks(int argc, char **argv)
 			strerror(errno));
 		return EXIT_ENV;
 	}
+	/*
+	 * Before the first word: whoever reads "timing lock contention" may stop us
+	 * at once, and a background job of a shell starts with SIGINT ignored, so a
+	 * SIGINT before the handler was lost and the run never ended (6.1 VM, CI).
+	 * A stop during the attach is seen by the loop, which then does not run.
+	 */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	rc = lk_run_open(&run, &args);
 	if (rc) {
 		if (ev.f)
@@ -271,8 +279,6 @@ int cmd_locks(int argc, char **argv)
 		}
 	}
 	say_setup(&run.la, run.seqnum_ok);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	sb_init(&out, 64 << 10);
 	start = run.start_ns;
 	if (args.duration > 0)

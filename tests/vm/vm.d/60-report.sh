@@ -77,6 +77,7 @@ for tier in fentry/sock_def_readable kprobe/sock_def_readable; do
 	fi
 	start_listener rfh -- -q || fail "report: setup" "host listener: $(cat "$T/rfh.out")"
 	start_listener rfn unshare -n -- -q || fail "report: setup" "netns listener: $(cat "$T/rfn.out")"
+	rm -f "$T/repf.out" "$T/repf.err" # see wait_for: every tier writes these
 	"$UEVSCOPE" report --tier "$tier" --no-emission 1 >"$T/repf.out" 2>"$T/repf.err" &
 	repf_pid=$!
 	PIDS="$PIDS $repf_pid"

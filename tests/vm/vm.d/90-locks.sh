@@ -16,6 +16,7 @@ start_listener lk_ns unshare -n -- || fail "setup" "locks: netns listener"
 lk_start() {
 	lk_out=$1 lk_err=$2
 	shift 2
+	rm -f "$lk_out" "$lk_err" # see wait_for: the forced tiers reuse one file
 	"$UEVSCOPE" locks "$@" >"$lk_out" 2>"$lk_err" &
 	lk_pid=$!
 	PIDS="$PIDS $lk_pid"
