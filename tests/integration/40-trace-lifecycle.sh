@@ -112,7 +112,7 @@ for cmd in "locks --no-churn" "trace -j" "report -j 1" "export --textfile $T --i
 	wait $epid
 	rc=$?
 	wait $rpid # the reader ends with the watcher
-	if [ "$blocked" = 1 ] && [ $ended = yes ] && [ $rc = 0 ]; then
+	if [ "$blocked" = 1 ] && [ "$ended" = yes ] && [ $rc = 0 ]; then
 		pass "$name: a SIGINT the moment it speaks ends it with exit 0"
 	else
 		fail "$name: a SIGINT the moment it speaks ends it with exit 0" \
