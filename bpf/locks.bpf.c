@@ -114,7 +114,15 @@ struct {
 static const struct locks_stat zero_stat;
 static const struct locks_waiter_val zero_waiter;
 
-static __always_inline int on_begin(void *ctx, __u64 lock, __u32 flags)
+/*
+ * never_nests: the begin is the entry of __mutex_lock_slowpath(), which a task
+ * cannot enter again before it returns. A begin already recorded is then one
+ * whose return was never seen: the kretprobe had more tasks inside at once
+ * than its maxactive instances (10 on 2 CPUs), or its program's run was
+ * missed. Kept, it would time this wait from the lost one's start, so it is
+ * counted and replaced. The contention tracepoints do nest (see below).
+ */
+static __always_inline int on_begin(void *ctx, __u64 lock, __u32 flags, bool never_nests)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct wait_start ws = {}, *w;
@@ -131,7 +139,9 @@ static __always_inline int on_begin(void *ctx, __u64 lock, __u32 flags)
 	 * on in between is nested and not a wait of its own.
 	 */
 	w = bpf_map_lookup_elem(&waits, &tid);
-	if (w) {
+	if (w && never_nests) {
+		count(LOCKS_CNT_RETURN_MISSED);
+	} else if (w) {
 		if (w->lock == lock)
 			w->flags |= flags;
 		return 0;
@@ -147,7 +157,7 @@ static __always_inline int on_begin(void *ctx, __u64 lock, __u32 flags)
 	ws.stack_id = bpf_get_stackid(ctx, &stacks, 0);
 	if (ws.stack_id < 0)
 		count(LOCKS_CNT_STACK_FAIL);
-	if (bpf_map_update_elem(&waits, &tid, &ws, BPF_NOEXIST))
+	if (bpf_map_update_elem(&waits, &tid, &ws, w ? BPF_EXIST : BPF_NOEXIST))
 		count(LOCKS_CNT_TASK_FULL);
 	return 0;
 }
@@ -164,9 +174,21 @@ static __always_inline int on_end(__u64 lock)
 	__u64 delta, now, begin;
 	__u32 flags, gen;
 
+	__u64 filter = filter_lock;
+
 	w = bpf_map_lookup_elem(&waits, &tid);
 	if (!w || w->lock != lock) /* not timed, or a nested lock's end */
 		return 0;
+	/*
+	 * A wait on another lock that began before the filter was set ends in a
+	 * filtered report: dropped like the begins, or "only the uevent lock is
+	 * counted" would not hold (a rwsem waited on for seconds under load).
+	 */
+	if (filter && lock != filter) {
+		bpf_map_delete_elem(&waits, &tid);
+		count(LOCKS_CNT_FILTERED_OUT);
+		return 0;
+	}
 	now = bpf_ktime_get_ns();
 	delta = now - w->ts_ns;
 	flags = w->flags;
@@ -216,7 +238,7 @@ static __always_inline int on_end(__u64 lock)
 SEC("tp_btf/contention_begin")
 int BPF_PROG(contention_begin_btf, void *lock, unsigned int flags)
 {
-	return on_begin(ctx, (__u64)lock, flags);
+	return on_begin(ctx, (__u64)lock, flags, false);
 }
 
 SEC("tp_btf/contention_end")
@@ -228,7 +250,7 @@ int BPF_PROG(contention_end_btf, void *lock, int ret)
 SEC("raw_tp/contention_begin")
 int BPF_PROG(contention_begin_raw, void *lock, unsigned int flags)
 {
-	return on_begin(ctx, (__u64)lock, flags);
+	return on_begin(ctx, (__u64)lock, flags, false);
 }
 
 SEC("raw_tp/contention_end")
@@ -249,7 +271,7 @@ int BPF_PROG(contention_end_raw, void *lock, int ret)
 SEC("fentry/__mutex_lock_slowpath")
 int BPF_PROG(mutex_slow_entry, struct mutex *lock)
 {
-	return on_begin(ctx, (__u64)lock, LOCKS_F_MUTEX);
+	return on_begin(ctx, (__u64)lock, LOCKS_F_MUTEX, true);
 }
 
 SEC("fexit/__mutex_lock_slowpath")
@@ -261,7 +283,7 @@ int BPF_PROG(mutex_slow_exit, struct mutex *lock)
 SEC("kprobe/__mutex_lock_slowpath")
 int BPF_KPROBE(mutex_slow_kprobe, struct mutex *lock)
 {
-	return on_begin(ctx, (__u64)lock, LOCKS_F_MUTEX);
+	return on_begin(ctx, (__u64)lock, LOCKS_F_MUTEX, true);
 }
 
 SEC("kretprobe/__mutex_lock_slowpath")

@@ -32,9 +32,10 @@ enum locks_counter {
 	LOCKS_CNT_NET_FREE,	/* struct net freed: a network namespace destroyed */
 	LOCKS_CNT_FILTERED_OUT, /* contentions on other locks skipped once a lock filter is set */
 	LOCKS_CNT_BCAST_TASK_FULL, /* broadcast start map full: a broadcast was not timed */
-	LOCKS_CNT_GEN_RACE,   /* generation changed at every try while recording: wait dropped */
-	LOCKS_CNT_EVENT_LOST, /* --events: ring buffer full, one event not streamed */
-	LOCKS_CNT_WALK_FULL,  /* walk map full: a broadcast walk not timed */
+	LOCKS_CNT_GEN_RACE,	 /* generation changed at every try while recording: wait dropped */
+	LOCKS_CNT_EVENT_LOST,	 /* --events: ring buffer full, one event not streamed */
+	LOCKS_CNT_WALK_FULL,	 /* walk map full: a broadcast walk not timed */
+	LOCKS_CNT_RETURN_MISSED, /* a mutex slow path's return never seen: that wait not timed */
 	LOCKS_CNT__COUNT
 };
 

@@ -51,6 +51,7 @@ static const struct {
     {LOCKS_CNT_WAITER_FULL, "waiter_map_full"},
     {LOCKS_CNT_BCAST_TASK_FULL, "broadcast_map_full"},
     {LOCKS_CNT_GEN_RACE, "generation_race"},
+    {LOCKS_CNT_RETURN_MISSED, "return_missed"},
 };
 
 static void add_lost(struct prom_rows *rows, const char *component, const char *reason, uint64_t v)

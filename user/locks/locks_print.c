@@ -19,6 +19,7 @@ static const char *const counter_names[LOCKS_CNT__COUNT] = {
     [LOCKS_CNT_GEN_RACE] = "generation_raced",
     [LOCKS_CNT_EVENT_LOST] = "event_lost",
     [LOCKS_CNT_WALK_FULL] = "walk_map_full",
+    [LOCKS_CNT_RETURN_MISSED] = "return_missed",
 };
 
 /* "870 ns", "4.61 us", "12.3 ms", "1.234 s": three or four significant digits. */
