@@ -9,9 +9,20 @@ PIDS=""
 NETNS_NAMES=""
 CGROUPS=""
 
-pass() { echo "PASS $SUITE: $1"; }
-fail() { echo "FAIL $SUITE: $1: $2"; }
-skip() { echo "SKIP $SUITE: $1: $2"; }
+# on_result: run at each check's result; the VM's stall watch redefines it.
+on_result() { :; }
+pass() {
+	on_result
+	echo "PASS $SUITE: $1"
+}
+fail() {
+	on_result
+	echo "FAIL $SUITE: $1: $2"
+}
+skip() {
+	on_result
+	echo "SKIP $SUITE: $1: $2"
+}
 # info TEXT: a measured value beside a check (a time, a count, the tier in use). The check's
 # NAME stays the same on PASS, FAIL and SKIP (the runner pairs a FAIL with the rerun's PASS
 # by it: docs/tests.md), so what varies from run to run goes here or in the FAIL's detail.

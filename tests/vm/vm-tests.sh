@@ -33,6 +33,45 @@ new_uuid() {
 # Under TCG a load with its verification takes seconds: wait up to 60 s.
 TRACE_WAIT=600
 
+# A check that hangs says where. The harness stops a VM after VM_IDLE (90) s without
+# console output, and the log then ends at the last check that passed (the 6.1 hang in
+# CI took a VM run to find). So after STALL_S without a check result, once per stall,
+# the console gets every test process (state, syscall, kernel stack) and the blocked
+# tasks (sysrq w).
+STALL_S=60
+on_result() {
+	cut -d. -f1 /proc/uptime >"$T/result.at"
+}
+stall_dump() {
+	echo "=== STALL: no check result for ${STALL_S} s; the test processes:"
+	for d in /proc/[0-9]*; do
+		cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null | cut -c1-100)
+		[ -n "$cmd" ] || continue # a kernel thread
+		echo "--- ${d#/proc/} $cmd"
+		echo "    $(grep '^State' "$d/status") syscall $(cut -d' ' -f1 "$d/syscall" 2>/dev/null)"
+		sed 's/^/    /' "$d/stack" 2>/dev/null
+	done
+	echo w >/proc/sysrq-trigger 2>/dev/null
+	echo "=== STALL end"
+}
+stall_watch() {
+	dumped=
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 5
+		at=$(cat "$T/result.at" 2>/dev/null) || continue
+		now=$(cut -d. -f1 /proc/uptime)
+		if [ $((now - at)) -lt "$STALL_S" ]; then
+			dumped=
+		elif [ "$dumped" != "$at" ]; then
+			stall_dump
+			dumped=$at
+		fi
+	done
+}
+on_result
+stall_watch $$ &
+PIDS="$PIDS $!"
+
 # wait_count PATTERN FILE N [TENTHS] is lib.sh's: until FILE has N lines
 # matching PATTERN (10 s), false after that.
 
