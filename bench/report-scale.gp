@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0
+# bench/report-scale.sh's CSV as a PNG: per watcher (report -j 1, export --textfile), the rate
+# ratio, the delivery program's cost, peak RSS and readout time against the number of listening
+# network namespaces (log scale). gnuplot -e "csv='...'; png='...'; secs=6" bench/report-scale.gp
+set terminal pngcairo size 1000,700 font ",10"
+set output png
+set datafile separator ","
+set termoption noenhanced
+set logscale x
+set xrange [5:2000]
+set grid
+set key top right
+set multiplot layout 2,2 title sprintf("uevscope report and export against listening namespaces (%d s floods, one run)", secs)
+sel(w, c) = (strcol(2) eq w) ? column(c) : NaN
+set xlabel "network namespaces, one listener each"
+set ylabel "rate ratio (watcher / no watcher)"
+set yrange [0:1.1]
+plot csv every ::1 using 1:(sel("report", 5)) with linespoints pt 7 lw 2 title "report -j 1", \
+     csv every ::1 using 1:(sel("export", 5)) with linespoints pt 5 lw 2 title "export --textfile"
+set yrange [0:*]
+set ylabel "delivery program, ns per delivery"
+plot csv every ::1 using 1:(sel("report", 15)) with linespoints pt 7 lw 2 title "report -j 1", \
+     csv every ::1 using 1:(sel("export", 15)) with linespoints pt 5 lw 2 title "export --textfile"
+set ylabel "peak RSS (MiB)"
+plot csv every ::1 using 1:(sel("report", 11) / 1024) with linespoints pt 7 lw 2 title "report -j 1", \
+     csv every ::1 using 1:(sel("export", 11) / 1024) with linespoints pt 5 lw 2 title "export --textfile"
+set ylabel "readout (ms): median, max dashed"
+plot csv every ::1 using 1:(sel("report", 13)) with linespoints pt 7 lw 2 lc 1 title "report -j 1", \
+     csv every ::1 using 1:(sel("report", 14)) with lines dt 2 lc 1 notitle, \
+     csv every ::1 using 1:(sel("export", 13)) with linespoints pt 5 lw 2 lc 2 title "export --textfile", \
+     csv every ::1 using 1:(sel("export", 14)) with lines dt 2 lc 2 notitle
+unset multiplot
