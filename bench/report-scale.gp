@@ -14,19 +14,21 @@ set multiplot layout 2,2 title sprintf("uevscope report and export against liste
 sel(w, c) = (strcol(2) eq w) ? column(c) : NaN
 set xlabel "network namespaces, one listener each"
 set ylabel "rate ratio (watcher / no watcher)"
-set yrange [0:1.1]
-plot csv every ::1 using 1:(sel("report", 5)) with linespoints pt 7 lw 2 title "report -j 1", \
-     csv every ::1 using 1:(sel("export", 5)) with linespoints pt 5 lw 2 title "export --textfile"
+set yrange [0:1.2]
+plot csv every ::1 using 1:(sel("report", 5)) with linespoints pt 7 lw 2 lc 1 title "report -j 1", \
+     csv every ::1 using 1:(sel("export", 5)) with linespoints pt 5 lw 2 lc 2 title "export --textfile", \
+     csv every ::1 using 1:(sel("report", 8)) with linespoints pt 6 dt 2 lc 1 title "report, flood with churn", \
+     csv every ::1 using 1:(sel("export", 8)) with linespoints pt 4 dt 2 lc 2 title "export, flood with churn"
 set yrange [0:*]
-set ylabel "delivery program, ns per delivery"
-plot csv every ::1 using 1:(sel("report", 15)) with linespoints pt 7 lw 2 title "report -j 1", \
-     csv every ::1 using 1:(sel("export", 15)) with linespoints pt 5 lw 2 title "export --textfile"
+set ylabel "delivery program, ns per run (flood without churn)"
+plot csv every ::1 using 1:(sel("report", 18)) with linespoints pt 7 lw 2 title "report -j 1", \
+     csv every ::1 using 1:(sel("export", 18)) with linespoints pt 5 lw 2 title "export --textfile"
 set ylabel "peak RSS (MiB)"
-plot csv every ::1 using 1:(sel("report", 11) / 1024) with linespoints pt 7 lw 2 title "report -j 1", \
-     csv every ::1 using 1:(sel("export", 11) / 1024) with linespoints pt 5 lw 2 title "export --textfile"
+plot csv every ::1 using 1:(sel("report", 14) / 1024) with linespoints pt 7 lw 2 title "report -j 1", \
+     csv every ::1 using 1:(sel("export", 14) / 1024) with linespoints pt 5 lw 2 title "export --textfile"
 set ylabel "readout (ms): median, max dashed"
-plot csv every ::1 using 1:(sel("report", 13)) with linespoints pt 7 lw 2 lc 1 title "report -j 1", \
-     csv every ::1 using 1:(sel("report", 14)) with lines dt 2 lc 1 notitle, \
-     csv every ::1 using 1:(sel("export", 13)) with linespoints pt 5 lw 2 lc 2 title "export --textfile", \
-     csv every ::1 using 1:(sel("export", 14)) with lines dt 2 lc 2 notitle
+plot csv every ::1 using 1:(sel("report", 16)) with linespoints pt 7 lw 2 lc 1 title "report -j 1", \
+     csv every ::1 using 1:(sel("report", 17)) with lines dt 2 lc 1 notitle, \
+     csv every ::1 using 1:(sel("export", 16)) with linespoints pt 5 lw 2 lc 2 title "export --textfile", \
+     csv every ::1 using 1:(sel("export", 17)) with lines dt 2 lc 2 notitle
 unset multiplot

@@ -5,13 +5,16 @@
 # cost as the namespaces grow? Per size N, in one invocation:
 #   - N namespaces (ip netns add, so the socket inventory finds them by /run/netns), each with one
 #     uevent listener, all held by one tests/helpers/uevfarm process pinned to CPU 1;
-#   - a flood of SECS seconds (tests/helpers/uevgen on CPU 0, bench/lib.sh) while uevfarm's
-#     churner opens and closes CHURN uevent sockets in the N namespaces (paced at CHURN / SECS a
-#     second, one open at a time, each bound to the uevent group so it gets deliveries while it
+#   - floods from tests/helpers/uevgen on CPU 0 (bench/lib.sh); during the second flood of each
+#     run uevfarm's churner opens and closes CHURN uevent sockets in the N namespaces (paced at
+#     CHURN / SECS a second, one open at a time, each bound to the uevent group so it gets deliveries while it
 #     lives; the churner shares the listeners' CPU 1: on the generator's CPU, uevfarm -C 0, it
 #     slowed the flood by up to 4 times here);
-#   - that flood with no watcher, with report -j 1, with export --textfile, with no watcher again:
-#     the watcher's rate against the mean of the two baselines of the same N (the host drifts by
+#   - two floods of SECS seconds per run: the first without churn (for the rate and the
+#     program's cost: the churn's netlink table locking swings the rate by several times), the
+#     second with it; exactness covers both;
+#   - that pair with no watcher, with report -j 1, with export --textfile, with no watcher again:
+#     the watcher's rates against the mean of the two baselines of the same N (the host drifts by
 #     tens of percent; only ratios within one size compare).
 # Every uevent of the flood reaches every namespace (the kernel's untagged broadcast walks all of
 # them), so the rate falls with N whatever watches it.
@@ -32,9 +35,9 @@
 #               plus the JSON; median and max over the run); export: its own
 #               uevscope_exporter_readout_duration_seconds (the maps only), sampled from the
 #               textfile at every readout (median and max)
-#   ns/deliv    kernel.bpf_stats_enabled: run_time_ns of the watcher's delivery program over the
-#               flood, divided by the deliveries uevfarm received (the program runs on every
-#               sk_data_ready; it returns at once on a socket that is not a uevent one)
+#   ns/del      kernel.bpf_stats_enabled: run_time_ns / run_cnt of the watcher's delivery program
+#               over the flood without churn (it runs on every sk_data_ready; the few that are not
+#               uevent deliveries return at once)
 # export runs with --max-series 0: at 1,000 namespaces the default cap of 1,000 label sets folds
 # the extra ones into "other" (by design, counted in uevscope_exporter_series_folded), which
 # would hide per-netns exactness. MAX_SERIES=1000 shows the default.
@@ -73,6 +76,7 @@ done
 	die "build $BUILD/uevscope and the test helpers first (make bench-scale does)"
 mkdir -p "$RES" || exit 1
 OUT=$(mktemp -d /tmp/uevscope-scale.XXXXXX) || exit 1
+mkfifo "$OUT/start" || exit 1
 NSPFX=uevscale$$_
 MADE=0
 WPID=
@@ -109,10 +113,10 @@ grow() {
 # A delivery program of the report object (one per attach tier), by name.
 DELIVERY_PROG='^report_(tp_btf|raw_tp|sendskb_fentry|sendskb_kprobe|readable_)'
 max_prog_id() { bpftool prog show -j | jq '[.[].id] | max // 0'; }
-# prog_ns: run_time_ns of the watcher's delivery program, PROG (0 without a watcher).
-prog_ns() {
-	[ -n "$PROG" ] || { echo 0; return; }
-	bpftool prog show id "$PROG" -j | jq '.run_time_ns // 0'
+# prog_cost: "run_time_ns run_cnt" of the watcher's delivery program, PROG (0 0 without one).
+prog_cost() {
+	[ -n "$PROG" ] || { echo 0 0; return; }
+	bpftool prog show id "$PROG" -j | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
 
 # textfile_value NAME: a sample's value in export's textfile (empty while there is none).
@@ -176,14 +180,16 @@ run() {
 		fi
 	fi
 	# shellcheck disable=SC2046 # the namespace paths, one word each
-	taskset -c 1 "$H/uevfarm" -w 1 -c "$CHURN" -r $((CHURN / SECS)) $(head -n "$n" "$OUT/paths") \
+	taskset -c 1 "$H/uevfarm" -s "$OUT/start" -w 1 -c "$CHURN" -r $((CHURN / SECS)) $(head -n "$n" "$OUT/paths") \
 		>"$OUT/farm.out" 2>"$OUT/farm.err" &
 	FPID=$!
 	"$H/readyat" "$OUT/farm.out" 'ready' "$FPID" 120 >/dev/null ||
 		die "uevfarm did not start: $(tail -1 "$OUT/farm.err")"
-	p0=$(prog_ns)
+	p0=$(prog_cost)
 	RATE=$(gen_rate)
-	p1=$(prog_ns)
+	p1=$(prog_cost)
+	echo go >"$OUT/start" # the churner starts: the second flood
+	RATE2=$(gen_rate)
 	# A readout after the flood, before the farm's sockets close: their last drops are seen.
 	case $w in
 	report) k=$(($(wc -l <"$OUT/w.out") + 1)) && wait_for "report's readout" report_docs_past "$k" ;;
@@ -257,45 +263,49 @@ run() {
 	FANOUT=${LOSS#* }
 	READ_MED=$(awk '{ v[NR] = $1 } END { printf "%.1f", NR ? v[int((NR + 1) / 2)] : 0 }' "$OUT/readouts")
 	READ_MAX=$(awk 'END { printf "%.1f", NR ? $1 : 0 }' "$OUT/readouts")
-	NSPD=$(awk -v a="$p0" -v b="$p1" -v d="$DELIV" 'BEGIN { printf "%.0f", d ? (b - a) / d : 0 }')
+	NSPD=$(echo "$p0 $p1" | awk '{ n = $4 - $2; printf "%.0f", n ? ($3 - $1) / n : 0 }')
 }
 
 echo "report-scale: $(uname -r), $(nproc) CPUs; sizes $SIZES; ${SECS} s floods, $CHURN sockets churned per flood; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 others=$(awk '$2 == 15 && $4 != "00000000"' /proc/net/netlink | wc -l)
 [ "$others" = 0 ] || echo "report-scale: $others other uevent listener(s) in the initial netns (not compared)" >&2
 CSV=$RES/report-scale.csv
-echo "namespaces,watcher,base_per_s,rate_per_s,ratio,churned,delivered,exact,fanout_map_full,drops_listeners+churned/watcher,peak_rss_kib,cpu_s,readout_ms_median,readout_ms_max,prog_ns_per_delivery" >"$OUT/csv"
-printf '%6s %-7s %8s %8s %6s %7s %10s %-8s %8s %9s %7s %6s %8s %8s %7s\n' netns watcher base/s rate/s \
-	ratio churned delivered exact fanout drops rss_kib cpu_s read_med read_max ns/del
+echo "namespaces,watcher,base_per_s,rate_per_s,ratio,churn_base_per_s,churn_rate_per_s,churn_ratio,churned,delivered,exact,fanout_map_full,drops_listeners+churned/watcher,peak_rss_kib,cpu_s,readout_ms_median,readout_ms_max,prog_ns_per_run" >"$OUT/csv"
+printf '%6s %-7s %8s %8s %6s %8s %8s %6s %7s %10s %-8s %8s %9s %7s %6s %8s %8s %7s\n' netns watcher base/s rate/s \
+	ratio cbase/s crate/s cratio churned delivered exact fanout drops rss_kib cpu_s read_med read_max ns/del
 for n in $SIZES; do
 	t0=$(date +%s)
 	grow "$n"
 	run "$n" none
 	b1=$RATE
+	c1=$RATE2
 	rows=
 	for w in report export; do
 		run "$n" "$w"
-		rows="$rows$w $RATE $CHURNED $DELIV $EXACT $FANOUT $DROPS $RSS $CPU $READ_MED $READ_MAX $NSPD
+		rows="$rows$w $RATE $RATE2 $CHURNED $DELIV $EXACT $FANOUT $DROPS $RSS $CPU $READ_MED $READ_MAX $NSPD
 "
 	done
 	run "$n" none
 	b2=$RATE
+	c2=$RATE2
 	base=$(((b1 + b2) / 2))
-	printf '%s' "$rows" | while read -r w rate ch del ex fo dr rss cpu rmed rmax nspd; do
+	cbase=$(((c1 + c2) / 2))
+	printf '%s' "$rows" | while read -r w rate crate ch del ex fo dr rss cpu rmed rmax nspd; do
 		ratio=$(awk -v a="$rate" -v b="$base" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
-		printf '%6s %-7s %8s %8s %6s %7s %10s %-8s %8s %9s %7s %6s %8s %8s %7s\n' "$n" "$w" "$base" \
-			"$rate" "$ratio" "$ch" "$del" "$ex" "$fo" "$dr" "$rss" "$cpu" "$rmed" "$rmax" "$nspd"
-		echo "$n,$w,$base,$rate,$ratio,$ch,$del,$ex,$fo,$dr,$rss,$cpu,$rmed,$rmax,$nspd" >>"$OUT/csv"
+		cratio=$(awk -v a="$crate" -v b="$cbase" 'BEGIN { printf "%.3f", b ? a / b : 0 }')
+		printf '%6s %-7s %8s %8s %6s %8s %8s %6s %7s %10s %-8s %8s %9s %7s %6s %8s %8s %7s\n' "$n" "$w" \
+			"$base" "$rate" "$ratio" "$cbase" "$crate" "$cratio" "$ch" "$del" "$ex" "$fo" "$dr" "$rss" "$cpu" "$rmed" "$rmax" "$nspd"
+		echo "$n,$w,$base,$rate,$ratio,$cbase,$crate,$cratio,$ch,$del,$ex,$fo,$dr,$rss,$cpu,$rmed,$rmax,$nspd" >>"$OUT/csv"
 	done
-	echo "report-scale: $n namespaces: baselines $b1 and $b2 uevents/s, $(($(date +%s) - t0)) s" >&2
+	echo "report-scale: $n namespaces: baselines $b1 and $b2 uevents/s, with churn $c1 and $c2, $(($(date +%s) - t0)) s" >&2
 done
 cp "$OUT/csv" "$CSV"
 
 echo
-echo "| netns | watcher | rate ratio | churned sockets | deliveries | exact | fanout_map_full | drops: listeners + churned / watcher | peak RSS | CPU | readout median (max) | program ns per delivery |"
-echo "| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-awk -F, 'NR > 1 { printf "| %s | %s | %.3f | %s | %s | %s | %s | %s | %.1f MiB | %.2f s | %s ms (%s) | %s |\n",
-	$1, $2, $5, $6, $7, $8, $9, $10, $11 / 1024, $12, $13, $14, $15 }' "$CSV"
+echo "| netns | watcher | rate ratio | with churn | churned sockets | deliveries | exact | fanout_map_full | drops: listeners + churned / watcher | peak RSS | CPU | readout median (max) | program ns per run (no churn) |"
+echo "| ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+awk -F, 'NR > 1 { printf "| %s | %s | %.3f | %.3f | %s | %s | %s | %s | %s | %.1f MiB | %.2f s | %s ms (%s) | %s |\n",
+	$1, $2, $5, $8, $9, $10, $11, $12, $13, $14 / 1024, $15, $16, $17, $18 }' "$CSV"
 echo
 echo "report-scale: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; CSV: $CSV"
 if command -v gnuplot >/dev/null; then

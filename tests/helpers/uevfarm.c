@@ -3,14 +3,15 @@
  * uevfarm - one uevent listener in each of many network namespaces, one process, plus a churner
  * that opens and closes uevent sockets in them, for bench/report-scale.sh.
  *
- * Usage: uevfarm [-b RCVBUF] [-c CHURN] [-r PER_S] [-w WINDOW] [-C CPU] NETNS_PATH...
+ * Usage: uevfarm [-b RCVBUF] [-c CHURN] [-r PER_S] [-w WINDOW] [-C CPU] [-s FIFO] NETNS_PATH...
  *
  * For each NETNS_PATH (a /run/netns file) it setns()es there and binds one NETLINK_KOBJECT_UEVENT
  * socket to the uevent group, then prints "ready n=N". One process for all of them: a thousand
  * uevlisten processes would take longer to start than the run they serve. The sockets are read
  * with epoll and counted per namespace.
  *
- * The churner thread starts with the "ready" line: CHURN sockets (default 10000), PER_S a second
+ * The churner thread starts with the "ready" line, or with -s once a line can be read from FIFO
+ * (so a run can measure a flood without churn first): CHURN sockets (default 10000), PER_S a second
  * (0: as fast as it can), round-robin over the namespaces. Each is bound to the group, so it
  * receives deliveries while it lives; WINDOW of them (default 16) are open at once, the oldest
  * closed as a new one opens. Before a socket is closed it leaves the group
@@ -64,6 +65,7 @@ struct ns {
 static struct ns *nss;
 static int nns, rcvbuf = 16 << 20;
 static long churn_total = 10000, churn_rate, window = 16, churn_cpu = -1;
+static const char *start_fifo;
 static volatile int churn_stop;
 static long churned;
 static char buf[64 * 1024];
@@ -152,6 +154,17 @@ static void *churner(void *arg)
 	long i, head = 0, open = 0;
 
 	(void)arg;
+	if (start_fifo) { /* blocks until a writer opens it and writes, or closes it */
+		FILE *f = fopen(start_fifo, "r");
+
+		if (!f)
+			die(start_fifo);
+		fgetc(f);
+		fclose(f);
+	}
+	/* Cancelled only while it waits for the FIFO (a stop before the start); after that a stop
+	 * request ends the churn between two sockets, never inside one. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	if (churn_cpu >= 0) {
 		cpu_set_t set;
 
@@ -203,7 +216,7 @@ int main(int argc, char **argv)
 	struct stat st;
 	sigset_t mask;
 
-	while ((opt = getopt(argc, argv, "b:c:r:w:C:")) != -1) {
+	while ((opt = getopt(argc, argv, "b:c:r:w:C:s:")) != -1) {
 		switch (opt) {
 		case 'b':
 			rcvbuf = (int)num(optarg, "RCVBUF");
@@ -219,6 +232,9 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			churn_cpu = num(optarg, "CPU");
+			break;
+		case 's':
+			start_fifo = optarg;
 			break;
 		default:
 			goto usage;
@@ -287,6 +303,7 @@ int main(int argc, char **argv)
 	}
 stop:
 	churn_stop = 1;
+	pthread_cancel(churn_thread);
 	pthread_join(churn_thread, NULL);
 	for (i = 0; i < nns; i++) {
 		struct ns *n = &nss[i];
@@ -305,6 +322,6 @@ stop:
 	return 0;
 usage:
 	fprintf(stderr, "usage: uevfarm [-b RCVBUF] [-c CHURN] [-r PER_S] [-w WINDOW] [-C CPU] "
-			"NETNS_PATH...\n");
+			"[-s FIFO] NETNS_PATH...\n");
 	return 2;
 }
