@@ -9,26 +9,28 @@ set termoption noenhanced
 set logscale x
 set xrange [5:2000]
 set grid
-set key top right
+set key top left
 set multiplot layout 2,2 title sprintf("uevscope report and export against listening namespaces (%d s floods, one run)", secs)
-sel(w, c) = (strcol(2) eq w) ? column(c) : NaN
+# Rows come in pairs per size, report then export: every 2::1 is report, every 2::2 export.
 set xlabel "network namespaces, one listener each"
 set ylabel "rate ratio (watcher / no watcher)"
-set yrange [0:1.2]
-plot csv every ::1 using 1:(sel("report", 5)) with linespoints pt 7 lw 2 lc 1 title "report -j 1", \
-     csv every ::1 using 1:(sel("export", 5)) with linespoints pt 5 lw 2 lc 2 title "export --textfile", \
-     csv every ::1 using 1:(sel("report", 8)) with linespoints pt 6 dt 2 lc 1 title "report, flood with churn", \
-     csv every ::1 using 1:(sel("export", 8)) with linespoints pt 4 dt 2 lc 2 title "export, flood with churn"
+set yrange [0:2]
+plot csv every 2::1 using 1:($5) with linespoints pt 7 lw 2 lc 1 title "report -j 1", \
+     csv every 2::2 using 1:($5) with linespoints pt 5 lw 2 lc 2 title "export --textfile", \
+     csv every 2::1 using 1:($8) with linespoints pt 6 dt 2 lc 1 title "report, flood with churn", \
+     csv every 2::2 using 1:($8) with linespoints pt 4 dt 2 lc 2 title "export, flood with churn"
 set yrange [0:*]
 set ylabel "delivery program, ns per run (flood without churn)"
-plot csv every ::1 using 1:(sel("report", 18)) with linespoints pt 7 lw 2 title "report -j 1", \
-     csv every ::1 using 1:(sel("export", 18)) with linespoints pt 5 lw 2 title "export --textfile"
+plot csv every 2::1 using 1:($18) with linespoints pt 7 lw 2 title "report -j 1", \
+     csv every 2::2 using 1:($18) with linespoints pt 5 lw 2 title "export --textfile"
 set ylabel "peak RSS (MiB)"
-plot csv every ::1 using 1:(sel("report", 14) / 1024) with linespoints pt 7 lw 2 title "report -j 1", \
-     csv every ::1 using 1:(sel("export", 14) / 1024) with linespoints pt 5 lw 2 title "export --textfile"
+set key bottom right
+plot csv every 2::1 using 1:($14 / 1024) with linespoints pt 7 lw 2 title "report -j 1", \
+     csv every 2::2 using 1:($14 / 1024) with linespoints pt 5 lw 2 title "export --textfile"
 set ylabel "readout (ms): median, max dashed"
-plot csv every ::1 using 1:(sel("report", 16)) with linespoints pt 7 lw 2 lc 1 title "report -j 1", \
-     csv every ::1 using 1:(sel("report", 17)) with lines dt 2 lc 1 notitle, \
-     csv every ::1 using 1:(sel("export", 16)) with linespoints pt 5 lw 2 lc 2 title "export --textfile", \
-     csv every ::1 using 1:(sel("export", 17)) with lines dt 2 lc 2 notitle
+set key top left
+plot csv every 2::1 using 1:($16) with linespoints pt 7 lw 2 lc 1 title "report -j 1", \
+     csv every 2::1 using 1:($17) with lines dt 2 lc 1 notitle, \
+     csv every 2::2 using 1:($16) with linespoints pt 5 lw 2 lc 2 title "export --textfile", \
+     csv every 2::2 using 1:($17) with lines dt 2 lc 2 notitle
 unset multiplot

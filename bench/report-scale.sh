@@ -9,7 +9,7 @@
 #     run uevfarm's churner opens and closes CHURN uevent sockets in the N namespaces (paced at
 #     CHURN / SECS a second, one open at a time, each bound to the uevent group so it gets deliveries while it
 #     lives; the churner shares the listeners' CPU 1: on the generator's CPU, uevfarm -C 0, it
-#     slowed the flood by up to 4 times here);
+#     slowed the flood 3.5 times in one comparison here);
 #   - two floods of SECS seconds per run: the first without churn (for the rate and the
 #     program's cost: the churn's netlink table locking swings the rate by several times), the
 #     second with it; exactness covers both;
