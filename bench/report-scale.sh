@@ -231,7 +231,10 @@ run() {
 	DELIV=$(awk '{ s += $2 } END { print s + 0 }' "$OUT/want")
 	if [ "$w" = report ]; then
 		tail -1 "$OUT/w.out" | jq -r '.netns[] | "\(.inode) \(.delivered) \(.drops)"' | sort >"$OUT/got"
-		LOSS=$(tail -1 "$OUT/w.out" | jq -r '.counters | "\(.netns_map_full + .event_map_full + .socket_map_full + .missed_runs) \(.fanout_map_full)"')
+		# "LOST FANOUT": LOST names the nonzero counters that touch a count (none: 0).
+		LOSS=$(tail -1 "$OUT/w.out" | jq -r '.counters | ([to_entries[] |
+			select((.key | test("^(netns|event|socket)_map_full$|^missed_runs$")) and .value > 0) |
+			"\(.key)=\(.value)"] | join(",") | if . == "" then "0" else . end) + " \(.fanout_map_full)"')
 		# The readout: a document's gap to the one before, less the 1 s nap.
 		jq -r .time_ns "$OUT/w.out" | awk 'NR > 1 { print ($1 - prev) / 1e6 - 1000 } { prev = $1 }' |
 			sort -n >"$OUT/readouts"
@@ -242,9 +245,12 @@ run() {
 				r[substr($0, RSTART + 7, RLENGTH - 8)] += $NF }
 			END { for (k in d) print k, d[k], r[k] + 0 }' "$OUT/last.prom" | sort >"$OUT/got"
 		LOSS=$(awk '/^uevscope_lost_total\{component="report"/ {
-				if (/reason="fanout_map_full"/) f += $NF; else if (/reason="(netns|event|socket)_map_full"/) l += $NF }
-			/^uevscope_bpf_missed_runs_total\{component="report"/ { l += $NF }
-			END { print l + 0, f + 0 }' "$OUT/last.prom")
+				if (/reason="fanout_map_full"/) f += $NF
+				else if (match($0, /reason="(netns|event|socket)_map_full"/) && $NF > 0)
+					l = l (l == "" ? "" : ",") substr($0, RSTART + 8, RLENGTH - 9) "=" $NF }
+			/^uevscope_bpf_missed_runs_total\{component="report"/ && $NF > 0 {
+				l = l (l == "" ? "" : ",") "missed_runs=" $NF }
+			END { print (l == "" ? "0" : l), f + 0 }' "$OUT/last.prom")
 		awk '{ print $2 * 1000 }' "$OUT/samples" | sort -n >"$OUT/readouts"
 	fi
 	# Per netns of the farm: the watcher's count against the farm's (absent counts as 0).
@@ -258,7 +264,7 @@ run() {
 	if [ "$BAD" = 0 ] && [ "$lost" = 0 ]; then
 		EXACT=exact
 	else
-		EXACT="mismatch:$BAD/$n${FIRST:+(first $FIRST)};lost=$lost"
+		EXACT="mismatch:$BAD/$n${FIRST:+(first $FIRST)};$lost"
 	fi
 	FANOUT=${LOSS#* }
 	READ_MED=$(awk '{ v[NR] = $1 } END { printf "%.1f", NR ? v[int((NR + 1) / 2)] : 0 }' "$OUT/readouts")
