@@ -24,7 +24,9 @@
 #               over that netns label) equals what uevfarm received there (listener + churned
 #               sockets, each drained before it closed), read after the farm stopped; and the loss
 #               counters that would make a count short (netns_map_full, event_map_full,
-#               socket_map_full, missed runs) are 0. Else "mismatch" and how many namespaces differ.
+#               socket_map_full, missed runs) are 0. "netns-exact;COUNTER=N": every namespace
+#               right, but a finer count (per socket, per event) is short by N; else "mismatch"
+#               and how many namespaces differ, and the counters.
 #   fanout      fanout_map_full: SEQNUMs missing from the fan-out histograms (their deliveries
 #               are still counted, so it does not touch the per-netns counts)
 #   drops       receiver overruns: the farm's listeners' + its churned sockets' own (SO_MEMINFO),
@@ -263,6 +265,8 @@ run() {
 	lost=${LOSS% *}
 	if [ "$BAD" = 0 ] && [ "$lost" = 0 ]; then
 		EXACT=exact
+	elif [ "$BAD" = 0 ]; then # every netns right, a finer count (per socket, per event) short
+		EXACT="netns-exact;$lost"
 	else
 		EXACT="mismatch:$BAD/$n${FIRST:+(first $FIRST)};$lost"
 	fi
