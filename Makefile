@@ -131,6 +131,13 @@ bench-record: $(OUTPUT)/uevscope $(HELPER_BINS)
 bench-peers: $(OUTPUT)/uevscope $(HELPER_BINS)
 	flock -o /run/lock/uevscope-tests.lock bench/peers.sh $(OUTPUT)
 
+# report and export at 10, 100 and 1,000 listening network namespaces with socket churn under a
+# flood: exactness, rate ratio, RSS, CPU, readout time, program cost per delivery; a CSV and
+# (with gnuplot, make bench-deps) a PNG in bench/results/.
+.PHONY: bench-scale
+bench-scale: $(OUTPUT)/uevscope $(HELPER_BINS)
+	flock -o /run/lock/uevscope-tests.lock bench/report-scale.sh $(OUTPUT)
+
 # Tests under QEMU on Debian's own kernels (tests/vm/): the tool and the
 # helpers linked statically, so the initramfs needs nothing but busybox.
 VM_DIR	    := $(OUTPUT)/vm

@@ -29,3 +29,14 @@ listen_stop() {
 gen_rate() {
 	taskset -c 0 "$H/uevgen" -d "$SECS" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'
 }
+
+# lock_held: the tests lock is held by an ancestor (a flood outside it breaks the suites that count
+# host-wide uevents). It cannot be taken here: a caller's flock holds it on another description.
+lock_held() {
+	p=$PPID
+	while [ "${p:-0}" -gt 1 ]; do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'flock .*uevscope-tests\.lock' && return
+		p=$(awk '$1 == "PPid:" { print $2 }' "/proc/$p/status" 2>/dev/null)
+	done
+	return 1
+}
