@@ -21,15 +21,19 @@
 #include "report_model.h"
 #include "report.skel.h"
 
-/* A delivery stamped ts was before a readout at least settle_ns before now. */
-static bool settled(const struct report_model *m, uint64_t ts, uint64_t settle_ns, uint64_t now)
+/*
+ * A delivery stamped ts was before a readout at least settle_ns before now
+ * when ts is below the newest such readout: that, once per fold, or 0.
+ */
+static uint64_t settled_below(const struct report_model *m, uint64_t settle_ns, uint64_t now)
 {
+	uint64_t below = 0;
 	unsigned int i;
 
 	for (i = 0; i < RM_EPOCHS && i < m->nepochs; i++)
-		if (m->epochs[i] > ts && m->epochs[i] + settle_ns <= now)
-			return true;
-	return false;
+		if (m->epochs[i] + settle_ns <= now && m->epochs[i] > below)
+			below = m->epochs[i];
+	return below;
 }
 
 static void hist_add(struct rm_hist *h, uint32_t value)
@@ -44,7 +48,8 @@ static struct rm_fanout_part *new_part(struct rm_fanout *f)
 	if (f->nparts == f->cap) {
 		f->cap = f->cap ? 2 * f->cap : 4096;
 		f->parts = realloc(f->parts, f->cap * sizeof(*f->parts));
-		if (!f->parts)
+		f->spare = realloc(f->spare, f->cap * sizeof(*f->spare));
+		if (!f->parts || !f->spare)
 			abort();
 	}
 	return &f->parts[f->nparts++];
@@ -136,11 +141,33 @@ static int by_seqnum(const void *a, const void *b)
 }
 
 /*
+ * The parts kept from the folds before, parts[0..old), are sorted: only the
+ * new ones are sorted, then both merged. Under a flood the kept ones are
+ * every SEQNUM of the settle time (tens of thousands) and a fold runs every
+ * 25 ms: sorting them all each time would cost a good part of a CPU.
+ */
+static void sort_parts(struct rm_fanout *f, size_t old)
+{
+	struct rm_fanout_part *a = f->parts, *b = f->parts + old, *tmp;
+	size_t i = 0, j = 0, k = 0, nb = f->nparts - old;
+
+	qsort(b, nb, sizeof(*b), by_seqnum);
+	if (!old || !nb || a[old - 1].seqnum <= b[0].seqnum)
+		return; /* already in order: the usual case, new SEQNUMs above the kept ones */
+	while (i < old || j < nb)
+		f->spare[k++] =
+		    j == nb || (i < old && a[i].seqnum <= b[j].seqnum) ? a[i++] : b[j++];
+	tmp = f->parts;
+	f->parts = f->spare;
+	f->spare = tmp;
+}
+
+/*
  * The parts of one SEQNUM, parts[0..n): counted if its newest part settled,
  * else kept (its ring records merged into one, at *keep) as pending.
  */
 static void fold_seqnum(struct report_model *m, struct rm_fanout_part *parts, size_t n,
-			size_t *keep, uint64_t settle_ns, uint64_t now)
+			size_t *keep, uint64_t below)
 {
 	struct rm_fanout *f = &m->fanout;
 	struct rm_fanout_part sum = {.seqnum = parts[0].seqnum, .cpu = -1};
@@ -153,7 +180,7 @@ static void fold_seqnum(struct report_model *m, struct rm_fanout_part *parts, si
 		if (parts[i].last_ts_ns > sum.last_ts_ns)
 			sum.last_ts_ns = parts[i].last_ts_ns;
 	}
-	if (settled(m, sum.last_ts_ns, settle_ns, now)) {
+	if (sum.last_ts_ns < below) {
 		seqgap_delivered(&m->seqnums, sum.seqnum);
 		hist_add(&m->fanout_netns, sum.netns);
 		hist_add(&m->fanout_sockets, sum.sockets);
@@ -187,7 +214,8 @@ void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now)
 	struct report_fanout_cpu *cur;
 	struct rm_fanout_part *part;
 	uint32_t zero = 0;
-	size_t i, j, keep = 0;
+	size_t i, j, keep = 0, old = f->nparts;
+	uint64_t below = settled_below(m, settle_ns, now);
 
 	m->fanout_pending = 0;
 	if (!f->cpus)
@@ -201,11 +229,14 @@ void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now)
 	 * read whole (count_fanout()); head, read after it, may already count
 	 * that SEQNUM's record: then the ring has it and the slot is skipped.
 	 */
-	if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.fanout_cpu), &zero, cur))
-		memset(cur, 0, f->ncpus * sizeof(*cur));
+	if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.fanout_cpu), &zero, cur)) {
+		free(cur); /* never: a one-slot array; nothing judged this time */
+		return;
+	}
 	f->busiest = 0;
 	for (c = 0; c < f->ncpus; c++)
-		read_ring(f, fd, c, cur[c].head);
+		if (cur[c].head >= f->cpus[c].tail)
+			read_ring(f, fd, c, cur[c].head);
 	for (c = 0; c < f->ncpus; c++) {
 		struct rm_fanout_cpu *fc = &f->cpus[c];
 
@@ -220,11 +251,11 @@ void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now)
 		part->cpu = c;
 	}
 	free(cur);
-	qsort(f->parts, f->nparts, sizeof(*f->parts), by_seqnum);
+	sort_parts(f, old);
 	for (i = 0; i < f->nparts; i = j) {
 		for (j = i + 1; j < f->nparts && f->parts[j].seqnum == f->parts[i].seqnum; j++)
 			;
-		fold_seqnum(m, &f->parts[i], j - i, &keep, settle_ns, now);
+		fold_seqnum(m, &f->parts[i], j - i, &keep, below);
 	}
 	f->nparts = keep;
 	seqgap_settle(&m->seqnums, settle_ns, now, NULL, NULL);
@@ -242,6 +273,7 @@ void rm_fanout_free(struct rm_fanout *f)
 	if (f->map)
 		munmap((void *)f->map, f->map_bytes);
 	free(f->parts);
+	free(f->spare);
 	free(f->cpus);
 	memset(f, 0, sizeof(*f));
 }

@@ -87,8 +87,9 @@ struct rm_fanout_cpu {
 };
 
 struct rm_fanout {
-	struct rm_fanout_part *parts; /* ring records of SEQNUMs not yet settled */
+	struct rm_fanout_part *parts; /* ring records of SEQNUMs not yet settled, sorted */
 	size_t nparts, cap;
+	struct rm_fanout_part *spare; /* room to merge into, cap of them */
 	struct rm_fanout_cpu *cpus;
 	int ncpus;
 	uint32_t ring_len;		     /* records per CPU */
