@@ -62,17 +62,8 @@ for p in $PEERS; do
 	esac
 done
 [ "$(id -u)" = 0 ] || die "needs root (it attaches BPF programs and floods uevents)"
-# Other suites count host-wide uevents exactly: a flood outside the lock breaks them. The lock
-# cannot be taken here (a caller's flock holds it on another file description), so look for
-# it among the ancestors.
-lock_held() {
-	p=$PPID
-	while [ "${p:-0}" -gt 1 ]; do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q 'flock .*uevscope-tests\.lock' && return
-		p=$(awk '$1 == "PPid:" { print $2 }' "/proc/$p/status" 2>/dev/null)
-	done
-	return 1
-}
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 lock_held || die "take the tests lock first: flock -o /run/lock/uevscope-tests.lock bench/peers.sh ..."
 [ -x "$BUILD/uevscope" ] && [ -x "$H/readyat" ] && [ -x "$H/uevgen" ] ||
 	die "build $BUILD/uevscope and the test helpers first (make bench-peers does)"
@@ -103,7 +94,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-. "$HERE/lib.sh"
 
 # One line per delivery to a uevent socket: ns, receiving netns, portid, ACTION@DEVPATH (or
 # "gone": a listener busy in recv() on the other CPU dequeued the skb first).
