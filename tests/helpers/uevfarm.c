@@ -149,8 +149,8 @@ static void retire(int fd, struct ns *n)
 
 static void *churner(void *arg)
 {
-	/* Zeroed: a slot is read only after the window filled it, but the analyzer cannot see that */
-	int fds[MAX_WINDOW] = { 0 }, idx[MAX_WINDOW] = { 0 };
+	/* Zeroed: a slot is read only once the window filled it; the analyzer cannot see that. */
+	int fds[MAX_WINDOW] = {0}, idx[MAX_WINDOW] = {0};
 	struct timespec t0, next;
 	long i, head = 0, open = 0;
 
