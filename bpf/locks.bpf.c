@@ -301,7 +301,7 @@ int BPF_KRETPROBE(mutex_slow_kretprobe)
  * one skb, then under uevent_sock_mutex calls netlink_broadcast() with it into
  * every listening netns on uevent_sock_list in turn; each listener's delivery
  * fires sock:sk_data_ready in the sending task, and every clone shares the
- * skb's data buffer (skb->head). So a walk is the run of one task's
+ * skb's data buffer (skb->data == skb->head). So a walk is the run of one task's
  * deliveries of kernel uevents with one head, timed from its first delivery
  * to its last; it ends at the task's next delivery that shows another head
  * or comes back to the walk's first socket (a new uevent whose buffer reused
@@ -405,18 +405,16 @@ static __always_inline void walk_done(const struct walk *w, __u32 tid)
 
 static __always_inline int on_delivery(const struct sock *sk, bool direct)
 {
-	const struct sk_buff *skb = uev_queued_skb(sk, direct);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), net;
+	struct uev_delivered d = {};
 	struct walk nw = {}, *w;
 	__u64 head = 0;
 
-	if (skb) {
-		struct uev_skb_cb cb = uev_skb_cb(skb, direct);
-
+	if (uev_read_delivered(sk, NULL, direct, &d)) {
 		/* An ack to an injector (group 0) or an injected uevent: not a walk. */
-		if (!cb.dst_group || cb.creds_pid)
+		if (!d.cb.dst_group || d.cb.creds_pid)
 			return 0;
-		head = (__u64)UEV_LOAD(direct, skb, head);
+		head = (__u64)d.data; /* shared by every clone of one broadcast */
 	}
 	net = uev_net_inum(UEV_LOAD(direct, sk, __sk_common.skc_net.net), direct);
 	w = bpf_map_lookup_elem(&walks, &tid);

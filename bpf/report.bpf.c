@@ -463,7 +463,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	struct report_event_val zero_event = {}, *ev;
 	struct report_event_key ek;
 	struct report_sock_key sk_key;
-	struct uev_skb_cb cb = {};
+	struct uev_delivered d = {};
 	const struct net *net;
 	__u32 zero = 0;
 	__u64 len = 0, *cnt, now = readout_ns;
@@ -472,16 +472,13 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 
 	if (!s) /* never: a one-slot array */
 		return 0;
-	if (!skb)
-		skb = uev_queued_skb(sk, direct);
-	if (skb) {
-		cb = uev_skb_cb(skb, direct);
-		if (!cb.dst_group) {
+	if (uev_read_delivered(sk, skb, direct, &d)) {
+		if (!d.cb.dst_group) {
 			rep_count(REP_CNT_UNICAST);
 			return 0;
 		}
-		len = UEV_LOAD(direct, skb, len);
-		if (parse_payload(s, UEV_LOAD(direct, skb, data), len) || !s->p.name)
+		len = d.len;
+		if (parse_payload(s, d.data, len) || !s->p.name)
 			s->p.name = intern_name(s);
 		if (!s->p.seqnum)
 			rep_count(REP_CNT_NO_SEQNUM);
@@ -494,7 +491,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	net = UEV_LOAD(direct, sk, __sk_common.skc_net.net);
 	ek.netns_ino = uev_net_inum(net, direct);
 	ek.userns_ino = uev_net_owner_inum(net, direct);
-	ek.name = s->p.name | (cb.creds_pid ? REPORT_NAME_INJECTED : 0);
+	ek.name = s->p.name | (d.cb.creds_pid ? REPORT_NAME_INJECTED : 0);
 
 	ev = lookup_or_init(&event_stats, &ek, &zero_event, REP_CNT_NETNS_FULL);
 	if (ev) {
@@ -514,7 +511,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	}
 
 	if (s->p.seqnum)
-		count_fanout(s, s->p.seqnum, ek.netns_ino, cb.creds_pid != 0, now);
+		count_fanout(s, s->p.seqnum, ek.netns_ino, d.cb.creds_pid != 0, now);
 
 	if (emission_traced) {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();

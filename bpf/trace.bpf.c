@@ -35,36 +35,24 @@ static __always_inline bool sk_in_target_cgroup(const struct sock *sk, bool dire
 	return uev_sk_cgroup_ancestor_id(sk, targ_cgroup_level, direct) == targ_cgroup_id;
 }
 
-/*
- * skb is the queued uevent, or NULL to take it from the tail of the receive
- * queue. sk_data_ready fires just after skb_queue_tail(), so the tail is ours
- * unless a reader busy in recv() on another CPU already dequeued it (the tail
- * then points at the list head itself): read it before anything else to keep
- * that window as short as possible.
- */
+/* skb is the uevent being queued, or NULL to take it from the receive queue (uev_access.bpf.h). */
 static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff *skb, bool direct)
 {
 	struct uev_payload payload = {};
-	struct uev_skb_cb cb = {};
+	struct uev_delivered d = {};
 	struct uev_record *rec;
 	const struct net *net;
+	bool have;
 	__u32 netns;
 
-	if (!skb) {
-		const void *head = __builtin_preserve_access_index(&sk->sk_receive_queue);
-
-		skb = UEV_LOAD(direct, sk, sk_receive_queue.prev);
-		if ((const void *)skb == head)
-			skb = NULL;
-	}
-	if (skb) {
-		cb = uev_skb_cb(skb, direct);
-		/* An ack to an injector, or the skb was reused under us: counted, not traced. */
-		if (!cb.dst_group) {
+	have = uev_read_delivered(sk, skb, direct, &d);
+	if (have) {
+		/* An ack to an injector: counted, not traced. */
+		if (!d.cb.dst_group) {
 			uev_count(UEV_CNT_UNICAST);
 			return 0;
 		}
-		payload = uev_skb_payload(skb, direct);
+		payload = uev_payload_of(d.data, d.len);
 	}
 
 	net = UEV_LOAD(direct, sk, __sk_common.skc_net.net);
@@ -75,7 +63,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 		return 0;
 	}
 	uev_count(UEV_CNT_DELIVERIES);
-	if (!skb) {
+	if (!have) {
 		payload.flags = UEV_F_NO_PAYLOAD;
 		uev_count(UEV_CNT_NO_PAYLOAD);
 	}
@@ -84,7 +72,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 		uev_count(UEV_CNT_RINGBUF_FULL);
 		return 0;
 	}
-	uev_fill_common(rec, UEV_REC_DELIVERY, &cb, direct);
+	uev_fill_common(rec, UEV_REC_DELIVERY, &d.cb, direct);
 	rec->netns_ino = netns;
 	rec->userns_ino = uev_net_owner_inum(net, direct);
 	rec->cgroup_id = uev_sk_cgroup_id(sk, direct);

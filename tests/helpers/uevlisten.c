@@ -6,7 +6,8 @@
  *                  [-K] [--own-filter] [--try-detach]
  *
  * Prints "ready pid= portid= ino= netns= rcvbuf=" once the socket is bound, then one line per
- * uevent (-p: followed by "props" and every KEY=VALUE, space-separated), then
+ * uevent (-S: only "SEQNUM LENGTH"; -p: followed by "props" and every KEY=VALUE,
+ * space-separated), then
  * "total= enobufs= drops=" when it stops. -B never sleeps: it polls the socket in a loop, as a
  * reader busy in recv() on another core, which can dequeue a message before a program at
  * sk_data_ready reads it. -I MS drains the socket every MS milliseconds and sleeps in between
@@ -177,7 +178,7 @@ static void print_event(const char *buf, ssize_t len, int seq_only, int props)
 
 	parse_props(buf, have, &action, &devpath, &subsys, &seqnum);
 	if (seq_only) {
-		printf("%s\n", seqnum);
+		printf("%s %zd\n", seqnum, len);
 		return;
 	}
 	printf("uevent seqnum=%s action=%s devpath=%s subsystem=%s len=%zd\n", seqnum, action,
