@@ -152,13 +152,14 @@ fi
 # program read it gave a garbage length (10 to 137 GB counted for 16.7 MB).
 # Its bytes must be those of the deliveries it read: at most what the listener
 # received, and at least that less one longest uevent per payload gone.
-# 100,000 uevents, so that the old read fails.
+# 200,000 uevents: the old read failed 6 floods of 100,000 in 6, and 2 suite
+# runs in 3.
 "$UEVSCOPE" report -j 0.3 >"$T/gone-r.out" 2>"$T/gone-r.err" &
 RG=$!
 PIDS="$PIDS $RG"
 wait_for '"type":"report"' "$T/gone-r.out" 100 || { fail "setup" "report: $(cat "$T/gone-r.err")"; exit 0; }
 base=$(count_lines '^[0-9]' "$T/busy.out")
-taskset -c 0 "$H/uevgen" -n 100000 >/dev/null
+taskset -c 0 "$H/uevgen" -n 200000 >/dev/null
 # Each write broadcasts before it returns, so every delivery is queued by now
 # and a readout that begins after this counts them all. The listener then
 # reads as many: an overrun is neither queued nor counted by report.
