@@ -40,3 +40,13 @@ lock_held() {
 	done
 	return 1
 }
+
+# plot NAME VARS: bench/NAME.gp draws $CSV into $RES/NAME.png, where gnuplot is installed (make
+# bench-deps); VARS are more gnuplot assignments ("secs=3; rounds=5").
+plot() {
+	if command -v gnuplot >/dev/null; then
+		gnuplot -e "csv='$CSV'; png='$RES/$1.png'; $2" "$HERE/$1.gp" && echo "plot: $RES/$1.png"
+	else
+		echo "$1: no gnuplot (make bench-deps): CSV only" >&2
+	fi
+}

@@ -24,6 +24,8 @@ set -u
 BUILD=${1:-build}
 HERE=$(dirname "$0")
 RES=${2:-$HERE/results}
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 SIZES=${SIZES:-10 20 30 40 60 80}
 CAL=${CAL:-30}
 DUR=${SECONDS_:-4}
@@ -103,10 +105,5 @@ awk -F, -v tol="$TOL" -v cal="$CAL" 'NR > 1 {
 		$1, (NR == lines) ? " (repeat)" : "", $2, $3, $4, $5 / us, $6 / us, $7 / us, $10, $11, $12,
 		$13 / us, ($13 - $5) / $5 * 100, $14 / us, ($14 - $5) / $5 * 100, $15 / us, e * 100, ok
 }' lines="$(wc -l <"$CSV")" "$CSV"
-if command -v gnuplot >/dev/null; then
-	gnuplot -e "csv='$CSV'; png='$RES/lock-walk-scale.png'; tol=$TOL; last=$(echo "$SIZES" | wc -w)" \
-		"$HERE/lock-walk-scale.gp" &&
-		echo && echo "plot: $RES/lock-walk-scale.png"
-else
-	echo "lock-walk-scale: no gnuplot (make bench-deps): CSV only" >&2
-fi
+echo
+plot lock-walk-scale "tol=$TOL; last=$(echo "$SIZES" | wc -w)"

@@ -326,9 +326,4 @@ function name(w) {
 	$5, $6, $7, num($9), num($8), num($10), $11 / 1024, $12, $13 == "-" ? "-" : $13 " s", $14 }' "$OUT/medians"
 echo
 echo "peers: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; CSV: $CSV"
-if command -v gnuplot >/dev/null; then
-	gnuplot -e "csv='$CSV'; png='$RES/peers.png'; secs=$SECS; rounds=$ROUNDS; first=$((ROUNDS * npeers + 1))" "$HERE/peers.gp" &&
-		echo "plot: $RES/peers.png"
-else
-	echo "peers: no gnuplot (make bench-deps): CSV only" >&2
-fi
+plot peers "secs=$SECS; rounds=$ROUNDS; first=$((ROUNDS * npeers + 1))"

@@ -318,9 +318,4 @@ awk -F, 'NR > 1 { printf "| %s | %s | %.3f | %.3f | %s | %s | %s | %s | %s | %.1
 	$1, $2, $5, $8, $9, $10, $11, $12, $13, $14 / 1024, $15, $16, $17, $18 }' "$CSV"
 echo
 echo "report-scale: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; CSV: $CSV"
-if command -v gnuplot >/dev/null; then
-	gnuplot -e "csv='$CSV'; png='$RES/report-scale.png'; secs=$SECS" "$HERE/report-scale.gp" &&
-		echo "plot: $RES/report-scale.png"
-else
-	echo "report-scale: no gnuplot (make bench-deps): CSV only" >&2
-fi
+plot report-scale "secs=$SECS"
