@@ -79,4 +79,15 @@ struct uev_sock_info {
 	__u32 ngroups;	     /* multicast groups the socket may join (bits in its bitmap) */
 };
 
+/*
+ * One holder of a uevent socket, from iter/task_file: a socket held by several
+ * processes (fork, SCM_RIGHTS) comes once per holder; user space merges by sock_ino.
+ */
+struct uev_sock_holder {
+	struct uev_sock_info info;
+	__u32 tgid;
+	__u32 fd;
+	char comm[UEV_COMM_LEN];
+};
+
 #endif /* UEVSCOPE_H */

@@ -107,3 +107,107 @@ n=$(jq '.count' "$T/l.json")
 m=$(jq '.sockets | length' "$T/l.json")
 [ "$n" = "$m" ] && [ "$n" -ge 7 ] && pass "count matches the list" || fail "count matches the list" "count=$n list=$m"
 
+
+# The two socket walks (docs/probing.md, plan "listeners"): the one walk of every
+# process's files (iter/task_file) and the per-netns walk (iter/netlink), each
+# against /proc/net/netlink read inside each namespace. 30 named namespaces with
+# a listener each (every 10th overrun, so drops are compared), a socket whose
+# first holder passed it over SCM_RIGHTS and exited, and a netns reachable only
+# through its process (unshare -n, no name).
+NS30=""
+i=1
+while [ $i -le 30 ]; do
+	new_netns "uevlw$i-"
+	NS30="$NS30 $NS"
+	if [ $((i % 10)) = 0 ]; then
+		start_listener "w$i" ip netns exec "$NS" -- -P -b 1 -q || fail "setup" "listener in $NS"
+	else
+		start_listener "w$i" ip netns exec "$NS" -- -q || fail "setup" "listener in $NS"
+	fi
+	i=$((i + 1))
+done
+rm -f "$T/pass.out"
+ip netns exec "$NSA" "$H/uevhold" pass >"$T/pass.out" 2>&1 || fail "setup" "uevhold pass"
+pass_pid=$(sed -n 's/^ready pid=\([0-9]*\).*/\1/p' "$T/pass.out")
+pass_ino=$(sed -n 's/^ready.* ino=\([0-9]*\).*/\1/p' "$T/pass.out")
+PIDS="$PIDS $pass_pid"
+start_listener procns unshare -n -- -q || fail "setup" "listener in an unnamed netns"
+"$H/uevgen" -n 20 >/dev/null
+
+# truth: "netns portid drops inode" of every user uevent socket in the namespaces above.
+truth() {
+	for n in $NS30 "$NSA"; do
+		ino=$(stat -L -c %i "/run/netns/$n")
+		# shellcheck disable=SC2016 # awk's own $2, not the shell's
+		ip netns exec "$n" awk -v ns="$ino" '$2 == 15 && $3 != 0 { print ns, $3, $9, $10 }' /proc/net/netlink
+	done
+	# shellcheck disable=SC2016
+	nsenter -t "$procns_pid" -n awk -v ns="$procns_netns" '$2 == 15 && $3 != 0 { print ns, $3, $9, $10 }' /proc/net/netlink
+}
+# walk_rows FILE: the same rows from a listeners -j document, for those namespaces only.
+walk_rows() {
+	jq -r '.sockets[] | "\(.netns.inode) \(.portid) \(.drops) \(.sock_inode)"' "$1" |
+		grep -E "^($(truth | awk '{ print $1 }' | sort -u | paste -sd '|')) "
+}
+for tier in iter/task_file iter/netlink; do
+	f="$T/walk-$(echo "$tier" | tr / -).json"
+	"$UEVSCOPE" listeners --tier "$tier" -j >"$f" 2>"$T/walk.err" || fail "listeners --tier $tier" "$(cat "$T/walk.err")"
+	want=$(truth | sort)
+	got=$(walk_rows "$f" | sort)
+	n=$(echo "$want" | grep -c .)
+	dropped=$(echo "$want" | awk '$3 > 0' | grep -c .)
+	# 30 + 5 in NSA (plain, filt, locked, tiny, shared) + passed + the unnamed netns's one.
+	[ "$n" = 37 ] && [ "$dropped" -ge 4 ] && [ "$got" = "$want" ] &&
+		[ "$(jq -r .tier "$f")" = "$tier" ] &&
+		pass "$tier: 32 namespaces' sockets (inode, portid, drops) are their /proc/net/netlink" ||
+		fail "$tier: 32 namespaces' sockets (inode, portid, drops) are their /proc/net/netlink" \
+			"n=$n dropped=$dropped tier=$(jq -r .tier "$f") diff: $(echo "$want" >"$T/w"; echo "$got" >"$T/g"; diff "$T/w" "$T/g" | tr '\n' ' ')"
+	got=$(jq -r ".sockets[] | select(.sock_inode == $pass_ino) | [.processes[] | \"\\(.pid)/\\(.comm)\"] | join(\",\")" "$f")
+	[ -n "$pass_pid" ] && [ "$got" = "$pass_pid/uevhold" ] &&
+		pass "$tier: a socket passed over SCM_RIGHTS, first holder gone, names its receiver" ||
+		fail "$tier: a socket passed over SCM_RIGHTS, first holder gone, names its receiver" "want $pass_pid/uevhold got [$got]"
+done
+a=$(jq -c '[.sockets[] | del(.netns.container)] | sort_by(.sock_inode)' "$T/walk-iter-task_file.json")
+b=$(jq -c '[.sockets[] | del(.netns.container)] | sort_by(.sock_inode)' "$T/walk-iter-netlink.json")
+[ "$a" = "$b" ] && [ "$(echo "$a" | jq length)" -ge 37 ] &&
+	pass "both walks list the same sockets with the same fields and holders" ||
+	fail "both walks list the same sockets with the same fields and holders" "$(echo "$a" | jq length) vs $(echo "$b" | jq length)"
+
+# What each walk misses (docs/listeners.md): a socket in flight in SCM_RIGHTS
+# (no process holds it) is seen by the per-netns walk only; a netns that only a
+# socket keeps (its process went back, no name) by the one walk only.
+rm -f "$T/inflight.out" "$T/away.out"
+ip netns exec "$NSA" "$H/uevhold" inflight >"$T/inflight.out" 2>&1 &
+PIDS="$PIDS $!"
+"$H/uevhold" away >"$T/away.out" 2>&1 &
+PIDS="$PIDS $!"
+wait_for "^ready" "$T/inflight.out" 50 && wait_for "^row" "$T/away.out" 50 || fail "setup" "uevhold inflight/away"
+inflight_ino=$(sed -n 's/^ready.* ino=\([0-9]*\).*/\1/p' "$T/inflight.out")
+away_ino=$(sed -n 's/^ready.* ino=\([0-9]*\).*/\1/p' "$T/away.out")
+away_netns=$(sed -n 's/^ready.* netns=\([0-9]*\).*/\1/p' "$T/away.out")
+"$UEVSCOPE" listeners --tier iter/task_file -j >"$T/m-files.json" 2>>"$T/walk.err"
+"$UEVSCOPE" listeners --tier iter/netlink -j >"$T/m-netlink.json" 2>>"$T/walk.err"
+seen() { jq -r ".sockets[] | select(.sock_inode == $2) | \"\\(.netns.inode) \\(.portid) \\(.drops) \\(.sock_inode)\"" "$1"; }
+# shellcheck disable=SC2016
+want=$(ip netns exec "$NSA" awk -v i="$inflight_ino" -v ns="$plain_netns" '$2 == 15 && $10 == i { print ns, $3, $9, $10 }' /proc/net/netlink)
+got_n=$(seen "$T/m-netlink.json" "$inflight_ino")
+got_f=$(seen "$T/m-files.json" "$inflight_ino")
+[ -n "$want" ] && [ "$got_n" = "$want" ] && [ -z "$got_f" ] &&
+	pass "in flight in SCM_RIGHTS: the per-netns walk lists it as /proc/net/netlink does, the one walk cannot" ||
+	fail "in flight in SCM_RIGHTS: the per-netns walk lists it as /proc/net/netlink does, the one walk cannot" \
+		"want [$want] netlink [$got_n] task_file [$got_f]"
+want=$(sed -n "s/^row \\([0-9]*\\) \\([0-9]*\\) $away_ino\$/$away_netns \\1 \\2 $away_ino/p" "$T/away.out")
+got_n=$(seen "$T/m-netlink.json" "$away_ino")
+got_f=$(seen "$T/m-files.json" "$away_ino")
+[ -n "$want" ] && [ "$got_f" = "$want" ] && [ -z "$got_n" ] &&
+	pass "netns kept by its socket alone: the one walk lists it as its /proc/net/netlink does, the per-netns walk cannot" ||
+	fail "netns kept by its socket alone: the one walk lists it as its /proc/net/netlink does, the per-netns walk cannot" \
+		"want [$want] task_file [$got_f] netlink [$got_n]"
+
+"$UEVSCOPE" listeners --tier iter/udp >/dev/null 2>"$T/bad.err"
+rc=$?
+[ $rc = 2 ] && [ "$(wc -l <"$T/bad.err")" = 1 ] && grep -q "iter/task_file or iter/netlink" "$T/bad.err" &&
+	UEVSCOPE_INVENTORY_TIER=iter/netlink "$UEVSCOPE" listeners -j | jq -e '.tier == "iter/netlink"' >/dev/null &&
+	"$UEVSCOPE" listeners -j | jq -e '.tier == "iter/task_file"' >/dev/null &&
+	pass "the walk is chosen (task_file first), forced with --tier or UEVSCOPE_INVENTORY_TIER; a bad one: exit 2, one line" ||
+	fail "the walk is chosen (task_file first), forced with --tier or UEVSCOPE_INVENTORY_TIER; a bad one: exit 2, one line" "rc=$rc $(cat "$T/bad.err")"

@@ -477,6 +477,7 @@ static const char *const listeners_pin[] = {
     "sockets[].processes[].cgroup string|null",
     "sockets[].more_processes number",
     "count number",
+    "tier string",
 };
 
 static void test_listeners(void)
@@ -488,7 +489,7 @@ static void test_listeners(void)
 
 	owners.owners[0] = (struct sock_owner){.tgid = 5, .comm = "udevd", .cgroup = "/x"};
 	sb_init(&sb, 4096);
-	listeners_print_json(&sb, &v, 1);
+	listeners_print_json(&sb, &v, 1, "iter/task_file");
 	CHECK_SCHEMA(sb.buf, listeners_pin);
 	sb_free(&sb);
 }

@@ -138,10 +138,13 @@ static void test_lockdown_host(void)
 	set(PROBE_LSM_SOCKET_SOCK_RCV_SKB, false);
 	CHECK_INT(PROBE_TP_BTF_SK_DATA_READY, plan_choose(&ps, PLAN_TRACE_DELIVERY));
 	CHECK_INT(-1, plan_choose(&ps, PLAN_TRACE_EMISSION));
-	CHECK_INT(PROBE_ITER_NETLINK, plan_choose(&ps, PLAN_LISTENERS));
+	CHECK_INT(PROBE_ITER_TASK_FILE, plan_choose(&ps, PLAN_LISTENERS));
 	CHECK_INT(PROBE_TP_BTF_CONTENTION_BEGIN, plan_choose(&ps, PLAN_LOCKS));
 	CHECK_INT(PROBE_SOCKET_FILTER_NETLINK_UEVENT, plan_choose(&ps, PLAN_FILTER));
 	CHECK_INT(PROBE_CGROUP_DEV, plan_choose(&ps, PLAN_DEVICES));
+	/* No task_file iterator: the inventory walks each netns's netlink table. */
+	set(PROBE_ITER_TASK_FILE, false);
+	CHECK_INT(PROBE_ITER_NETLINK, plan_choose(&ps, PLAN_LISTENERS));
 }
 
 static void test_locks_partner_required(void)

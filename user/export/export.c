@@ -22,6 +22,7 @@
 #include "idmap.h"
 #include "nsnames.h"
 #include "report/report_session.h"
+#include "socks.h"
 #include "subcommands.h"
 
 static volatile sig_atomic_t exiting;
@@ -107,7 +108,8 @@ static void readout(struct exporter *x)
 	    "report_emission", x->session.ra.emission_tier ? x->session.ra.emission_tier : "none",
 	    x->session.ra.emission_tier != NULL};
 	in.programs[2] = (struct export_program){
-	    "socket_inventory", x->session.model.sockets_listed ? "iter/netlink" : "none",
+	    "socket_inventory",
+	    x->session.model.sockets_listed ? socks_tier(x->session.model.inventory) : "none",
 	    x->session.model.sockets_listed};
 	in.nprograms = 3;
 	export_sources_programs(&x->sources, &in);

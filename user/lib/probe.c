@@ -83,9 +83,10 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .subcommand = "listeners",
 	    .job = "enumerate",
 	    .desc = "uevent listener sockets",
-	    .tiers = {PROBE_ITER_NETLINK},
-	    .requires = {N},
-	    .ntiers = 1,
+	    /* One walk of every process's files for all namespaces, else one walk per netns. */
+	    .tiers = {PROBE_ITER_TASK_FILE, PROBE_ITER_NETLINK},
+	    .requires = {N, N},
+	    .ntiers = 2,
 	},
     /*
      * A contention interval needs both ends: begin alone is useless. Before 5.19 (no

@@ -24,7 +24,10 @@
 
 struct socks {
 	struct socks_bpf *skel;
-	struct bpf_link *netlink_link;
+	struct bpf_link *netlink_link; /* the fallback: one walk per netns */
+	struct bpf_link *files_link;   /* the first choice: one walk for all */
+	const char *tier;	       /* SOCKS_TIER_*, or NULL when neither loads */
+	bool forced;
 	struct idmap owners;  /* sock inode -> struct sock_entry */
 	struct idmap unknown; /* sock inode -> time of the scan that missed it, as a pointer */
 	uint64_t last_scan_ns;
@@ -54,7 +57,42 @@ static void free_entry(void *p)
 	free(e);
 }
 
-struct socks *socks_open(void)
+/* Loads and attaches only the program of one walk; false (and nothing kept) if refused. */
+static bool load_tier(struct socks *s, bool files)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int err;
+
+	s->skel = socks_bpf__open();
+	if (!s->skel)
+		return false;
+	bpf_program__set_autoload(s->skel->progs.dump_uevent_files, files);
+	bpf_program__set_autoload(s->skel->progs.dump_uevent_socks, !files);
+	prog = files ? s->skel->progs.dump_uevent_files : s->skel->progs.dump_uevent_socks;
+	err = socks_bpf__load(s->skel);
+	link = err ? NULL : bpf_program__attach_iter(prog, NULL);
+	if (!link) {
+		uev_dbg("inventory: %s refused: %s", files ? SOCKS_TIER_FILES : SOCKS_TIER_NETLINK,
+			strerror(err ? -err : errno));
+		socks_bpf__destroy(s->skel);
+		s->skel = NULL;
+		return false;
+	}
+	if (files)
+		s->files_link = link;
+	else
+		s->netlink_link = link;
+	s->tier = files ? SOCKS_TIER_FILES : SOCKS_TIER_NETLINK;
+	return true;
+}
+
+bool socks_tier_valid(const char *tier)
+{
+	return !strcmp(tier, SOCKS_TIER_FILES) || !strcmp(tier, SOCKS_TIER_NETLINK);
+}
+
+struct socks *socks_open_tier(const char *force)
 {
 	struct socks *s = calloc(1, sizeof(*s));
 
@@ -63,21 +101,49 @@ struct socks *socks_open(void)
 	idmap_init(&s->owners);
 	idmap_init(&s->unknown);
 	idmap_init(&s->netns_paths);
+	s->forced = force != NULL;
 	silence_libbpf(true);
-	s->skel = socks_bpf__open_and_load();
-	if (s->skel)
-		s->netlink_link = bpf_program__attach_iter(s->skel->progs.dump_uevent_socks, NULL);
+	if (!force || !strcmp(force, SOCKS_TIER_FILES))
+		load_tier(s, true);
+	if (!s->tier && (!force || !strcmp(force, SOCKS_TIER_NETLINK)))
+		load_tier(s, false);
 	silence_libbpf(false);
-	if (!s->netlink_link)
-		uev_dbg(
-		    "iter/netlink unavailable: socket drops are seen only at the next delivery");
+	if (!s->tier)
+		uev_dbg("no socket iterator: socket drops are seen only at the next delivery");
+	else
+		uev_dbg("inventory via %s%s", s->tier, s->forced ? " (forced)" : "");
 	return s;
+}
+
+struct socks *socks_open(void)
+{
+	const char *force = getenv("UEVSCOPE_INVENTORY_TIER");
+
+	if (force && !*force)
+		force = NULL;
+	if (force && !socks_tier_valid(force)) {
+		uev_err("UEVSCOPE_INVENTORY_TIER='%s' is not %s or %s", force, SOCKS_TIER_FILES,
+			SOCKS_TIER_NETLINK);
+		exit(EXIT_USAGE);
+	}
+	return socks_open_tier(force);
+}
+
+const char *socks_tier(const struct socks *s)
+{
+	return s ? s->tier : NULL;
+}
+
+bool socks_tier_forced(const struct socks *s)
+{
+	return s && s->forced;
 }
 
 void socks_close(struct socks *s)
 {
 	if (!s)
 		return;
+	bpf_link__destroy(s->files_link);
 	bpf_link__destroy(s->netlink_link);
 	socks_bpf__destroy(s->skel);
 	idmap_free(&s->owners, free_entry);
@@ -88,7 +154,7 @@ void socks_close(struct socks *s)
 
 bool socks_can_list(const struct socks *s)
 {
-	return s->netlink_link != NULL;
+	return s->tier != NULL;
 }
 
 /* Reads a whole iterator into a malloc'ed buffer; returns its length or -errno. */
@@ -191,13 +257,11 @@ static int list_one_netns(struct socks *s, const char *path, sock_info_cb cb, vo
 	return count;
 }
 
-int socks_list(struct socks *s, sock_info_cb cb, void *ctx)
+static int list_netns_each(struct socks *s, sock_info_cb cb, void *ctx)
 {
 	int self, n, count = 0;
 	size_t i;
 
-	if (!s->netlink_link)
-		return -EOPNOTSUPP;
 	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
@@ -216,18 +280,11 @@ int socks_list(struct socks *s, sock_info_cb cb, void *ctx)
 	return count;
 }
 
-static void add_owner(struct idmap *owners, uint32_t ino, uint32_t tgid, const char *comm)
+static void add_owner_to(struct sock_entry *e, uint32_t tgid, const char *comm)
 {
-	struct sock_entry *e = idmap_get(owners, ino);
 	struct sock_owner *o;
 	unsigned int i;
 
-	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			return;
-		idmap_put(owners, ino, e);
-	}
 	for (i = 0; i < e->nowners; i++)
 		if (e->owners[i].tgid == tgid)
 			return;
@@ -238,7 +295,110 @@ static void add_owner(struct idmap *owners, uint32_t ino, uint32_t tgid, const c
 	o = &e->owners[e->nowners++];
 	o->tgid = tgid;
 	snprintf(o->comm, sizeof(o->comm), "%s", comm);
-	o->cgroup = cgroup_of_pid(tgid);
+}
+
+static bool same_owners(const struct sock_entry *a, const struct sock_entry *b)
+{
+	unsigned int i;
+
+	if (a->nowners != b->nowners || a->extra_owners != b->extra_owners)
+		return false;
+	for (i = 0; i < a->nowners; i++)
+		if (a->owners[i].tgid != b->owners[i].tgid ||
+		    strcmp(a->owners[i].comm, b->owners[i].comm))
+			return false;
+	return true;
+}
+
+/*
+ * The one walk (iter/task_file): a record per holder, merged by socket inode.
+ * The holders replace the known owners of each socket seen; an unchanged list
+ * keeps its entry, so the cgroup paths are read only when holders change.
+ * The callback runs after the merge, once per socket, in walk order.
+ */
+static int list_files(struct socks *s, sock_info_cb cb, void *ctx)
+{
+	const struct uev_sock_holder *h;
+	struct sock_entry *e, *old;
+	struct idmap seen;
+	char *buf = NULL;
+	ssize_t len, off;
+	unsigned int i;
+	int count = 0;
+	size_t k;
+
+	len = read_iter(s->files_link, &buf);
+	if (len < 0)
+		return len;
+	idmap_init(&seen);
+	for (off = 0; off + (ssize_t)sizeof(*h) <= len; off += sizeof(*h)) {
+		h = (const void *)(buf + off);
+		if (!h->info.sock_ino)
+			continue;
+		e = idmap_get(&seen, h->info.sock_ino);
+		if (!e) {
+			e = calloc(1, sizeof(*e));
+			if (!e)
+				break;
+			idmap_put(&seen, h->info.sock_ino, e);
+		}
+		add_owner_to(e, h->tgid, h->comm);
+	}
+	for (k = 0; k < seen.cap; k++) {
+		if (!seen.keys[k])
+			continue;
+		e = seen.vals[k];
+		old = idmap_get(&s->owners, seen.keys[k]);
+		if (old && same_owners(old, e))
+			continue;
+		/* The map now owns e; seen keeps a pointer only to find first records below. */
+		for (i = 0; i < e->nowners; i++)
+			e->owners[i].cgroup = cgroup_of_pid(e->owners[i].tgid);
+		old = idmap_put(&s->owners, seen.keys[k], e);
+		if (old)
+			free_entry(old);
+		seen.vals[k] = NULL;
+	}
+	for (off = 0; off + (ssize_t)sizeof(*h) <= len; off += sizeof(*h)) {
+		h = (const void *)(buf + off);
+		/* First record of a socket: mark it done by a value no entry has. */
+		if (!h->info.sock_ino || idmap_get(&seen, h->info.sock_ino) == (void *)1)
+			continue;
+		e = idmap_put(&seen, h->info.sock_ino, (void *)1);
+		free(e); /* an unchanged list: a copy never handed over (NULL if handed over) */
+		if (cb)
+			cb(&h->info, ctx);
+		count++;
+	}
+	idmap_free(&seen, NULL);
+	free(buf);
+	return count;
+}
+
+int socks_list(struct socks *s, sock_info_cb cb, void *ctx)
+{
+	if (s->files_link)
+		return list_files(s, cb, ctx);
+	if (s->netlink_link)
+		return list_netns_each(s, cb, ctx);
+	return -EOPNOTSUPP;
+}
+
+static void add_owner(struct idmap *owners, uint32_t ino, uint32_t tgid, const char *comm)
+{
+	struct sock_entry *e = idmap_get(owners, ino);
+	unsigned int n;
+
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return;
+		idmap_put(owners, ino, e);
+	}
+	n = e->nowners;
+	add_owner_to(e, tgid, comm);
+	if (e->nowners > n)
+		e->owners[n].cgroup = cgroup_of_pid(tgid);
 }
 
 static void want_cb(const struct uev_sock_info *info, void *ctx)
@@ -247,7 +407,7 @@ static void want_cb(const struct uev_sock_info *info, void *ctx)
 }
 
 /*
- * Which /proc/PID/fd/N link to "socket:[N]" for a uevent socket.
+ * The fallback's owners: which /proc/PID/fd/N link to "socket:[N]" for a uevent socket.
  * One walk resolves every uevent socket that iter/netlink lists, so a burst of
  * new listeners costs one scan, not one each.
  */
@@ -312,7 +472,10 @@ const struct sock_entry *socks_owners(struct socks *s, uint32_t ino)
 	if (missed && now - missed < UNKNOWN_RETRY_NS)
 		return NULL;
 	s->last_scan_ns = now;
-	scan_proc_fds(s, ino);
+	if (s->files_link)
+		list_files(s, NULL, NULL);
+	else
+		scan_proc_fds(s, ino);
 	e = idmap_get(&s->owners, ino);
 	if (!e || !e->nowners) {
 		idmap_put(&s->unknown, ino, (void *)(uintptr_t)now);
@@ -324,7 +487,10 @@ const struct sock_entry *socks_owners(struct socks *s, uint32_t ino)
 void socks_refresh_owners(struct socks *s)
 {
 	s->last_scan_ns = now_monotonic_ns();
-	scan_proc_fds(s, 0);
+	if (s->files_link)
+		list_files(s, NULL, NULL);
+	else
+		scan_proc_fds(s, 0);
 }
 
 bool socks_owner_known(struct socks *s, uint32_t ino)

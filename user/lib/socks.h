@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Inventory of uevent sockets: their state (iter/netlink) and the processes
- * that hold them (a /proc/PID/fd walk). The delivery programs run in the
- * sender's context, so this is how a delivery learns its receiving process.
- * iter/task_file would do the walk in the kernel, but on 6.18 it was seen to
- * attach and then list no task but the reader's own children.
+ * Inventory of uevent sockets: their state and the processes that hold them.
+ * The delivery programs run in the sender's context, so this is how a
+ * delivery learns its receiving process. Two walks (docs/probing.md, plan
+ * "listeners"): iter/task_file, the first choice, one walk of every process's
+ * files for all namespaces and holders at once; iter/netlink, the fallback,
+ * entered in each network namespace, with holders from a /proc/PID/fd walk.
+ * What each misses: docs/listeners.md.
  */
 #ifndef UEVSCOPE_SOCKS_H
 #define UEVSCOPE_SOCKS_H
@@ -30,10 +32,23 @@ struct sock_entry {
 
 struct socks;
 
+#define SOCKS_TIER_FILES	"iter/task_file"
+#define SOCKS_TIER_NETLINK "iter/netlink"
+
+/*
+ * Loads the first walk this kernel accepts; UEVSCOPE_INVENTORY_TIER (tests) forces
+ * one, and a bad value exits with EXIT_USAGE.
+ */
 struct socks *socks_open(void);
+/* force: SOCKS_TIER_* or NULL to probe. */
+struct socks *socks_open_tier(const char *force);
+bool socks_tier_valid(const char *tier);
+/* The walk in use (SOCKS_TIER_*), or NULL when neither loaded. */
+const char *socks_tier(const struct socks *s);
+bool socks_tier_forced(const struct socks *s);
 void socks_close(struct socks *s);
 
-/* Whether iter/netlink works, so socket drops can be polled. */
+/* Whether a socket iterator works, so socket drops can be polled. */
 bool socks_can_list(const struct socks *s);
 
 /* Calls cb for every uevent socket on the host. Returns the count or -errno. */

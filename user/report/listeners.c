@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * uevscope listeners: every NETLINK_KOBJECT_UEVENT socket in every network
- * namespace (iter/netlink entered in each, user/lib/socks.c) with the processes
- * holding it. The numbers are the ones /proc/net/netlink shows per netns.
+ * namespace with the processes holding it (one iter/task_file walk, else
+ * iter/netlink entered in each netns: user/lib/socks.c). The numbers are the
+ * ones /proc/net/netlink shows per netns.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@ static const char listeners_usage[] =
     "netns is not listed.\n"
     "\n"
     "  -j, --json            one JSON document\n"
+    "      --tier NAME       force the socket walk: iter/task_file (one walk of every\n"
+    "                        process's files) or iter/netlink (one walk per netns)\n"
     "  -v, --verbose         libbpf messages\n"
     "  -h, --help            this help\n"
     "\n"
@@ -33,10 +36,11 @@ static const char listeners_usage[] =
     "  uevscope listeners\n"
     "  uevscope listeners -j | jq '.sockets[] | select(.drops > 0)'\n"
     "\n"
-    "Exit status: 0 done, 1 environment (not root, no iter/netlink), 2 bad usage.\n";
+    "Exit status: 0 done, 1 environment (not root, no socket iterator), 2 bad usage.\n";
 
 static const struct option listeners_options[] = {
     {"json", no_argument, NULL, 'j'},
+    {"tier", required_argument, NULL, 'T'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {},
@@ -113,7 +117,7 @@ static void print_json(struct strbuf *sb, struct socks *socks, const struct sock
 		v[i].netns_name = netns_name(l->v[i].netns_ino);
 		v[i].owners = socks_owners(socks, l->v[i].sock_ino);
 	}
-	listeners_print_json(sb, v, l->n);
+	listeners_print_json(sb, v, l->n, socks_tier(socks));
 	free(v);
 }
 
@@ -122,6 +126,7 @@ int cmd_listeners(int argc, char **argv)
 	struct sock_list l = {};
 	struct socks *socks;
 	struct strbuf sb;
+	const char *tier = NULL;
 	bool json = false;
 	int opt, n;
 
@@ -134,6 +139,18 @@ int cmd_listeners(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'T':
+			if (tier) {
+				uev_err("listeners: --tier given twice; give one socket walk");
+				return EXIT_USAGE;
+			}
+			tier = optarg;
+			if (!socks_tier_valid(tier)) {
+				uev_err("listeners: --tier takes %s or %s, not '%s'",
+					SOCKS_TIER_FILES, SOCKS_TIER_NETLINK, tier);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			fputs(listeners_usage, stdout);
@@ -152,10 +169,11 @@ int cmd_listeners(int argc, char **argv)
 	if (!require_root("listeners") || !require_btf())
 		return EXIT_ENV;
 	setup_libbpf_logging();
-	socks = socks_open();
+	socks = tier ? socks_open_tier(tier) : socks_open();
 	if (!socks || !socks_can_list(socks)) {
-		uev_err("listeners: this kernel refused the iter/netlink program that lists "
-			"sockets; see 'uevscope features -v'");
+		uev_err("listeners: this kernel refused %s that lists sockets; see 'uevscope "
+			"features -v'",
+			tier ? tier : "both iterators (iter/task_file, iter/netlink)");
 		socks_close(socks);
 		return EXIT_ENV;
 	}
@@ -167,7 +185,9 @@ int cmd_listeners(int argc, char **argv)
 	}
 	if (l.n > 1) /* v is NULL when empty: qsort(NULL, 0) is undefined */
 		qsort(l.v, l.n, sizeof(*l.v), by_netns_portid);
-	socks_refresh_owners(socks);
+	/* The one walk named the holders already; the per-netns walk needs /proc. */
+	if (strcmp(socks_tier(socks), SOCKS_TIER_FILES))
+		socks_refresh_owners(socks);
 	sb_init(&sb, 4096);
 	if (json)
 		print_json(&sb, socks, &l);

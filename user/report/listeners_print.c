@@ -41,13 +41,15 @@ static void json_socket(struct json_writer *w, const struct listener_view *v)
 	jw_object_end(w);
 }
 
-void listeners_print_json(struct strbuf *sb, const struct listener_view *v, size_t n)
+void listeners_print_json(struct strbuf *sb, const struct listener_view *v, size_t n,
+			  const char *tier)
 {
 	struct json_writer w;
 	size_t i;
 
 	jw_record(&w, sb);
 	jw_str(&w, "type", "listeners");
+	jw_str(&w, "tier", tier);
 	jw_array(&w, "sockets");
 	for (i = 0; i < n; i++)
 		json_socket(&w, &v[i]);

@@ -15,6 +15,8 @@ struct listener_view {
 };
 
 /* {"schema":1,"type":"listeners","sockets":[...],"count":N} and a newline. */
-void listeners_print_json(struct strbuf *sb, const struct listener_view *v, size_t n);
+/* tier: the socket walk used (SOCKS_TIER_* of socks.h). */
+void listeners_print_json(struct strbuf *sb, const struct listener_view *v, size_t n,
+			  const char *tier);
 
 #endif /* UEVSCOPE_LISTENERS_PRINT_H */
