@@ -21,7 +21,10 @@
 #define NETLINK_KOBJECT_UEVENT 15
 #define SOCKFS_MAGIC	       0x534F434B
 
-/* Fills what both walks report; sk and nlk are probe-read pointers (no BTF type to trust). */
+/*
+ * What both walks report, for the one walk: sk comes from file->private_data, a
+ * void *, so it carries no BTF type and every field is a probe read (CO-RE).
+ */
 static __always_inline void fill_info(struct uev_sock_info *info, struct sock *sk,
 				      struct socket *sock)
 {
@@ -57,6 +60,7 @@ int dump_uevent_socks(struct bpf_iter__netlink *ctx)
 	struct uev_sock_info info = {};
 	struct socket *sock;
 	struct sock *sk;
+	struct net *net;
 
 	if (!nlk)
 		return 0;
@@ -67,7 +71,23 @@ int dump_uevent_socks(struct bpf_iter__netlink *ctx)
 	sock = sk->sk_socket;
 	if (!sock || !sock->file)
 		return 0;
-	fill_info(&info, sk, sock);
+	/* Plain loads where the iterator's BTF-typed socket allows them: unchanged fallback. */
+	net = sk->__sk_common.skc_net.net;
+	info.netns_ino = BPF_CORE_READ(net, ns.inum);
+	info.userns_ino = BPF_CORE_READ(net, user_ns, ns.inum);
+	info.sock_ino = BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino);
+	info.portid = nlk->portid;
+	if (nlk->groups && nlk->ngroups)
+		info.groups = (__u32)BPF_CORE_READ(nlk, groups[0]);
+	info.sk_drops = sk->sk_drops.counter;
+	info.rmem_alloc = sk->sk_backlog.rmem_alloc.counter;
+	info.rcvbuf = sk->sk_rcvbuf;
+	info.has_filter = sk->sk_filter != NULL;
+	info.filter_locked = (sk->__sk_common.skc_flags >>
+			      bpf_core_enum_value(enum sock_flags, SOCK_FILTER_LOCKED)) &
+			     1;
+	info.ngroups = nlk->ngroups;
+	info.cgroup_id = uev_sk_cgroup_id(sk, false);
 	bpf_seq_write(ctx->meta->seq, &info, sizeof(info));
 	return 0;
 }

@@ -3,7 +3,7 @@
  * uevhold - uevent sockets held in the odd ways the two inventory walks
  * disagree on, for uevscope tests (tests/integration/60-listeners.sh).
  *
- * Usage: uevhold pass|inflight|away
+ * Usage: uevhold pass|inflight|away|fds N
  *
  *  pass      a socket made here, sent over SCM_RIGHTS to a forked child, then
  *            this process exits: the child, which received it, is its only holder.
@@ -12,6 +12,9 @@
  *  away      a socket made in a new network namespace, then this process goes
  *            back to its own netns: that netns has no process and no name; only
  *            the socket holds it.
+ *  fds N     no uevent socket: N open files of /dev/null, spread over as many
+ *            processes as RLIMIT_NOFILE needs (each dies with this one): what a
+ *            hostile container can put in the one walk's way (bench/).
  *
  * Each socket is bound to uevent group 1. Prints "ready pid=HOLDER ino=SOCKET
  * netns=NETNS" once set up (HOLDER: the process to kill to end it, the child for
@@ -28,6 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <linux/netlink.h>
@@ -141,13 +146,53 @@ static void print_rows(void)
 	fclose(f);
 }
 
+static void hold_fds(long n)
+{
+	struct rlimit rl;
+	long per, left, i, procs = 0;
+	int done[2];
+	char c;
+
+	if (n <= 0 || getrlimit(RLIMIT_NOFILE, &rl))
+		die("fds: N > 0");
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	per = (long)rl.rlim_cur - 64;
+	if (per <= 0 || pipe(done))
+		die("fds: RLIMIT_NOFILE");
+	fflush(stdout);
+	for (left = n; left > 0; left -= per, procs++) {
+		pid_t p = fork();
+
+		if (p < 0)
+			die("fork");
+		if (!p) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			for (i = 0; i < (left < per ? left : per); i++)
+				if (open("/dev/null", O_RDONLY) < 0)
+					die("open");
+			if (write(done[1], "k", 1) != 1)
+				die("write");
+			wait_term();
+		}
+	}
+	for (i = 0; i < procs; i++)
+		if (read(done[0], &c, 1) != 1)
+			die("read");
+	printf("ready pid=%d fds=%ld procs=%ld\n", getpid(), n, procs);
+	fflush(stdout);
+	wait_term();
+}
+
 int main(int argc, char **argv)
 {
 	int sv[2], sock, self, there;
 	pid_t child;
 
+	if (argc == 3 && !strcmp(argv[1], "fds"))
+		hold_fds(atol(argv[2]));
 	if (argc != 2)
-		return fprintf(stderr, "usage: uevhold pass|inflight|away\n"), 2;
+		return fprintf(stderr, "usage: uevhold pass|inflight|away|fds N\n"), 2;
 	if (!strcmp(argv[1], "away")) {
 		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (self < 0 || unshare(CLONE_NEWNET))

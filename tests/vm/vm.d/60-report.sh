@@ -5,6 +5,25 @@
 # traced: uevents broadcast to no listener, emit-to-delivery latency.
 start_listener rh -- -q || fail "report: setup" "host listener: $(cat "$T/rh.out")"
 start_listener rn unshare -n -- -q || fail "report: setup" "netns listener: $(cat "$T/rn.out")"
+# The socket inventory's two walks (docs/probing.md, plan "listeners") on this kernel: each
+# lists both listeners as their namespace's /proc/PID/net/netlink shows them (portid, drops),
+# with their holder.
+for lw in iter/task_file iter/netlink; do
+	"$UEVSCOPE" listeners --tier "$lw" >"$T/lw.out" 2>&1
+	lw_ok=1
+	for l in rh rn; do
+		eval "lw_p=\$${l}_pid lw_n=\$${l}_netns lw_o=\$${l}_portid"
+		# shellcheck disable=SC2016 # awk's own $2, not the shell's
+		lw_want=$(awk -v o="$lw_o" '$2 == 15 && $3 == o { print $9 }' "/proc/$lw_p/net/netlink")
+		lw_got=$(awk -v n="$lw_n" -v o="$lw_o" '$1 == n && $3 == o { print $7, $10 }' "$T/lw.out")
+		case "$lw_got" in
+		"$lw_want $lw_p/uevlisten:"*) [ -n "$lw_want" ] || lw_ok=0 ;;
+		*) lw_ok=0 ;;
+		esac
+	done
+	[ $lw_ok = 1 ] && pass "listeners --tier $lw: both listeners as /proc/PID/net/netlink shows them, with their holder" ||
+		fail "listeners --tier $lw: both listeners as /proc/PID/net/netlink shows them, with their holder" "$(cat "$T/lw.out")"
+done
 "$UEVSCOPE" report 1 >"$T/rep.out" 2>"$T/rep.err" &
 rep_pid=$!
 PIDS="$PIDS $rep_pid"
