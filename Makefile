@@ -138,6 +138,11 @@ bench-peers: $(OUTPUT)/uevscope $(HELPER_BINS)
 bench-scale: $(OUTPUT)/uevscope $(HELPER_BINS)
 	flock -o /run/lock/uevscope-tests.lock bench/report-scale.sh $(OUTPUT)
 
+# The socket inventory's two walks against the namespaces, and 100,000 open files.
+.PHONY: bench-listeners
+bench-listeners: $(OUTPUT)/uevscope $(HELPER_BINS)
+	flock -o /run/lock/uevscope-tests.lock bench/listeners-scale.sh $(OUTPUT)
+
 # Tests under QEMU on Debian's own kernels (tests/vm/): the tool and the
 # helpers linked statically, so the initramfs needs nothing but busybox.
 VM_DIR	    := $(OUTPUT)/vm

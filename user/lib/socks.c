@@ -134,11 +134,6 @@ const char *socks_tier(const struct socks *s)
 	return s ? s->tier : NULL;
 }
 
-bool socks_tier_forced(const struct socks *s)
-{
-	return s && s->forced;
-}
-
 void socks_close(struct socks *s)
 {
 	if (!s)
@@ -183,7 +178,12 @@ static ssize_t read_iter(struct bpf_link *link, char **out)
 			cap *= 2;
 		}
 		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
+		/*
+		 * bpf_seq_read() gives EAGAIN after visiting a million objects with no output
+		 * (kernel/bpf/bpf_iter.c, MAX_ITER_OBJECTS), keeping its place: a host, or a
+		 * hostile container, with that many open files must not end the walk there.
+		 */
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0) {
 			if (n < 0)

@@ -32,7 +32,7 @@ struct sock_entry {
 
 struct socks;
 
-#define SOCKS_TIER_FILES	"iter/task_file"
+#define SOCKS_TIER_FILES   "iter/task_file"
 #define SOCKS_TIER_NETLINK "iter/netlink"
 
 /*
@@ -45,7 +45,6 @@ struct socks *socks_open_tier(const char *force);
 bool socks_tier_valid(const char *tier);
 /* The walk in use (SOCKS_TIER_*), or NULL when neither loaded. */
 const char *socks_tier(const struct socks *s);
-bool socks_tier_forced(const struct socks *s);
 void socks_close(struct socks *s);
 
 /* Whether a socket iterator works, so socket drops can be polled. */
