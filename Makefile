@@ -138,6 +138,24 @@ bench-peers: $(OUTPUT)/uevscope $(HELPER_BINS)
 bench-scale: $(OUTPUT)/uevscope $(HELPER_BINS)
 	flock -o /run/lock/uevscope-tests.lock bench/report-scale.sh $(OUTPUT)
 
+# report's and trace's delivery programs against the least a program on their hook can cost
+# (bench/hook_floor.bpf.c), side by side in one run.
+.PHONY: bench-cost
+bench-cost: $(OUTPUT)/uevscope $(HELPER_BINS) $(OUTPUT)/bench/hookfloor
+	flock -o /run/lock/uevscope-tests.lock bench/report-cost.sh $(OUTPUT)
+
+$(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c $(VMLINUX_DIR)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(STRIP) -g $@.tmp -o $@ 2>/dev/null || mv $@.tmp $@
+	@rm -f $@.tmp
+
+$(OUTPUT)/bench/%.skel.h: $(OUTPUT)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/bench/hookfloor: bench/hookfloor.c $(OUTPUT)/bench/hook_floor.skel.h
+	$(CC) $(UEV_CPPFLAGS) -I$(OUTPUT)/bench $(CFLAGS) $< -lbpf -lelf -lz -o $@
+
 # The socket inventory's two walks against the namespaces, and 100,000 open files.
 .PHONY: bench-listeners
 bench-listeners: $(OUTPUT)/uevscope $(HELPER_BINS)
@@ -209,7 +227,7 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_DIR)/vmlinux.h
 
 FORMAT_SRCS = $(wildcard bpf/*.c bpf/*.h user/*.c user/*.h user/*/*.c user/*/*.h include/*.h \
-		 tests/unit/*.c tests/unit/*.h tests/helpers/*.c)
+		 tests/unit/*.c tests/unit/*.h tests/helpers/*.c bench/*.c)
 format:
 	clang-format -i $(FORMAT_SRCS)
 

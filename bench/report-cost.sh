@@ -8,6 +8,10 @@
 # program this tool loaded, over the generator's run only), then medians.
 # One listener pinned to CPU 1, the generator pinned to CPU 0, both tools
 # unpinned with their output thrown away.
+# Each round also runs the three floors of bench/hook_floor.bpf.c on the same
+# hook (attached and empty; one per-CPU count; a count per network namespace):
+# what any program there costs, whatever it does. Rounds go to
+# bench/results/report-cost.csv. `make bench-cost` builds the floors and runs it.
 # Run it under the test lock: flock /run/lock/uevscope-tests.lock bench/report-cost.sh
 # usage: bench/report-cost.sh [BUILD_DIR] [SECONDS] [ROUNDS]
 set -u
@@ -20,6 +24,9 @@ if ! command -v jq >/dev/null || ! command -v bpftool >/dev/null; then
 	echo "bench: needs jq and bpftool" >&2
 	exit 1
 fi
+[ -x "$BUILD/bench/hookfloor" ] || { echo "bench: no $BUILD/bench/hookfloor (make bench-cost)" >&2; exit 1; }
+RES=$(dirname "$0")/results
+CSV=$RES/report-cost.csv
 OUT=$(mktemp -d /tmp/uevscope-cost.XXXXXX)
 STATS=$(sysctl -n kernel.bpf_stats_enabled)
 LPID=
@@ -38,13 +45,13 @@ listen_start
 prog_stats() {
 	bpftool prog show id "$2" -j | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
 }
-# measure TOOL PROG READY ARGS...: "rate ns_per_run" with TOOL running.
+# measure PROG READY CMD...: "rate ns_per_run" with CMD running (PROG is the program it loads).
 measure() {
-	tool=$1 prog=$2 ready=$3
-	shift 3
+	prog=$1 ready=$2
+	shift 2
 	before=$(bpftool prog show -j | jq -r --arg n "$prog" '[.[] | select(.name == $n) | .id] | max // 0')
 	rm -f "$OUT/tool.err"
-	"$BUILD/uevscope" "$tool" "$@" >/dev/null 2>"$OUT/tool.err" &
+	"$@" >/dev/null 2>"$OUT/tool.err" &
 	TPID=$!
 	while ! grep -q "$ready" "$OUT/tool.err" 2>/dev/null; do
 		kill -0 $TPID 2>/dev/null || { cat "$OUT/tool.err" >&2; exit 1; }
@@ -60,11 +67,14 @@ measure() {
 	wait $TPID
 	echo "$rate $s0 $s1" | awk '{ n = $5 - $3; printf "%d %d\n", $1, n ? ($4 - $2) / n : 0 }'
 }
-run_report() { measure report report_tp_btf 'aggregating uevent deliveries' -j 1; }
-run_trace() { measure trace sk_data_ready_btf 'tracing uevent deliveries via' -j; }
+run_report() { measure report_tp_btf 'aggregating uevent deliveries' "$BUILD/uevscope" report -j 1; }
+run_trace() { measure sk_data_ready_btf 'tracing uevent deliveries via' "$BUILD/uevscope" trace -j; }
+# The floors (bench/hook_floor.bpf.c): the same hook with less done than any tool can do.
+run_floor() { measure "$1" 'hookfloor: attached' "$BUILD/bench/hookfloor" "$1"; }
 
-printf '%-5s %9s %9s %9s %7s %7s %9s %9s %6s\n' round base/s report/s trace/s r.ratio t.ratio \
-	report.ns trace.ns ns.r/t
+printf '%-5s %7s %7s %7s %7s %7s %7s %8s %8s %8s %8s %8s\n' round base/s report trace \
+	empty count netns rep.ns tra.ns empty.ns count.ns netns.ns
+echo "round,base_per_s,report_ratio,trace_ratio,empty_ratio,count_ratio,netns_ratio,report_ns,trace_ns,empty_ns,count_ns,netns_ns" >"$CSV"
 for r in $(seq "$ROUNDS"); do
 	b1=$(gen_rate)
 	if [ $((r % 2)) = 1 ]; then
@@ -74,15 +84,24 @@ for r in $(seq "$ROUNDS"); do
 		tra=$(run_trace) || exit 1
 		rep=$(run_report) || exit 1
 	fi
+	emp=$(run_floor floor_empty) || exit 1
+	cnt=$(run_floor floor_count) || exit 1
+	net=$(run_floor floor_netns) || exit 1
 	b2=$(gen_rate)
-	echo "$r $b1 $b2 $rep $tra" | awk '{ base = ($2 + $3) / 2
-		printf "%-5s %9d %9d %9d %7.3f %7.3f %9d %9d %6.3f\n", $1, base, $4, $6,
-			$4 / base, $6 / base, $5, $7, $5 / $7 }' | tee -a "$OUT/rounds"
+	echo "$r $b1 $b2 $rep $tra $emp $cnt $net" | awk -v csv="$CSV" '{ base = ($2 + $3) / 2
+		printf "%-5s %7d %7.3f %7.3f %7.3f %7.3f %7.3f %8d %8d %8d %8d %8d\n", $1, base,
+			$4 / base, $6 / base, $8 / base, $10 / base, $12 / base, $5, $7, $9, $11, $13
+		printf "%s,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%d,%d,%d,%d\n", $1, base, $4 / base,
+			$6 / base, $8 / base, $10 / base, $12 / base, $5, $7, $9, $11, $13 >> csv }' |
+		tee -a "$OUT/rounds"
 done
 # median COLUMN: of the rounds' values in that column.
 median() {
 	sort -n -k"$1","$1" "$OUT/rounds" | awk -v c="$1" '{ v[NR] = $c }
 		END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-echo "median: rate ratio report $(median 5) trace $(median 6);" \
-	"ns per run report $(median 7) trace $(median 8), report/trace $(median 9)"
+echo "median rate ratio: report $(median 3), trace $(median 4);" \
+	"floors: empty $(median 5), count $(median 6), netns $(median 7)"
+echo "median ns per run: report $(median 8), trace $(median 9);" \
+	"floors: empty $(median 10), count $(median 11), netns $(median 12)"
+echo "csv: $CSV"

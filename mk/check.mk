@@ -47,7 +47,7 @@ $(OUTPUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJS)
 fuzz: asan
 	@tests/fuzz/run.sh $(ASAN_OUT)/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
-analyze: $(SKELS) $(OUTPUT)/bpf_objects.h
+analyze: $(SKELS) $(OUTPUT)/bpf_objects.h $(OUTPUT)/bench/hook_floor.skel.h
 	@tests/check/analyze.sh $(OUTPUT)
 
 shellcheck:
