@@ -365,11 +365,12 @@ static __always_inline __u32 log2_slot(__u64 v)
  * uevent costs as few map operations as possible.
  */
 
-/* The compiler keeps stores on either side of this in their order. */
-#define store_order() asm volatile("" ::: "memory")
-
-/* The finished SEQNUM of this CPU into its ring, in the order the reader expects. */
-static __always_inline void fanout_push(struct report_fanout_cpu *fc)
+/*
+ * The finished SEQNUM of this CPU into its ring. No store order is needed:
+ * the reader trusts the record only when pos and check match
+ * (include/report.h), whatever order its stores became visible in.
+ */
+static __always_inline void fanout_push(const struct report_fanout_cpu *fc)
 {
 	__u32 idx = bpf_get_smp_processor_id() * fanout_ring_len +
 		    ((__u32)fc->head & (fanout_ring_len - 1)),
@@ -378,52 +379,45 @@ static __always_inline void fanout_push(struct report_fanout_cpu *fc)
 
 	if (!r) /* never: the loader sized it for every possible CPU */
 		return;
-	r->pos_b = pos;
-	store_order();
+	r->pos = pos;
 	r->netns = fc->netns;
 	r->seqnum = fc->seqnum;
 	r->last_ts_ns = fc->last_ts_ns;
 	r->sockets = fc->sockets;
-	store_order();
-	r->pos_a = pos;
+	r->check = report_fanout_check(pos, fc->netns, fc->sockets, fc->seqnum, fc->last_ts_ns);
 }
 
 /*
  * Same SEQNUM as this CPU's last delivery: counts in place, no map
  * operation. Another one: the last goes to the ring and this one starts.
- * The time stamp is written before the counts and the SEQNUM after them:
- * a reader copying the slot in address order that finds an old stamp read
- * a consistent slot (user/report/report_fanout.c).
+ * Either way the slot's check is written anew over what it now holds: the
+ * loader folds a current SEQNUM only from a copy whose check matches.
  */
 static __always_inline void count_fanout(__u64 seqnum, __u32 netns, __u64 now)
 {
-	__u32 zero = 0, pushed;
+	__u32 zero = 0;
 	struct report_fanout_cpu *fc = bpf_map_lookup_elem(&fanout_cpu, &zero);
 
 	if (!fc) /* never: a one-slot array */
 		return;
 	if (fc->seqnum == seqnum) {
-		fc->last_ts_ns = now;
-		store_order();
 		fc->sockets++;
 		if (fc->last_netns != netns) {
 			fc->netns++;
 			fc->last_netns = netns;
 		}
-		return;
+	} else {
+		if (fc->seqnum) {
+			fanout_push(fc);
+			fc->head++;
+		}
+		fc->seqnum = seqnum;
+		fc->netns = 1;
+		fc->sockets = 1;
+		fc->last_netns = netns;
 	}
-	pushed = fc->seqnum != 0;
-	if (pushed)
-		fanout_push(fc);
 	fc->last_ts_ns = now;
-	store_order();
-	fc->netns = 1;
-	fc->sockets = 1;
-	fc->last_netns = netns;
-	store_order();
-	fc->seqnum = seqnum;
-	store_order();
-	fc->head += pushed; /* last: see rm_fold_fanout() */
+	fc->check = report_fanout_check((__u32)fc->head, fc->netns, fc->sockets, seqnum, now);
 }
 
 static __always_inline bool same_name(const struct report_name *a, const struct report_name *b)

@@ -78,30 +78,54 @@ struct report_sock_val {
  * may move to another CPU between namespaces: the loader merges the parts by
  * SEQNUM (user/report/report_fanout.c). A record overwritten before the
  * loader read it is counted (fanout_map_full).
+ *
+ * The loader reads both while other CPUs write them. BPF has no store
+ * barrier on every kernel of the matrix (store-release arrived in 6.15, the
+ * fully ordered atomics need 5.12 and -mcpu=v3), so on a weakly ordered CPU
+ * (arm64) the stores of one record or slot may become visible in any order.
+ * Each carries a check over its fields instead (report_fanout_check()): the
+ * loader uses a record or slot only when the check matches what it read. A
+ * mix of two writes passes only if 32 bits of hash collide (1 in 2^32).
  */
 struct report_fanout_cpu {
 	__u64 seqnum; /* being delivered on this CPU, 0: none yet */
 	__u32 netns;  /* namespaces reached so far on this CPU */
 	__u32 sockets;
 	__u32 last_netns;
-	__u32 reserved;
+	__u32 check;	  /* report_fanout_check((__u32)head, netns, sockets, seqnum, last_ts_ns) */
 	__u64 last_ts_ns; /* readout_ns at its latest delivery here */
 	__u64 head;	  /* records this CPU pushed into its ring */
 };
 
 /*
- * One finished part, at position p of its CPU's ring: pos_b = p + 1 is
- * written first, pos_a = p + 1 last, so a reader that copies it in address
- * order and finds both equal to what it expects read no field of a newer one.
+ * One finished part, at position p of its CPU's ring: pos = p + 1, so that
+ * a record of an older lap (or never written) does not pass for it, and
+ * check = report_fanout_check(pos, netns, sockets, seqnum, last_ts_ns).
  */
 struct report_fanout_rec {
-	__u32 pos_a;
+	__u32 pos;
 	__u32 netns;
 	__u64 seqnum;
 	__u64 last_ts_ns;
 	__u32 sockets;
-	__u32 pos_b;
+	__u32 check;
 };
+
+/*
+ * Multiply-xor rounds: each is a bijection of h for a fixed field and of the
+ * field for a fixed h, so the 64-bit result changes with any one field; the
+ * high half is kept. The first constant makes an all-zero record fail.
+ */
+static inline __attribute__((always_inline)) __u32
+report_fanout_check(__u32 pos, __u32 netns, __u32 sockets, __u64 seqnum, __u64 ts)
+{
+	__u64 h = (((__u64)pos << 32 | netns) ^ 0x243f6a8885a308d3ULL) * 0x9e3779b97f4a7c15ULL;
+
+	h = (h ^ seqnum) * 0xff51afd7ed558ccdULL;
+	h = (h ^ ts) * 0xc4ceb9fe1a85ec53ULL;
+	h = (h ^ sockets) * 0x9e3779b97f4a7c15ULL;
+	return (__u32)(h >> 32);
+}
 
 /* Emission (netlink_broadcast() of a uevent into one netns), where traceable. */
 struct report_emit_val {

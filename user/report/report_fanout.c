@@ -75,33 +75,48 @@ static int fanout_setup(struct report_model *m)
 	return 0;
 }
 
-/*
- * Record p of a CPU's ring, if it still holds p: pos_a is read first and
- * pos_b last, the reverse of the order they are written in (fanout_push()).
- */
-static bool read_rec(const struct rm_fanout *f, int fd, int cpu, uint64_t p,
-		     struct report_fanout_rec *out)
+enum rm_rec_state rm_fanout_rec_state(const struct report_fanout_rec *r, uint32_t want)
 {
-	uint32_t idx = (uint32_t)cpu * f->ring_len + ((uint32_t)p & (f->ring_len - 1)),
-		 want = (uint32_t)p + 1;
+	if (r->pos == want &&
+	    r->check == report_fanout_check(want, r->netns, r->sockets, r->seqnum, r->last_ts_ns))
+		return RM_REC_OK;
+	/* A later lap wrote its pos: p is gone. Else p, or part of it, is not visible yet. */
+	return (int32_t)(r->pos - want) > 0 ? RM_REC_OVERWRITTEN : RM_REC_NOT_YET;
+}
+
+bool rm_fanout_cpu_ok(const struct report_fanout_cpu *c)
+{
+	return c->check == report_fanout_check((uint32_t)c->head, c->netns, c->sockets, c->seqnum,
+					       c->last_ts_ns);
+}
+
+/* Record p of a CPU's ring, copied field by field (the writer may be at it). */
+static enum rm_rec_state read_rec(const struct rm_fanout *f, int fd, int cpu, uint64_t p,
+				  struct report_fanout_rec *out)
+{
+	uint32_t idx = (uint32_t)cpu * f->ring_len + ((uint32_t)p & (f->ring_len - 1));
 
 	if (f->map) {
 		const volatile struct report_fanout_rec *r = &f->map[idx];
 
-		out->pos_a = __atomic_load_n(&r->pos_a, __ATOMIC_ACQUIRE);
+		out->pos = r->pos;
 		out->netns = r->netns;
 		out->seqnum = r->seqnum;
 		out->last_ts_ns = r->last_ts_ns;
 		out->sockets = r->sockets;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		out->pos_b = r->pos_b;
+		out->check = r->check;
 	} else if (bpf_map_lookup_elem(fd, &idx, out)) {
-		return false;
+		return RM_REC_NOT_YET;
 	}
-	return out->pos_a == want && out->pos_b == want;
+	return rm_fanout_rec_state(out, (uint32_t)p + 1);
 }
 
-/* New records of one CPU into f->parts; the overwritten ones are counted lost. */
+/*
+ * New records of one CPU into f->parts; the overwritten ones are counted
+ * lost. A record that does not check yet (its stores not all visible, on a
+ * weakly ordered CPU, or being overwritten now) ends this CPU's read: the
+ * next fold starts there, and counts it lost if a later lap took its place.
+ */
 static void read_ring(struct rm_fanout *f, int fd, int cpu, uint64_t head)
 {
 	struct rm_fanout_cpu *c = &f->cpus[cpu];
@@ -115,11 +130,16 @@ static void read_ring(struct rm_fanout *f, int fd, int cpu, uint64_t head)
 		c->tail = head - f->ring_len;
 	}
 	for (; c->tail < head; c->tail++) {
-		if (!read_rec(f, fd, cpu, c->tail, &r)) {
-			f->lost++; /* overwritten while we read */
+		enum rm_rec_state st = read_rec(f, fd, cpu, c->tail, &r);
+
+		if (st == RM_REC_NOT_YET) {
+			f->not_yet++;
+			return;
+		}
+		if (st == RM_REC_OVERWRITTEN) {
+			f->lost++;
 			continue;
 		}
-		c->last_seqnum = r.seqnum;
 		if (c->folded_cur && r.seqnum == c->folded_cur) {
 			c->folded_cur = 0; /* counted already, as this CPU's current one */
 			continue;
@@ -224,10 +244,10 @@ void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now)
 	if (!cur)
 		abort();
 	/*
-	 * One copy of every CPU's slot, each read in address order: the current
-	 * SEQNUM and its counts, then head. A slot whose stamp has settled was
-	 * read whole (count_fanout()); head, read after it, may already count
-	 * that SEQNUM's record: then the ring has it and the slot is skipped.
+	 * One copy of every CPU's slot. A copy whose check fails met a write
+	 * (count_fanout()): its current SEQNUM waits for the next fold. One that
+	 * checks is a state the slot had: its SEQNUM is not among the head
+	 * records before it (a SEQNUM goes to the ring when another replaces it).
 	 */
 	if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.fanout_cpu), &zero, cur)) {
 		free(cur); /* never: a one-slot array; nothing judged this time */
@@ -238,11 +258,12 @@ void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now)
 		if (cur[c].head >= f->cpus[c].tail)
 			read_ring(f, fd, c, cur[c].head);
 	for (c = 0; c < f->ncpus; c++) {
-		struct rm_fanout_cpu *fc = &f->cpus[c];
-
-		if (!cur[c].seqnum || cur[c].seqnum == fc->folded_cur ||
-		    (cur[c].head && cur[c].seqnum == fc->last_seqnum))
+		if (!cur[c].seqnum || cur[c].seqnum == f->cpus[c].folded_cur)
 			continue;
+		if (!rm_fanout_cpu_ok(&cur[c])) {
+			f->not_yet++;
+			continue;
+		}
 		part = new_part(f);
 		part->seqnum = cur[c].seqnum;
 		part->last_ts_ns = cur[c].last_ts_ns;

@@ -81,9 +81,8 @@ struct rm_fanout_part {
 
 /* Per possible CPU: how far its ring was read. */
 struct rm_fanout_cpu {
-	uint64_t tail;	      /* records read (or counted lost) */
-	uint64_t last_seqnum; /* of the newest record read */
-	uint64_t folded_cur;  /* its current SEQNUM, counted before it reached the ring */
+	uint64_t tail;	     /* records read (or counted lost) */
+	uint64_t folded_cur; /* its current SEQNUM, counted before it reached the ring */
 };
 
 struct rm_fanout {
@@ -96,6 +95,7 @@ struct rm_fanout {
 	const struct report_fanout_rec *map; /* the ring, mmap-ed; NULL: read by lookups */
 	size_t map_bytes;
 	uint64_t lost;	  /* records overwritten before they were read */
+	uint64_t not_yet; /* reads of a record or slot that did not check: retried */
 	uint64_t busiest; /* most records one CPU added since the fold before */
 };
 
@@ -159,6 +159,16 @@ void rm_retire_idle(struct report_model *m, int ncpus);
 /* Settled SEQNUMs into the fan-out histograms (report_fanout.c). */
 void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now);
 void rm_fanout_free(struct rm_fanout *f);
+
+/* What the loader makes of a ring record read for position want (report_fanout.c). */
+enum rm_rec_state {
+	RM_REC_OK,	    /* whole, of that position */
+	RM_REC_OVERWRITTEN, /* a later lap's: counted lost */
+	RM_REC_NOT_YET,	    /* an older lap's, or torn: read again at the next fold */
+};
+enum rm_rec_state rm_fanout_rec_state(const struct report_fanout_rec *r, uint32_t want);
+/* A copy of a CPU's slot that is one state it had (its check matches). */
+bool rm_fanout_cpu_ok(const struct report_fanout_cpu *c);
 /*
  * How long until the next fold: RM_FOLD_NS, or RM_FOLD_FAST_NS while a CPU
  * filled more than a quarter of its ring since the last one (a flood).
