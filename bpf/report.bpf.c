@@ -3,9 +3,11 @@
  * In-kernel aggregation for `uevscope report` and `uevscope top`: per netns x
  * origin x SUBSYSTEM/ACTION, per socket and per SEQNUM counts in per-CPU
  * maps, read by the loader every interval (which sums the first into per-netns
- * totals). Nothing goes through a ring buffer. A delivery costs three hash
- * map operations (event, socket, fan-out); what depends only on the
- * broadcast (parse, interned name) is reused for its other sockets.
+ * totals). Nothing goes through a BPF ring buffer. A delivery costs two hash
+ * map operations (event, socket); the fan-out counts in a per-CPU slot and
+ * writes a finished SEQNUM into an array ring (include/report.h); what
+ * depends only on the broadcast (parse, interned name) is reused for its
+ * other sockets.
  *
  * Same attach tiers as trace (user/report/report_attach.c picks one with the probe
  * plans): sock:sk_data_ready as tp_btf or raw_tp, else fentry or kprobe on
