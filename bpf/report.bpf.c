@@ -3,9 +3,11 @@
  * In-kernel aggregation for `uevscope report` and `uevscope top`: per netns x
  * origin x SUBSYSTEM/ACTION, per socket and per SEQNUM counts in per-CPU
  * maps, read by the loader every interval (which sums the first into per-netns
- * totals). Nothing goes through a ring buffer. A delivery costs three hash
- * map operations (event, socket, fan-out); what depends only on the
- * broadcast (parse, interned name) is reused for its other sockets.
+ * totals). Nothing goes through a BPF ring buffer. A delivery costs two hash
+ * map operations (event, socket); the fan-out counts in a per-CPU slot and
+ * writes a finished SEQNUM into an array ring (include/report.h); what
+ * depends only on the broadcast (parse, interned name) is reused for its
+ * other sockets.
  *
  * Same attach tiers as trace (user/report/report_attach.c picks one with the probe
  * plans): sock:sk_data_ready as tp_btf or raw_tp, else fentry or kprobe on
@@ -70,7 +72,6 @@ struct scratch {
 	struct report_name last_name; /* the last name interned on this CPU ... */
 	__u32 last_name_id;	      /* ... and its id, 0: none */
 	__u32 names_made;	      /* names interned by this CPU */
-	__u64 fanout_seqnum;	      /* the SEQNUM whose fan-out entry this CPU saw last */
 	struct parse_ctx pc;	      /* the scan's state: parse_word() takes the index only */
 };
 
@@ -283,12 +284,28 @@ struct {
 	__type(value, struct report_sock_val);
 } sock_stats SEC(".maps");
 
+/* The SEQNUM being delivered on this CPU (include/report.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct report_fanout_cpu);
+} fanout_cpu SEC(".maps");
+
+/*
+ * Finished parts: CPU c owns [c * fanout_ring_len, (c + 1) * fanout_ring_len).
+ * The loader sets the size (possible CPUs x fanout_ring_len) and maps it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, REPORT_MAX_FANOUT);
-	__type(key, __u64); /* SEQNUM */
-	__type(value, struct report_fanout);
-} fanout SEC(".maps");
+	__type(key, __u32);
+	__type(value, struct report_fanout_rec);
+} fanout_ring SEC(".maps");
+
+/* Records per CPU, a power of 2: set by the loader. */
+const volatile __u32 fanout_ring_len = REPORT_MAX_FANOUT;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -345,56 +362,64 @@ static __always_inline __u32 log2_slot(__u64 v)
 }
 
 /*
- * Per-SEQNUM fan-out and interned SUBSYSTEM/ACTION names for
- * this program: both keep per-CPU state in struct scratch
- * (the parser above) so a burst of one uevent costs as few map operations
- * as possible.
+ * Interned SUBSYSTEM/ACTION names keep per-CPU state in struct scratch (the
+ * parser above), and the fan-out in fanout_cpu, so that a burst of one
+ * uevent costs as few map operations as possible.
  */
 
-static __always_inline void fanout_add(struct report_fanout *f, __u32 netns, __u64 now)
+/*
+ * The finished SEQNUM of this CPU into its ring. No store order is needed:
+ * the reader trusts the record only when pos and check match
+ * (include/report.h), whatever order its stores became visible in.
+ */
+static __always_inline void fanout_push(const struct report_fanout_cpu *fc)
 {
-	/* One task delivers one SEQNUM, netns after netns: no other writer. */
-	f->sockets++;
-	if (f->last_netns != netns) {
-		f->netns++;
-		f->last_netns = netns;
-	}
-	f->last_ts_ns = now;
+	__u32 idx = bpf_get_smp_processor_id() * fanout_ring_len +
+		    ((__u32)fc->head & (fanout_ring_len - 1)),
+	      pos = (__u32)fc->head + 1;
+	struct report_fanout_rec *r = bpf_map_lookup_elem(&fanout_ring, &idx);
+
+	if (!r) /* never: the loader sized it for every possible CPU */
+		return;
+	r->pos = pos;
+	r->netns = fc->netns;
+	r->seqnum = fc->seqnum;
+	r->last_ts_ns = fc->last_ts_ns;
+	r->sockets = fc->sockets;
+	r->check = report_fanout_check(pos, fc->netns, fc->sockets, fc->seqnum, fc->last_ts_ns);
 }
 
 /*
- * The first delivery of a SEQNUM inserts its entry without looking it up
- * first (one hash operation, not two); the next ones on this CPU look it
- * up. A broadcast that moved to another CPU between namespaces finds its
- * entry there through the failed insert.
+ * Same SEQNUM as this CPU's last delivery: counts in place, no map
+ * operation. Another one: the last goes to the ring and this one starts.
+ * Either way the slot's check is written anew over what it now holds: the
+ * loader folds a current SEQNUM only from a copy whose check matches.
  */
-static __always_inline void count_fanout(struct scratch *s, __u64 seqnum, __u32 netns,
-					 bool injected, __u64 now)
+static __always_inline void count_fanout(__u64 seqnum, __u32 netns, __u64 now)
 {
-	struct report_fanout first = {
-	    .last_ts_ns = now, .netns = 1, .sockets = 1, .last_netns = netns, .injected = injected};
-	struct report_fanout *f;
-	long err;
+	__u32 zero = 0;
+	struct report_fanout_cpu *fc = bpf_map_lookup_elem(&fanout_cpu, &zero);
 
-	if (s->fanout_seqnum == seqnum) {
-		f = bpf_map_lookup_elem(&fanout, &seqnum);
-		if (f) {
-			fanout_add(f, netns, now);
-			return;
+	if (!fc) /* never: a one-slot array */
+		return;
+	if (fc->seqnum == seqnum) {
+		fc->sockets++;
+		if (fc->last_netns != netns) {
+			fc->netns++;
+			fc->last_netns = netns;
 		}
+	} else {
+		if (fc->seqnum) {
+			fanout_push(fc);
+			fc->head++;
+		}
+		fc->seqnum = seqnum;
+		fc->netns = 1;
+		fc->sockets = 1;
+		fc->last_netns = netns;
 	}
-	err = bpf_map_update_elem(&fanout, &seqnum, &first, BPF_NOEXIST);
-	if (!err) {
-		s->fanout_seqnum = seqnum;
-		return;
-	}
-	f = err == -EEXIST ? bpf_map_lookup_elem(&fanout, &seqnum) : NULL;
-	if (!f) {
-		rep_count(REP_CNT_FANOUT_FULL);
-		return;
-	}
-	s->fanout_seqnum = seqnum;
-	fanout_add(f, netns, now);
+	fc->last_ts_ns = now;
+	fc->check = report_fanout_check((__u32)fc->head, fc->netns, fc->sockets, seqnum, now);
 }
 
 static __always_inline bool same_name(const struct report_name *a, const struct report_name *b)
@@ -511,7 +536,7 @@ static __always_inline int handle_delivery(struct sock *sk, const struct sk_buff
 	}
 
 	if (s->p.seqnum)
-		count_fanout(s, s->p.seqnum, ek.netns_ino, d.cb.creds_pid != 0, now);
+		count_fanout(s->p.seqnum, ek.netns_ino, now);
 
 	if (emission_traced) {
 		__u32 tid = (__u32)bpf_get_current_pid_tgid();

@@ -2,7 +2,8 @@
 # Loss counters count the loss they name, made on purpose and compared with an
 # independent count: records lost to a full ring buffer (a stopped reader, a
 # 1 MiB buffer) against what a real listener received; report's full maps
-# (--max-entries 1) against the sockets /proc/net/netlink lists.
+# (--max-entries 1) against the sockets /proc/net/netlink lists, and its
+# fan-out ring overrun against the SEQNUMs the kernel took.
 # shellcheck disable=SC2154 # l_portid: set by start_listener through eval
 SUITE=loss-counters
 . "$(dirname "$0")/lib.sh"
@@ -98,6 +99,44 @@ if [ "$got" = "$want_d 1" ] && [ -n "$in_socks" ] && [ "$TRUTH_SOCKS" -gt 1 ] &&
 else
 	fail "full netns and socket maps: overflow = deliveries to the namespaces and sockets left out" \
 		"deliveries/namespaces [$got] want [$want_d 1]; delivered, netns full, socket full [$got_full] want [$want_x $((K * (TRUTH_SOCKS - ${in_socks:-0}))) $((K * (TRUTH_SOCKS - 1)))], up to $gone payloads gone moving from the first to the second; truth $(tr '\n' ' ' <"$T/truth")"
+fi
+
+# Fan-out ring overrun: --max-entries 1 leaves each CPU a ring of one
+# finished SEQNUM, so of a burst of N uevents all but the last read and the
+# one each CPU is still on are overwritten before a readout. Each SEQNUM is
+# then counted once, in the histograms or lost (fanout_map_full), against the
+# SEQNUMs the kernel took (/sys/kernel/uevent_seqnum) while the report ran,
+# each of which the listener l3 received.
+"$UEVSCOPE" report -j --max-entries 1 0.3 >"$T/ring.out" 2>"$T/ring.err" &
+R=$!
+PIDS="$PIDS $R"
+wait_for '"type":"report"' "$T/ring.out" 100 || { fail "setup" "report: $(cat "$T/ring.err")"; exit 0; }
+N=300
+q0=$(cat /sys/kernel/uevent_seqnum)
+base=$(count_lines "^uevent " "$T/l3.out")
+"$H/uevgen" -n $N >/dev/null
+wait_count "^uevent " "$T/l3.out" $((base + N)) 50 || fail "setup" "the listener got fewer than $N"
+q1=$(cat /sys/kernel/uevent_seqnum)
+recv=$(($(count_lines "^uevent " "$T/l3.out") - base))
+ring_doc() {
+	tail -1 "$T/ring.out" | command jq -r '"\(.fanout.seqnums + .counters.fanout_map_full) \(.fanout.pending) \(.fanout.seqnums) \(.counters.fanout_map_full)"' 2>/dev/null
+}
+n=0
+while [ "$(ring_doc | cut -d' ' -f1-2)" != "$((q1 - q0)) 0" ] && [ $n -lt 50 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+got=$(ring_doc)
+kill -INT $R
+wait $R
+# shellcheck disable=SC2086 # four numbers, one word each
+set -- $got
+if [ "$recv" = $((q1 - q0)) ] && [ "$1 $2" = "$((q1 - q0)) 0" ] && [ "$4" -gt $((N / 2)) ]; then
+	pass "fan-out ring overrun: every SEQNUM counted once, in the histograms or as fanout_map_full" &&
+		info "fan-out ring overrun: $3 SEQNUMs in the histograms, $4 lost, of $((q1 - q0))"
+else
+	fail "fan-out ring overrun: every SEQNUM counted once, in the histograms or as fanout_map_full" \
+		"histograms + lost, pending, histograms, lost [$got]; want $((q1 - q0)) SEQNUMs taken (listener got $recv), 0 pending, more than $((N / 2)) lost"
 fi
 
 # Payload gone: a listener busy in recv() on the other core dequeues an skb

@@ -133,16 +133,14 @@ static void readout(struct exporter *x)
 	}
 }
 
-/* Fan-out folds between readouts (report_model_fold()), and signal checks. */
-#define FOLD_NS (200 * 1000000ull)
-
 /*
  * Until the next readout is due, or a scrape asks for one; false once a
- * signal came. The fan-out is folded every FOLD_NS meanwhile.
+ * signal came. The fan-out is folded meanwhile, every 50 ms or, under a
+ * flood, 25 ms (rm_fanout_fold_every()).
  */
 static bool wait_next(struct exporter *x, uint64_t due)
 {
-	uint64_t next_fold = now_monotonic_ns() + FOLD_NS;
+	uint64_t next_fold = now_monotonic_ns() + rm_fanout_fold_every(&x->session.model);
 
 	while (!exiting) {
 		uint64_t now = now_monotonic_ns(), until = next_fold;
@@ -152,7 +150,7 @@ static bool wait_next(struct exporter *x, uint64_t due)
 			return true;
 		if (now >= next_fold) {
 			report_model_fold(&x->session.model, REPORT_SETTLE_NS);
-			next_fold = now + FOLD_NS;
+			next_fold = now + rm_fanout_fold_every(&x->session.model);
 			continue;
 		}
 		if (until > due)

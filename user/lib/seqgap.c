@@ -10,9 +10,9 @@
  * numbering it (an injection too big for UEVENT_BUFFER_SIZE).
  *
  * A number is judged once every delivery it will get has been folded from
- * the fan-out map (report) or the ring buffer (trace): it was taken at least
+ * the fan-out (report) or the ring buffer (trace): it was taken at least
  * settle_ns before now (a broadcast runs in one go, the same assumption the
- * fan-out makes) and no fan-out entry at or below it is still pending.
+ * fan-out makes) and no SEQNUM at or below it is still pending.
  * Numbers seen delivered above that point wait, sorted, until it passes
  * them.
  */
@@ -108,7 +108,7 @@ void seqgap_settle(struct seqgap *q, uint64_t settle_ns, uint64_t now,
 	/* Walk (accounted, upto]: runs between delivered SEQNUMs are gaps. */
 	next = q->accounted + 1;
 	for (; n < q->nabove && q->above[n] <= upto; n++) {
-		/* A SEQNUM seen twice (a fan-out entry made again after its fold) is one. */
+		/* A SEQNUM seen twice (a fan-out part folded after the rest) is one. */
 		if (q->above[n] < next)
 			continue;
 		if (gap && q->above[n] > next)

@@ -45,7 +45,8 @@ static const char report_usage[] =
     "                        the retired totals, so the maps never fill with old ones\n"
     "      --max-entries N   entries of each aggregation map (default: 4096 netns x\n"
     "                        event keys and sockets, 1024 SUBSYSTEM/ACTION names and\n"
-    "                        namespaces emitted into, 8192 SEQNUMs in flight); what a\n"
+    "                        namespaces emitted into, 16384 finished SEQNUMs per CPU\n"
+    "                        between folds); what a\n"
     "                        full map cannot hold is counted and shown\n"
     "  -v, --verbose         say which attach tiers were refused and why\n"
     "  -h, --help            this help\n"
@@ -194,6 +195,27 @@ static bool nap(double secs)
 	return !exiting;
 }
 
+/*
+ * Sleeps until the next readout, secs from now, folding the fan-out
+ * meanwhile as often as its rings need (rm_fanout_fold_every()), so that a
+ * flood does not overrun them between readouts; false on a signal.
+ */
+static bool nap_folding(struct report_model *m, double secs)
+{
+	uint64_t due = now_monotonic_ns() + (uint64_t)(secs * 1e9);
+
+	for (;;) {
+		uint64_t now = now_monotonic_ns(), step = rm_fanout_fold_every(m);
+
+		if (now >= due)
+			return !exiting;
+		if (!nap((double)(due - now < step ? due - now : step) / 1e9))
+			return false;
+		if (now_monotonic_ns() < due)
+			report_model_fold(m, REPORT_SETTLE_NS);
+	}
+}
+
 void report_announce(const struct report_session *s, const char *cmd)
 {
 	fprintf(stderr, "uevscope: %s: aggregating uevent deliveries via %s\n", cmd,
@@ -228,7 +250,7 @@ int report_loop(const struct report_args *a)
 	pc.emission_tier = s.ra.emission_tier;
 	idmap_init(&pc.prev);
 	sb_init(&sb, 4096);
-	while (nap(a->interval_s)) {
+	while (nap_folding(&s.model, a->interval_s)) {
 		report_model_read(&s.model, REPORT_SETTLE_NS);
 		sb_reset(&sb);
 		if (a->json)

@@ -15,6 +15,7 @@
 #include "common.h"
 #include "emit.h"
 #include "probe.h"
+#include "report.h"
 #include "report_attach.h"
 #include "report.skel.h"
 
@@ -36,16 +37,24 @@ static struct bpf_object_skeleton *open_report(void *ctx)
 {
 	struct report_open_ctx *c = ctx;
 	struct report_bpf *skel = report_bpf__open();
+	int ncpus = libbpf_num_possible_cpus();
+	uint32_t ring = REPORT_MAX_FANOUT;
 
 	if (!skel)
 		return NULL;
 	c->ra->skel = skel;
+	/* The fan-out ring: --max-entries records per CPU, rounded up to a power of 2. */
+	if (c->max_entries) {
+		for (ring = 1; ring < c->max_entries && ring < (1u << 20);)
+			ring <<= 1;
+	}
+	skel->rodata->fanout_ring_len = ring;
+	bpf_map__set_max_entries(skel->maps.fanout_ring, (ncpus > 0 ? ncpus : 1) * ring);
 	if (c->max_entries) {
 		bpf_map__set_max_entries(skel->maps.event_stats, c->max_entries);
 		bpf_map__set_max_entries(skel->maps.names, c->max_entries);
 		bpf_map__set_max_entries(skel->maps.emit_stats, c->max_entries);
 		bpf_map__set_max_entries(skel->maps.sock_stats, c->max_entries);
-		bpf_map__set_max_entries(skel->maps.fanout, c->max_entries);
 	}
 	return skel->skeleton;
 }

@@ -391,6 +391,7 @@ int report_model_read(struct report_model *m, uint64_t settle_ns)
 	for (i = 0; i < REPORT_HIST_SLOTS; i++)
 		m->latency.total += m->latency.slot[i];
 	read_percpu_array(bpf_map__fd(m->skel->maps.rep_counters), REP_CNT_MAX, m->counters);
+	m->counters[REP_CNT_FANOUT_FULL] += m->fanout.lost; /* counted here, not in the kernel */
 	m->latency.sum = m->counters[REP_CNT_LATENCY_SUM_NS];
 	m->missed_runs =
 	    bpf_obj_missed_runs(m->skel->obj) + (m->emit ? emit_missed_runs(m->emit) : 0);
@@ -418,7 +419,7 @@ void report_model_free(struct report_model *m)
 	free(m->netns);
 	free(m->sa);
 	free(m->socks);
-	free(m->done);
+	rm_fanout_free(&m->fanout);
 	fwd_state_free_all(m->fwd, m->nfwd);
 	memset(m, 0, sizeof(*m));
 }

@@ -72,6 +72,33 @@ struct rm_retired {
 /* A namespace idle this long (no listener, no delivery, no broadcast) is retired, by default. */
 #define RM_RETIRE_DEFAULT_NS (300 * 1000000000ull)
 
+/* A part of a SEQNUM's fan-out: a ring record, or a CPU's current SEQNUM. */
+struct rm_fanout_part {
+	uint64_t seqnum, last_ts_ns;
+	uint32_t netns, sockets;
+	int cpu; /* the CPU whose current SEQNUM this is, -1: a ring record */
+};
+
+/* Per possible CPU: how far its ring was read. */
+struct rm_fanout_cpu {
+	uint64_t tail;	     /* records read (or counted lost) */
+	uint64_t folded_cur; /* its current SEQNUM, counted before it reached the ring */
+};
+
+struct rm_fanout {
+	struct rm_fanout_part *parts; /* ring records of SEQNUMs not yet settled, sorted */
+	size_t nparts, cap;
+	struct rm_fanout_part *spare; /* room to merge into, cap of them */
+	struct rm_fanout_cpu *cpus;
+	int ncpus;
+	uint32_t ring_len;		     /* records per CPU */
+	const struct report_fanout_rec *map; /* the ring, mmap-ed; NULL: read by lookups */
+	size_t map_bytes;
+	uint64_t lost;	  /* records overwritten before they were read */
+	uint64_t not_yet; /* reads of a record or slot that did not check: retried */
+	uint64_t busiest; /* most records one CPU added since the fold before */
+};
+
 struct report_bpf;
 struct socks;
 struct fwd_state;
@@ -109,9 +136,7 @@ struct report_model {
 	struct idmap netns_drops; /* netns -> drops since start, stored + 1 */
 	struct idmap sock_drops;  /* sock inode -> drops since start, stored + 1 */
 	struct idmap activity;	  /* netns -> struct rm_activity (report_retire.c) */
-	uint64_t *done;		  /* fan-out keys settled in this readout, to delete */
-	size_t ndone, done_cap;
-	bool no_batch; /* the kernel refused batch map operations: key by key */
+	struct rm_fanout fanout;  /* report_fanout.c */
 };
 
 /* emit: the emission object where it is attached, else NULL. */
@@ -120,9 +145,9 @@ int report_model_init(struct report_model *m, struct report_bpf *skel,
 /* Reads every map; a SEQNUM idle for more than settle_ns is folded into the fan-out. */
 int report_model_read(struct report_model *m, uint64_t settle_ns);
 /*
- * Only the fan-out: settles and deletes what can be, between readouts. Under
- * a flood the fan-out map holds every SEQNUM of about two readout periods;
- * folding more often keeps it from filling up (each fold is one map walk).
+ * Only the fan-out: settles what can be, between readouts. Under
+ * a flood the fan-out rings hold every SEQNUM of a readout period;
+ * folding more often keeps them from overrunning (each fold reads the new records).
  */
 void report_model_fold(struct report_model *m, uint64_t settle_ns);
 void report_model_free(struct report_model *m);
@@ -131,8 +156,26 @@ const struct rm_netns *rm_find_netns(const struct report_model *m, uint32_t netn
 
 /* Inside the model: report_retire.c's step of a readout, and what it needs of report_model.c. */
 void rm_retire_idle(struct report_model *m, int ncpus);
-/* Settled SEQNUMs into the fan-out histograms, and out of the map (report_fanout.c). */
+/* Settled SEQNUMs into the fan-out histograms (report_fanout.c). */
 void rm_fold_fanout(struct report_model *m, uint64_t settle_ns, uint64_t now);
+void rm_fanout_free(struct rm_fanout *f);
+
+/* What the loader makes of a ring record read for position want (report_fanout.c). */
+enum rm_rec_state {
+	RM_REC_OK,	    /* whole, of that position */
+	RM_REC_OVERWRITTEN, /* a later lap's: counted lost */
+	RM_REC_NOT_YET,	    /* an older lap's, or torn: read again at the next fold */
+};
+enum rm_rec_state rm_fanout_rec_state(const struct report_fanout_rec *r, uint32_t want);
+/* A copy of a CPU's slot that is one state it had (its check matches). */
+bool rm_fanout_cpu_ok(const struct report_fanout_cpu *c);
+/*
+ * How long until the next fold: RM_FOLD_NS, or RM_FOLD_FAST_NS while a CPU
+ * filled more than a quarter of its ring since the last one (a flood).
+ */
+#define RM_FOLD_NS	(50 * 1000000ull)
+#define RM_FOLD_FAST_NS (25 * 1000000ull)
+uint64_t rm_fanout_fold_every(const struct report_model *m);
 void rm_forget_drops(struct report_model *m, uint32_t netns);
 
 /* A SEQNUM idle this long has reached every socket it will (see report_model.c). */

@@ -166,7 +166,7 @@ static void text_forwarders(struct strbuf *sb, const struct report_model *m)
 
 /* Host-wide uevents by SEQNUM (report_seqnums.c); null where the counter cannot be read. */
 /*
- * A delivery read without its SEQNUM, or whose fan-out entry the full map
+ * A delivery read without its SEQNUM, or whose fan-out record the ring
  * could not hold, makes its uevent look undelivered: no_listener is then
  * only an upper bound.
  */
