@@ -16,7 +16,7 @@ expect 2 "not a namespace inode" trace --netns 0
 expect 2 "is not a cgroup v2 directory" trace --cgroup /does/not/exist/$$
 expect 2 "-c wants a positive count" trace -c 0
 expect 2 "-d wants a positive number of seconds" trace -d soon
-expect 2 "unknown tier 'fentry/bogus'; the tiers are: tp_btf/sk_data_ready" trace --tier fentry/bogus
+expect 2 "unknown tier 'fentry/bogus'; the tiers are: fentry/__netlink_sendskb, tp_btf/sk_data_ready" trace --tier fentry/bogus
 expect 2 "--buffer-mb wants a power of two" trace --buffer-mb 3
 expect 2 "unexpected argument 'extra'" trace extra
 expect 2 "unknown command 'tarce'" tarce

@@ -91,12 +91,14 @@ static void test_plans_well_formed(void)
 static void test_delivery_tiers_in_order(void)
 {
 	fill(true);
+	/* The skb as an argument, before it is queued, wins over the tracepoint. */
+	CHECK_INT(PROBE_FENTRY_NETLINK_SENDSKB, plan_choose(&ps, PLAN_TRACE_DELIVERY));
+	CHECK_INT(PROBE_FENTRY_NETLINK_SENDSKB, plan_choose(&ps, PLAN_REPORT_DELIVERY));
+	set(PROBE_FENTRY_NETLINK_SENDSKB, false);
 	CHECK_INT(PROBE_TP_BTF_SK_DATA_READY, plan_choose(&ps, PLAN_TRACE_DELIVERY));
 	set(PROBE_TP_BTF_SK_DATA_READY, false);
 	CHECK_INT(PROBE_RAW_TP_SK_DATA_READY, plan_choose(&ps, PLAN_TRACE_DELIVERY));
 	set(PROBE_RAW_TP_SK_DATA_READY, false);
-	CHECK_INT(PROBE_FENTRY_NETLINK_SENDSKB, plan_choose(&ps, PLAN_TRACE_DELIVERY));
-	set(PROBE_FENTRY_NETLINK_SENDSKB, false);
 	CHECK_INT(PROBE_KPROBE_NETLINK_SENDSKB, plan_choose(&ps, PLAN_TRACE_DELIVERY));
 	set(PROBE_KPROBE_NETLINK_SENDSKB, false);
 	/* 5.10: no tracepoint, __netlink_sendskb() inlined. */
@@ -204,7 +206,7 @@ static void test_tier_names(void)
 	CHECK(trace_emission_tier_known("kprobe/netlink_broadcast"));
 	CHECK(!trace_emission_tier_known("kprobe/__netlink_sendskb"));
 	CHECK(!trace_emission_tier_known("fentry/kobject_uevent_env"));
-	CHECK_STR("tp_btf/sk_data_ready, raw_tp/sk_data_ready, fentry/__netlink_sendskb, "
+	CHECK_STR("fentry/__netlink_sendskb, tp_btf/sk_data_ready, raw_tp/sk_data_ready, "
 		  "kprobe/__netlink_sendskb, fentry/sock_def_readable, kprobe/sock_def_readable "
 		  "(deliveries); fexit/netlink_broadcast, kprobe/netlink_broadcast (emissions)",
 		  trace_tier_list());

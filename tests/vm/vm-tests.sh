@@ -217,7 +217,7 @@ echo "---"
 
 # Every other delivery tier this kernel allows, forced: the fallbacks must
 # trace the very same deliveries.
-for tier in tp_btf/sk_data_ready raw_tp/sk_data_ready fentry/__netlink_sendskb \
+for tier in fentry/__netlink_sendskb tp_btf/sk_data_ready raw_tp/sk_data_ready \
 	kprobe/__netlink_sendskb fentry/sock_def_readable kprobe/sock_def_readable; do
 	[ "$tier" = "$DELIVERY_TIER" ] && continue
 	# fentry/__netlink_sendskb is tier-fentry, fentry/sock_def_readable tier-fentry-readable.
@@ -392,7 +392,7 @@ timeout 120 "$UEVSCOPE" trace -v -d 1 >/dev/null 2>"$T/v.err"
 rc=$?
 refused=$(grep -c "tier .* refused: ." "$T/v.err")
 want=0
-for tier in tp_btf/sk_data_ready raw_tp/sk_data_ready fentry/__netlink_sendskb \
+for tier in fentry/__netlink_sendskb tp_btf/sk_data_ready raw_tp/sk_data_ready \
 	kprobe/__netlink_sendskb fentry/sock_def_readable kprobe/sock_def_readable; do
 	[ "$tier" = "$DELIVERY_TIER" ] && break
 	want=$((want + 1))

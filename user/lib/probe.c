@@ -56,14 +56,22 @@ static const struct {
 };
 
 #define N PROBE_NONE
+/*
+ * Deliveries: fentry/__netlink_sendskb first, where it loads. It gets the skb
+ * as an argument before it is queued, so no reader can take it first ("payload
+ * gone") and no other sender's skb can stand in for it (the tracepoint tiers
+ * read the tail of the receive queue after the fact). Its loads are as cheap as
+ * tp_btf's. The tracepoint comes next: the only tier on hosts that refuse
+ * fentry (lockdown), and the kprobe's probe reads cost ten times a BTF load.
+ */
 static const struct attach_plan plans[PLAN__COUNT] = {
     [PLAN_TRACE_DELIVERY] =
 	{
 	    .subcommand = "trace",
 	    .job = "delivery",
 	    .desc = "per-listener uevent deliveries",
-	    .tiers = {PROBE_TP_BTF_SK_DATA_READY, PROBE_RAW_TP_SK_DATA_READY,
-		      PROBE_FENTRY_NETLINK_SENDSKB, PROBE_KPROBE_NETLINK_SENDSKB,
+	    .tiers = {PROBE_FENTRY_NETLINK_SENDSKB, PROBE_TP_BTF_SK_DATA_READY,
+		      PROBE_RAW_TP_SK_DATA_READY, PROBE_KPROBE_NETLINK_SENDSKB,
 		      PROBE_FENTRY_SOCK_DEF_READABLE, PROBE_KPROBE_SOCK_DEF_READABLE},
 	    .requires = {N, N, N, N, N, N},
 	    .ntiers = 6,
@@ -126,8 +134,8 @@ static const struct attach_plan plans[PLAN__COUNT] = {
 	    .subcommand = "report",
 	    .job = "delivery",
 	    .desc = "per-namespace delivery counts",
-	    .tiers = {PROBE_TP_BTF_SK_DATA_READY, PROBE_RAW_TP_SK_DATA_READY,
-		      PROBE_FENTRY_NETLINK_SENDSKB, PROBE_KPROBE_NETLINK_SENDSKB,
+	    .tiers = {PROBE_FENTRY_NETLINK_SENDSKB, PROBE_TP_BTF_SK_DATA_READY,
+		      PROBE_RAW_TP_SK_DATA_READY, PROBE_KPROBE_NETLINK_SENDSKB,
 		      PROBE_FENTRY_SOCK_DEF_READABLE, PROBE_KPROBE_SOCK_DEF_READABLE},
 	    .requires = {N, N, N, N, N, N},
 	    .ntiers = 6,

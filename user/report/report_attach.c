@@ -20,9 +20,9 @@
 #include "report.skel.h"
 
 static const struct tier_progs tiers[] = {
+    {PROBE_FENTRY_NETLINK_SENDSKB, {"report_sendskb_fentry"}},
     {PROBE_TP_BTF_SK_DATA_READY, {"report_tp_btf"}},
     {PROBE_RAW_TP_SK_DATA_READY, {"report_raw_tp"}},
-    {PROBE_FENTRY_NETLINK_SENDSKB, {"report_sendskb_fentry"}},
     {PROBE_KPROBE_NETLINK_SENDSKB, {"report_sendskb_kprobe"}},
     {PROBE_FENTRY_SOCK_DEF_READABLE, {"report_readable_fentry"}},
     {PROBE_KPROBE_SOCK_DEF_READABLE, {"report_readable_kprobe"}},

@@ -18,9 +18,9 @@
 #include "trace.skel.h"
 
 static const struct tier_progs delivery_progs[] = {
+    {PROBE_FENTRY_NETLINK_SENDSKB, {"netlink_sendskb_fentry"}},
     {PROBE_TP_BTF_SK_DATA_READY, {"sk_data_ready_btf"}},
     {PROBE_RAW_TP_SK_DATA_READY, {"sk_data_ready_raw"}},
-    {PROBE_FENTRY_NETLINK_SENDSKB, {"netlink_sendskb_fentry"}},
     {PROBE_KPROBE_NETLINK_SENDSKB, {"netlink_sendskb_kprobe"}},
     {PROBE_FENTRY_SOCK_DEF_READABLE, {"sock_def_readable_fentry"}},
     {PROBE_KPROBE_SOCK_DEF_READABLE, {"sock_def_readable_kprobe"}},
