@@ -30,6 +30,16 @@ gen_rate() {
 	taskset -c 0 "$H/uevgen" -d "$SECS" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'
 }
 
+# netns_del_all PREFIX COUNT: deletes the named namespaces PREFIX0 .. PREFIX(COUNT-1), each
+# bench's cleanup of what it made.
+netns_del_all() {
+	_i=0
+	while [ "$_i" -lt "$2" ]; do
+		ip netns del "$1$_i" 2>/dev/null
+		_i=$((_i + 1))
+	done
+}
+
 # lock_held: the tests lock is held by an ancestor (a flood outside it breaks the suites that count
 # host-wide uevents). It cannot be taken here: a caller's flock holds it on another description.
 lock_held() {

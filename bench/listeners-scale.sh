@@ -43,11 +43,7 @@ HPID=
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	[ -n "$HPID" ] && kill "$HPID" 2>/dev/null && wait "$HPID" 2>/dev/null
-	i=0
-	while [ $i -lt $MADE ]; do
-		ip netns del "$NSPFX$i" 2>/dev/null
-		i=$((i + 1))
-	done
+	netns_del_all "$NSPFX" $MADE
 	rm -rf "$OUT"
 }
 trap cleanup EXIT

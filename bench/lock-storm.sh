@@ -43,6 +43,7 @@ if [ "${PIN:-}" = split ]; then
 	LPIN="taskset -c 1-$(($(nproc) - 1))"
 	WPIN="taskset -c 0"
 fi
+. "$(dirname "$0")/lib.sh" # netns_del_all
 OUT=$(mktemp -d /tmp/uevscope-storm.XXXXXX)
 NSPFX=uevstorm$$_
 STANDING=""
@@ -59,11 +60,7 @@ cleanup() {
 	stop_workers
 	for p in $STANDING; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	i=0
-	while [ "$i" -lt "$NAMESPACES" ]; do
-		ip netns del "$NSPFX$i" 2>/dev/null
-		i=$((i + 1))
-	done
+	netns_del_all "$NSPFX" "$NAMESPACES"
 	rm -rf "$OUT"
 }
 trap cleanup EXIT

@@ -91,11 +91,7 @@ cleanup() {
 	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	[ -n "$WPID" ] && kill -INT "$WPID" 2>/dev/null && wait "$WPID" 2>/dev/null
 	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null && wait "$FPID" 2>/dev/null
-	i=0
-	while [ $i -lt $MADE ]; do
-		ip netns del "$NSPFX$i" 2>/dev/null
-		i=$((i + 1))
-	done
+	netns_del_all "$NSPFX" $MADE
 	sysctl -qw kernel.bpf_stats_enabled="$STATS"
 	rm -rf "$OUT"
 }
